@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, everything faasd needs to build, test and run on
+# Debian 12. Idempotent: a second run installs nothing and prints nothing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ meson ninja-build pkg-config git ca-certificates
+  # libraries
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  libcpp-httplib-dev libyaml-cpp-dev libfmt-dev catch2 nlohmann-json3-dev
+  libcli11-dev libarchive-dev libssl-dev libsqlite3-dev libboost-dev
+  libexpected-dev
+  # containerd's own API definitions (read for field numbers)
+  golang-github-containerd-containerd-dev
+  # runtime
+  containerd runc containernetworking-plugins iptables iproute2
+  busybox-static docker-registry golang-go curl
+  # test tools
+  wrk shellcheck
+)
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: must run as root (apt-get)" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

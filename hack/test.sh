@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian 12 machine, as root:
+#   sudo ./hack/test.sh
+# Installs what it needs (hack/install-deps.sh), builds with meson into
+# build/, then runs the unit, integration and e2e suites in that order.
+# Ends with one line "N passed, N failed, N skipped". With CI=true a skipped
+# test is a failure: every test must really run.
+#
+# Options: --unit-only, or a list of suites (unit integration e2e).
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+root=$(pwd)
+build=${FAASD_BUILD_DIR:-$root/build}
+
+suites=(unit integration e2e)
+if [[ $# -gt 0 ]]; then
+  if [[ $1 == --unit-only ]]; then suites=(unit); else suites=("$@"); fi
+fi
+
+if [[ $(id -u) -eq 0 ]]; then
+  ./hack/install-deps.sh || { echo "test: installing dependencies failed" >&2; exit 1; }
+else
+  echo "test: not root: skipping dependency install; integration tests will skip" >&2
+fi
+
+if [[ ! -f $build/build.ninja ]]; then
+  meson setup "$build" --wrap-mode=nodownload >"$root/.meson-setup.log" 2>&1 || {
+    cat "$root/.meson-setup.log" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  }
+  rm -f "$root/.meson-setup.log"
+fi
+if ! ninja -C "$build"; then
+  echo "test: build failed" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+rm -f "$build"/meson-logs/testlog-*.json
+status=0
+for suite in "${suites[@]}"; do
+  # A suite with no tests yet is not an error.
+  if ! meson test -C "$build" --list --suite "$suite" >/dev/null 2>&1 ||
+     [[ -z $(meson test -C "$build" --list --suite "$suite" 2>/dev/null) ]]; then
+    continue
+  fi
+  echo "== $suite tests"
+  meson test -C "$build" --suite "$suite" --print-errorlogs --logbase "testlog-$suite" \
+    --num-processes "$([[ $suite == unit ]] && nproc || echo 1)" || status=1
+done
+
+python3 "$root/hack/test-summary.py" "$build"/meson-logs/testlog-*.json || status=1
+exit $status
