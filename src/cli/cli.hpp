@@ -1,0 +1,16 @@
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace faasd::cli {
+
+// Parses the command line and runs the chosen subcommand; returns the
+// process exit code.
+int run(int argc, char** argv);
+
+// One function per subcommand file: adds the subcommand to app.
+void addVersion(CLI::App& app);
+
+} // namespace faasd::cli

@@ -1,0 +1,59 @@
+#include "common/random.hpp"
+
+#include <sys/random.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <vector>
+
+namespace faasd {
+namespace {
+
+void fill(uint8_t* buf, size_t len) {
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = ::getrandom(buf + off, len - off, 0);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            // getrandom(2) cannot fail on a kernel faasd supports.
+            std::abort();
+        }
+        off += static_cast<size_t>(n);
+    }
+}
+
+constexpr char kHex[] = "0123456789abcdef";
+
+} // namespace
+
+std::string randomHex(size_t bytes) {
+    std::vector<uint8_t> buf(bytes);
+    fill(buf.data(), buf.size());
+    std::string out;
+    out.reserve(bytes * 2);
+    for (uint8_t b : buf) {
+        out += kHex[b >> 4];
+        out += kHex[b & 0xf];
+    }
+    return out;
+}
+
+std::string uuid4() {
+    uint8_t b[16];
+    fill(b, sizeof b);
+    b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
+    b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
+    std::string out;
+    for (int i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            out += '-';
+        }
+        out += kHex[b[i] >> 4];
+        out += kHex[b[i] & 0xf];
+    }
+    return out;
+}
+
+} // namespace faasd

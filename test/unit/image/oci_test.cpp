@@ -1,0 +1,74 @@
+#include "image/digest.hpp"
+#include "image/oci.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace faasd;
+using namespace faasd::image;
+
+TEST_CASE("a manifest round-trips through JSON", "[image]") {
+    Manifest m;
+    m.config = {std::string(media::kOciConfig), sha256Digest("c"), 1, {}};
+    m.layers.push_back({std::string(media::kOciLayerGzip), sha256Digest("l"), 2, {}});
+    auto parsed = parseManifest(toJson(m));
+    REQUIRE(parsed);
+    CHECK(parsed->config.digest == m.config.digest);
+    REQUIRE(parsed->layers.size() == 1);
+    CHECK(parsed->layers[0].size == 2);
+}
+
+TEST_CASE("broken manifests are rejected with a reason", "[image]") {
+    CHECK_FALSE(parseManifest("not json"));
+    CHECK_FALSE(parseManifest("[]"));
+    auto noVersion = parseManifest(R"({"config":{}})");
+    REQUIRE_FALSE(noVersion);
+    CHECK(noVersion.error().message().find("schemaVersion") != std::string::npos);
+    auto badDigest = parseManifest(
+        R"({"schemaVersion":2,"config":{"mediaType":"x","digest":"sha256:1","size":1}})");
+    REQUIRE_FALSE(badDigest);
+    CHECK(badDigest.error().message().find("sha256:1") != std::string::npos);
+}
+
+TEST_CASE("an image config keeps the fields a function needs", "[image]") {
+    ImageConfig c;
+    c.env = {"PATH=/bin", "fprocess=cat"};
+    c.cmd = {"fwatchdog"};
+    c.user = "1000";
+    c.workingDir = "/home/app";
+    c.labels = {{"a", "b"}};
+    c.exposedPorts = {"8080/tcp"};
+    c.diffIds = {sha256Digest("tar")};
+    auto parsed = parseImageConfig(toJson(c));
+    REQUIRE(parsed);
+    CHECK(parsed->env == c.env);
+    CHECK(parsed->cmd == c.cmd);
+    CHECK(parsed->user == "1000");
+    CHECK(parsed->workingDir == "/home/app");
+    CHECK(parsed->labels == c.labels);
+    CHECK(parsed->exposedPorts == c.exposedPorts);
+    CHECK(parsed->diffIds == c.diffIds);
+}
+
+TEST_CASE("an index yields the host platform's manifest", "[image]") {
+    Index index;
+    index.manifests.push_back(
+        {{std::string(media::kOciManifest), sha256Digest("arm"), 1, {}}, Platform{"linux", "arm64", "v8"}});
+    index.manifests.push_back(
+        {{std::string(media::kOciManifest), sha256Digest("amd"), 1, {}}, Platform{"linux", "amd64", ""}});
+    auto parsed = parseIndex(toJson(index));
+    REQUIRE(parsed);
+    CHECK(selectManifest(*parsed, Platform{"linux", "amd64", ""})->digest == sha256Digest("amd"));
+    CHECK(selectManifest(*parsed, Platform{"linux", "arm64", "v8"})->digest == sha256Digest("arm"));
+    auto none = selectManifest(*parsed, Platform{"linux", "s390x", ""});
+    REQUIRE_FALSE(none);
+    CHECK(none.error().code() == Code::NotFound);
+}
+
+TEST_CASE("chain IDs follow the OCI definition", "[image]") {
+    std::string a = sha256Digest("a"), b = sha256Digest("b"), c = sha256Digest("c");
+    auto chains = chainIds({a, b, c});
+    REQUIRE(chains.size() == 3);
+    CHECK(chains[0] == a);
+    CHECK(chains[1] == sha256Digest(a + " " + b));
+    CHECK(chains[2] == sha256Digest(chains[1] + " " + c));
+}
