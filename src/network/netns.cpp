@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <system_error>
 #include <thread>
 #include <unistd.h>
@@ -66,7 +68,11 @@ Result<std::string> createNetns(const std::filesystem::path& dir, std::string_vi
 }
 
 Result<void> deleteNetns(const std::filesystem::path& path) {
-    if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+    // Only a namespace mount is undone: a file whose mount is gone (or never
+    // came) is just removed.
+    struct statfs fs {};
+    bool mounted = ::statfs(path.c_str(), &fs) == 0 && fs.f_type == NSFS_MAGIC;
+    if (mounted && ::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
         return fail(systemError(fmt::format("unmounting netns {}", path.string()), errno));
     }
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
