@@ -28,8 +28,12 @@ std::vector<long> versionParts(std::string_view v) {
 }
 
 Result<json> runOne(const PluginRunner& runner, const Conflist& list, size_t index,
-                    const Invocation& invocation, const json* prevResult) {
+                    const Invocation& invocation, const json* prevResult, std::mutex* chained) {
     auto type = list.pluginType(index);
+    std::unique_lock<std::mutex> lock;
+    if (chained != nullptr && index > 0) {
+        lock = std::unique_lock(*chained);
+    }
     return runner.exec(type, invocation, requestConfig(list, index, prevResult));
 }
 
@@ -52,11 +56,12 @@ json requestConfig(const Conflist& list, size_t index, const json* prevResult) {
 }
 
 Result<json> addChain(const PluginRunner& runner, const Conflist& list, Invocation invocation,
-                      json* lastResult) {
+                      json* lastResult, std::mutex* chained) {
     invocation.command = Command::Add;
     json result;
     for (size_t i = 0; i < list.plugins.size(); ++i) {
-        TRY_ASSIGN(auto out, runOne(runner, list, i, invocation, i == 0 ? nullptr : &result));
+        TRY_ASSIGN(auto out,
+                   runOne(runner, list, i, invocation, i == 0 ? nullptr : &result, chained));
         if (!out.is_object()) {
             return fail(Code::Internal, "{} plugin: printed no result for ADD", list.pluginType(i));
         }
@@ -69,17 +74,17 @@ Result<json> addChain(const PluginRunner& runner, const Conflist& list, Invocati
 }
 
 Result<void> delChain(const PluginRunner& runner, const Conflist& list, Invocation invocation,
-                      const json& cached) {
+                      const json& cached, std::mutex* chained) {
     invocation.command = Command::Del;
     const json* prev = versionAtLeast(list.cniVersion, "0.4.0") ? &cached : nullptr;
     for (size_t i = list.plugins.size(); i-- > 0;) {
-        TRY(runOne(runner, list, i, invocation, prev));
+        TRY(runOne(runner, list, i, invocation, prev, chained));
     }
     return {};
 }
 
 Result<void> checkChain(const PluginRunner& runner, const Conflist& list, Invocation invocation,
-                        const json& cached) {
+                        const json& cached, std::mutex* chained) {
     if (!versionAtLeast(list.cniVersion, "0.4.0")) {
         return fail(Code::Unimplemented, "CHECK needs CNI 0.4.0 or later; {} is {}", list.name,
                     list.cniVersion);
@@ -89,7 +94,7 @@ Result<void> checkChain(const PluginRunner& runner, const Conflist& list, Invoca
     }
     invocation.command = Command::Check;
     for (size_t i = 0; i < list.plugins.size(); ++i) {
-        TRY(runOne(runner, list, i, invocation, &cached));
+        TRY(runOne(runner, list, i, invocation, &cached, chained));
     }
     return {};
 }

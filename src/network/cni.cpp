@@ -46,7 +46,7 @@ Result<void> checkVersions(const PluginRunner& runner, const Conflist& list) {
 Cni::Cni(NetworkConfig config, Conflist conflist)
     : config_(std::move(config)), conflist_(std::move(conflist)), target_(attachTarget(conflist_)),
       runner_(config_.pluginDirs, config_.pluginTimeout), cache_(config_.stateDir / conflist_.name),
-      locks_(std::make_unique<IdLocks>()) {
+      locks_(std::make_unique<IdLocks>()), chained_(std::make_unique<std::mutex>()) {
     if (config_.loopback) {
         loopback_ = loopbackConflist(conflist_.cniVersion);
     }
@@ -105,8 +105,9 @@ Result<AttachResult> Cni::attachLocked(const std::string& id, const std::string&
         if (loopback_) {
             TRY(addChain(runner_, *loopback_, invocation(id, netnsPath, "lo")));
         }
-        TRY_ASSIGN(auto result, addChain(runner_, conflist_,
-                                         invocation(id, netnsPath, config_.ifName), &partial));
+        TRY_ASSIGN(auto result,
+                   addChain(runner_, conflist_, invocation(id, netnsPath, config_.ifName), &partial,
+                            chained_.get()));
         TRY_ASSIGN(auto out, makeAttachResult(id, netnsPath, config_.ifName, result));
         record.result = result;
         TRY(withContext(cache_.save(record), "saving the result"));
@@ -127,7 +128,8 @@ Result<AttachResult> Cni::attachLocked(const std::string& id, const std::string&
 }
 
 Result<void> Cni::undo(const CachedAttachment& record, const json& partial) {
-    TRY(delChain(runner_, conflist_, invocation(record.id, record.netns, record.ifName), partial));
+    TRY(delChain(runner_, conflist_, invocation(record.id, record.netns, record.ifName), partial,
+                 chained_.get()));
     if (loopback_) {
         TRY(delChain(runner_, *loopback_, invocation(record.id, record.netns, "lo"), json()));
     }
@@ -165,7 +167,7 @@ Result<void> Cni::detachLocked(const std::string& id, const std::string& netnsPa
             netns.clear();
         }
     }
-    TRY(delChain(runner_, list, invocation(id, netns, ifName), cached));
+    TRY(delChain(runner_, list, invocation(id, netns, ifName), cached, chained_.get()));
     if (loopback_ && !netns.empty()) {
         TRY(delChain(runner_, *loopback_, invocation(id, netns, "lo"), json()));
     }
@@ -190,7 +192,8 @@ Result<void> Cni::checkLocked(const std::string& id, const std::string& netnsPat
     const std::string netns = netnsPath.empty() ? record->netns : netnsPath;
     TRY(usableNetns(netns));
     TRY_ASSIGN(auto list, withContext(conflistFromJson(record->conflist), "cached config"));
-    return checkChain(runner_, list, invocation(id, netns, record->ifName), record->result);
+    return checkChain(runner_, list, invocation(id, netns, record->ifName), record->result,
+                      chained_.get());
 }
 
 Result<std::optional<AttachResult>> Cni::lookup(const std::string& id) const {

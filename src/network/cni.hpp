@@ -7,7 +7,8 @@
 // containers: callers bring a netns path and an id.
 //
 // Thread-safe: calls for different ids run at once (host-local IPAM locks
-// its own data dir); calls for the same id run one after another.
+// its own data dir); calls for the same id run one after another, and so
+// do the chained plugins (firewall) of all ids, which race otherwise.
 
 #include "common/error.hpp"
 #include "network/cni_result.hpp"
@@ -18,6 +19,7 @@
 #include "network/result_cache.hpp"
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,6 +88,8 @@ private:
     PluginRunner runner_;
     ResultCache cache_;
     std::unique_ptr<IdLocks> locks_;
+    // Held while chained plugins run (see chain.hpp).
+    std::unique_ptr<std::mutex> chained_;
 };
 
 } // namespace faasd::network

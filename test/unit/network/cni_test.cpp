@@ -4,6 +4,7 @@
 #include "spare_netns.hpp"
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <thread>
 
 using namespace faasd;
@@ -306,6 +307,31 @@ TEST_CASE("attaches of different ids run at once", "[cni]") {
     REQUIRE(listed);
     CHECK(listed->size() == ok.size());
     CHECK(f.fakes.attachmentCalls().size() == 3 * ok.size());
+}
+
+TEST_CASE("chained plugins run one at a time while first plugins overlap", "[cni]") {
+    CniFixture f;
+    f.fakes.setDelay("fakebridge", "ADD", "0.5");
+    f.fakes.setDelay("fakefw", "ADD", "0.2");
+    auto cni = f.make();
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) {
+        threads.emplace_back(
+            [&, i] { CHECK(cni.attach("fn-" + std::to_string(i), f.netns.path())); });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    std::map<std::string, int> running, most;
+    for (const auto& span : f.fakes.spans()) {
+        auto space = span.find(' ');
+        auto name = span.substr(space + 1, span.rfind(' ') - space - 1);
+        running[name] += span.starts_with("start ") ? 1 : -1;
+        most[name] = std::max(most[name], running[name]);
+    }
+    INFO(fmt::format("{}", fmt::join(f.fakes.spans(), "\n")));
+    CHECK(most["fakefw"] == 1);
+    CHECK(most["fakebridge"] > 1);
 }
 
 TEST_CASE("loading checks the conflist and its plugins", "[cni]") {

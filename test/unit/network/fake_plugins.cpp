@@ -20,9 +20,12 @@ until mkdir "$dir/lock" 2>/dev/null; do sleep 0.01; done
 n=$(wc -l < "$dir/calls.log")
 echo "$CNI_COMMAND $name" >> "$dir/calls.log"
 rmdir "$dir/lock"
+echo "start $name $CNI_COMMAND" >> "$dir/spans.log"
+trap 'echo "end $name $CNI_COMMAND" >> "$dir/spans.log"' EXIT
 printf '%s' "$input" > "$dir/stdin.$n"
 env > "$dir/env.$n"
 if [ -f "$dir/$name.sleep.$CNI_COMMAND" ]; then exec sleep "$(cat "$dir/$name.sleep.$CNI_COMMAND")"; fi
+if [ -f "$dir/$name.delay.$CNI_COMMAND" ]; then sleep "$(cat "$dir/$name.delay.$CNI_COMMAND")"; fi
 if [ -f "$dir/$name.error.$CNI_COMMAND" ]; then cat "$dir/$name.error.$CNI_COMMAND"; exit 1; fi
 if [ -f "$dir/$name.stderr.$CNI_COMMAND" ]; then cat "$dir/$name.stderr.$CNI_COMMAND" >&2; exit 2; fi
 case "$CNI_COMMAND" in
@@ -73,6 +76,16 @@ void FakePlugins::setStderrFailure(const std::string& name, const std::string& c
 
 void FakePlugins::setSleep(const std::string& name, const std::string& command, int seconds) {
     write(name + ".sleep." + command, std::to_string(seconds));
+}
+
+void FakePlugins::setDelay(const std::string& name, const std::string& command,
+                           const std::string& seconds) {
+    write(name + ".delay." + command, seconds);
+}
+
+std::vector<std::string> FakePlugins::spans() const {
+    auto text = readFile(dir() / "spans.log");
+    return text ? lines(*text) : std::vector<std::string>();
 }
 
 void FakePlugins::setVersions(const std::string& name, const std::vector<std::string>& versions) {

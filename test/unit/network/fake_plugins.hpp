@@ -2,7 +2,8 @@
 
 // Fake CNI plugins for tests: one shell script, installed under several
 // names in a temp plugin dir. Every run appends "COMMAND name" to
-// calls.log and keeps its stdin and environment; what it prints, whether it
+// calls.log (and its start and end to spans.log) and keeps its stdin and
+// environment; what it prints, whether it
 // fails and how long it sleeps are set by files the test leaves beside it.
 
 #include "common/files.hpp"
@@ -32,6 +33,8 @@ public:
                           const std::string& text);
     // name sleeps this long for command, then exits printing nothing.
     void setSleep(const std::string& name, const std::string& command, int seconds);
+    // name sleeps this long (seconds, "0.2") for command, then goes on.
+    void setDelay(const std::string& name, const std::string& command, const std::string& seconds);
     // What name answers to VERSION.
     void setVersions(const std::string& name, const std::vector<std::string>& versions);
 
@@ -39,6 +42,8 @@ public:
     std::vector<std::string> calls() const;
     // The calls other than VERSION.
     std::vector<std::string> attachmentCalls() const;
+    // "start bridge ADD" and "end bridge ADD" as runs begin and finish.
+    std::vector<std::string> spans() const;
     // Forgets the calls so far.
     void clearCalls();
     // The stdin and environment of call index (counting every call).
