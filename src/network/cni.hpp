@@ -42,6 +42,9 @@ public:
     // The same with a conflist the caller holds.
     static Result<Cni> create(NetworkConfig config, Conflist conflist);
 
+    // Ids follow CNI's container id rule (letters, digits, '_', '.', '-';
+    // starting with a letter or digit): they name files in the state dir.
+    //
     // ADD: attaches id to the network inside netnsPath, which must be an
     // existing network namespace other than ours. A failure part-way is
     // undone (DEL) before the error is returned. Code::AlreadyExists when

@@ -1,6 +1,7 @@
 #include "network/conflist.hpp"
 
 #include "common/files.hpp"
+#include "network/cni_result.hpp"
 #include "network/names.hpp"
 
 #include <cerrno>
@@ -110,6 +111,9 @@ Result<Conflist> readConflist(const std::filesystem::path& path) {
 
 Result<bool> ensureConflist(const NetworkConfig& config) {
     const auto path = config.conflistPath();
+    // A bad name or subnet fails here, at start, not at the first deploy.
+    TRY(withContext(conflistFromJson(makeConflist(config)), path.string()));
+    TRY(withContext(splitCidr(config.subnet), fmt::format("{}: subnet", path.string())));
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0) {
         return false;

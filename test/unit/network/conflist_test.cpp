@@ -76,6 +76,19 @@ TEST_CASE("a conflist is written once; an existing one is kept", "[conflist]") {
     CHECK(json::parse(*readFile(config.conflistPath())) == edited);
 }
 
+TEST_CASE("a config that cannot make a valid conflist writes nothing", "[conflist]") {
+    auto dir = TempDir::create("faasd-conflist-");
+    REQUIRE(dir);
+    NetworkConfig badSubnet{.subnet = "10.62.0.0", .confDir = dir->path()};
+    auto wrote = ensureConflist(badSubnet);
+    REQUIRE_FALSE(wrote);
+    CHECK(wrote.error().message() == (dir->path() / "10-openfaas.conflist").string() +
+                                         ": subnet: address 10.62.0.0 has no prefix length");
+    NetworkConfig badName{.networkName = "open faas", .confDir = dir->path()};
+    CHECK_FALSE(ensureConflist(badName));
+    CHECK_FALSE(std::filesystem::exists(badName.conflistPath()));
+}
+
 TEST_CASE("a bad conflist is refused with a reason", "[conflist]") {
     auto reason = [](const std::string& text) {
         auto parsed = parseConflist(text);
