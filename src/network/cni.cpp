@@ -78,10 +78,10 @@ Invocation Cni::invocation(const std::string& id, const std::string& netns,
 }
 
 Result<AttachResult> Cni::attach(const std::string& id, const std::string& netnsPath) {
-    return withContext(attachLocked(id, netnsPath), fmt::format("attaching {} to {}", id, target_));
+    return withContext(runAttach(id, netnsPath), fmt::format("attaching {} to {}", id, target_));
 }
 
-Result<AttachResult> Cni::attachLocked(const std::string& id, const std::string& netnsPath) {
+Result<AttachResult> Cni::runAttach(const std::string& id, const std::string& netnsPath) {
     TRY(validateName("container id", id));
     TRY(usableNetns(netnsPath));
     auto guard = locks_->lock(id);
@@ -137,11 +137,10 @@ Result<void> Cni::undo(const CachedAttachment& record, const json& partial) {
 }
 
 Result<void> Cni::detach(const std::string& id, const std::string& netnsPath) {
-    return withContext(detachLocked(id, netnsPath),
-                       fmt::format("detaching {} from {}", id, target_));
+    return withContext(runDetach(id, netnsPath), fmt::format("detaching {} from {}", id, target_));
 }
 
-Result<void> Cni::detachLocked(const std::string& id, const std::string& netnsPath) {
+Result<void> Cni::runDetach(const std::string& id, const std::string& netnsPath) {
     TRY(validateName("container id", id));
     auto guard = locks_->lock(id);
     TRY_ASSIGN(auto record, cache_.load(id));
@@ -150,7 +149,13 @@ Result<void> Cni::detachLocked(const std::string& id, const std::string& netnsPa
     std::string netns = netnsPath;
     std::string ifName = config_.ifName;
     if (record) {
-        TRY_ASSIGN(list, withContext(conflistFromJson(record->conflist), "cached config"));
+        if (auto cachedList = conflistFromJson(record->conflist)) {
+            list = std::move(*cachedList);
+        } else {
+            // DEL is best effort: the current plugins still free the IP.
+            log.warn("detaching {} with the current config; the cached one is unusable: {}", id,
+                     cachedList.error().message());
+        }
         cached = record->result;
         ifName = record->ifName.empty() ? ifName : record->ifName;
         if (netns.empty()) {
@@ -179,10 +184,10 @@ Result<void> Cni::detachLocked(const std::string& id, const std::string& netnsPa
 }
 
 Result<void> Cni::check(const std::string& id, const std::string& netnsPath) {
-    return withContext(checkLocked(id, netnsPath), fmt::format("checking {} on {}", id, target_));
+    return withContext(runCheck(id, netnsPath), fmt::format("checking {} on {}", id, target_));
 }
 
-Result<void> Cni::checkLocked(const std::string& id, const std::string& netnsPath) {
+Result<void> Cni::runCheck(const std::string& id, const std::string& netnsPath) {
     TRY(validateName("container id", id));
     auto guard = locks_->lock(id);
     TRY_ASSIGN(auto record, cache_.load(id));

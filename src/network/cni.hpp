@@ -76,9 +76,9 @@ public:
 private:
     Cni(NetworkConfig config, Conflist conflist);
 
-    Result<AttachResult> attachLocked(const std::string& id, const std::string& netnsPath);
-    Result<void> detachLocked(const std::string& id, const std::string& netnsPath);
-    Result<void> checkLocked(const std::string& id, const std::string& netnsPath);
+    Result<AttachResult> runAttach(const std::string& id, const std::string& netnsPath);
+    Result<void> runDetach(const std::string& id, const std::string& netnsPath);
+    Result<void> runCheck(const std::string& id, const std::string& netnsPath);
     // DEL for a record whose ADD failed; forgets it when that works.
     Result<void> undo(const CachedAttachment& record, const nlohmann::json& partial);
     Invocation invocation(const std::string& id, const std::string& netns,

@@ -91,8 +91,11 @@ Result<std::vector<std::string>> listNetns(const std::filesystem::path& dir) {
         }
         return fail(systemError(fmt::format("listing {}", dir.string()), ec.value()));
     }
-    for (const auto& entry : it) {
-        names.push_back(entry.path().filename().string());
+    for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        if (ec) {
+            return fail(systemError(fmt::format("listing {}", dir.string()), ec.value()));
+        }
+        names.push_back(it->path().filename().string());
     }
     std::sort(names.begin(), names.end());
     return names;

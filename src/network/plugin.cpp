@@ -5,6 +5,7 @@
 #include "network/names.hpp"
 
 #include <algorithm>
+#include <system_error>
 #include <unistd.h>
 
 extern char** environ;
@@ -91,7 +92,9 @@ Result<std::filesystem::path> PluginRunner::find(std::string_view type) const {
     TRY(validatePluginType(type));
     for (const auto& dir : dirs_) {
         auto candidate = dir / type;
-        if (::access(candidate.c_str(), X_OK) == 0 && !std::filesystem::is_directory(candidate)) {
+        std::error_code ec;
+        if (::access(candidate.c_str(), X_OK) == 0 &&
+            !std::filesystem::is_directory(candidate, ec)) {
             return candidate;
         }
     }

@@ -105,8 +105,11 @@ Result<std::vector<CachedAttachment>> ResultCache::list() const {
         }
         return fail(systemError(fmt::format("listing {}", dir_.string()), ec.value()));
     }
-    for (const auto& entry : it) {
-        auto name = entry.path().filename().string();
+    for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        if (ec) {
+            return fail(systemError(fmt::format("listing {}", dir_.string()), ec.value()));
+        }
+        auto name = it->path().filename().string();
         if (!name.ends_with(kSuffix)) {
             continue; // e.g. a temporary file left by a crash mid-write
         }

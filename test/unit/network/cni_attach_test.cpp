@@ -177,3 +177,21 @@ TEST_CASE("attaching an id twice is refused", "[cni]") {
     CHECK(again.error().code() == Code::AlreadyExists);
     CHECK(f.fakes.calls().size() == 3);
 }
+
+TEST_CASE("detach falls back to the current config when the cached one is unusable", "[cni]") {
+    CniFixture f;
+    auto cni = f.make();
+    REQUIRE(cni.attach("say-1", f.netns.path()));
+    ResultCache cache(f.config.stateDir / "fakenet");
+    auto record = cache.load("say-1");
+    REQUIRE(record);
+    REQUIRE(*record);
+    (*record)->conflist = json{{"name", "fakenet"}}; // no plugins, no version
+    REQUIRE(cache.save(**record));
+    f.fakes.clearCalls();
+
+    REQUIRE(cni.detach("say-1"));
+    CHECK(f.fakes.calls() == Calls{"DEL fakefw", "DEL fakebridge", "DEL loopback"});
+    CHECK(f.fakes.stdinOf(0)["prevResult"] == f.result);
+    CHECK(f.records() == 0);
+}
