@@ -1,0 +1,45 @@
+#include "spare_netns.hpp"
+
+#include <catch2/catch.hpp>
+#include <sys/stat.h>
+#include <thread>
+
+namespace faasd::network::testing {
+
+namespace {
+
+ino_t inodeOf(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+Subprocess spawnHolder() {
+    auto child = Subprocess::spawn({
+        .argv = {"unshare", "--user", "--map-root-user", "--net", "sleep", "120"},
+        .out = Stdio::Null,
+        .err = Stdio::Pipe,
+        .newSession = true,
+    });
+    REQUIRE(child);
+    return std::move(*child);
+}
+
+} // namespace
+
+SpareNetns::SpareNetns() : child_(spawnHolder()) {
+    path_ = "/proc/" + std::to_string(child_.pid()) + "/ns/net";
+    const ino_t ours = inodeOf("/proc/self/ns/net");
+    for (int i = 0; i < 500; ++i) {
+        ino_t theirs = inodeOf(path_);
+        if (theirs != 0 && theirs != ours) {
+            return;
+        }
+        if (child_.poll()) {
+            FAIL("unshare -Urn could not make a network namespace (user namespaces disabled?)");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL("unshare -Urn did not enter a new network namespace in time");
+}
+
+} // namespace faasd::network::testing
