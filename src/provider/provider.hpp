@@ -1,0 +1,77 @@
+#pragma once
+
+// The provider: what the gateway, queue and scaler know of where functions
+// run. ContainerdProvider implements it on containerd + CNI; unit tests of
+// the gateway use a fake.
+//
+// Errors: NotFound for an unknown function, secret or namespace;
+// AlreadyExists when deploying over an existing function or creating an
+// existing secret; InvalidArgument for bad input (names, limits, replicas);
+// FailedPrecondition when something referenced is missing (a secret, an
+// image with pull policy Never); Unavailable when containerd is down.
+
+#include "api/types.hpp"
+#include "common/error.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace faasd::provider {
+
+// One ready replica of a function: where its watchdog listens.
+struct Endpoint {
+    std::string instance;  // replica id, e.g. "say-0"
+    std::string ip;
+    uint16_t port = 8080;
+};
+
+// Called for each log message; return false to stop.
+using LogSink = std::function<bool(const api::LogMessage&)>;
+
+class Provider {
+public:
+    virtual ~Provider() = default;
+
+    // Creates a function (AlreadyExists if it exists). Validates everything
+    // first; a failure leaves nothing behind. Returns when the first replica
+    // is ready, or with an error.
+    virtual Result<void> deploy(const api::FunctionDeployment& deployment) = 0;
+    // Replaces an existing function (NotFound if it does not exist) without
+    // downtime: new replicas first, then the old ones go.
+    virtual Result<void> update(const api::FunctionDeployment& deployment) = 0;
+    virtual Result<void> remove(const std::string& name, const std::string& ns) = 0;
+
+    virtual Result<std::vector<api::FunctionStatus>> list(const std::string& ns) = 0;
+    virtual Result<api::FunctionStatus> get(const std::string& name, const std::string& ns) = 0;
+    virtual Result<void> scale(const std::string& name, const std::string& ns,
+                               uint64_t replicas) = 0;
+
+    // Ready replicas, from memory (no containerd call): the invoke path.
+    virtual Result<std::vector<Endpoint>> resolve(const std::string& name,
+                                                  const std::string& ns) = 0;
+
+    // Secrets: list returns names and namespaces, never values.
+    virtual Result<std::vector<api::Secret>> listSecrets(const std::string& ns) = 0;
+    virtual Result<void> createSecret(const api::Secret& secret) = 0;
+    virtual Result<void> updateSecret(const api::Secret& secret) = 0;
+    virtual Result<void> removeSecret(const std::string& name, const std::string& ns) = 0;
+
+    // Function namespaces (the default first).
+    virtual Result<std::vector<std::string>> listNamespaces() = 0;
+    virtual Result<api::NamespaceRequest> getNamespace(const std::string& name) = 0;
+    virtual Result<void> createNamespace(const api::NamespaceRequest& ns) = 0;
+    virtual Result<void> updateNamespace(const api::NamespaceRequest& ns) = 0;
+    virtual Result<void> removeNamespace(const std::string& name) = 0;
+
+    // Streams log messages to sink until the request is satisfied (or, with
+    // follow, until sink returns false or stop becomes true).
+    virtual Result<void> logs(const api::LogRequest& request, const LogSink& sink,
+                              const std::atomic<bool>& stop) = 0;
+
+    virtual api::ProviderInfo info() = 0;
+};
+
+} // namespace faasd::provider
