@@ -1,0 +1,145 @@
+#include "api/json.hpp"
+#include "catch_result.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+using namespace faasd;
+using namespace faasd::api;
+using nlohmann::json;
+
+TEST_CASE("a FunctionDeployment parses with OpenFaaS field names", "[api]") {
+    auto d = parseFunctionDeployment(R"({
+        "service": "say", "image": "functions/alpine:latest", "namespace": "team",
+        "envProcess": "cat", "envVars": {"A": "1"}, "constraints": ["x"],
+        "secrets": ["s1"], "labels": null, "annotations": {"topic": "a\nb"},
+        "limits": {"memory": "128Mi", "cpu": "100m"}, "requests": {"memory": "64Mi"},
+        "readOnlyRootFilesystem": true})");
+    REQUIRE(d);
+    CHECK(d->service == "say");
+    CHECK(d->ns == "team");
+    CHECK(d->envVars.at("A") == "1");
+    CHECK(d->labels.empty());
+    CHECK(d->annotations.at("topic") == "a\nb");
+    REQUIRE(d->limits);
+    CHECK(d->limits->memory == "128Mi");
+    CHECK(d->limits->cpu == "100m");
+    CHECK(d->requests->cpu.empty());
+    CHECK(d->readOnlyRootFilesystem);
+}
+
+TEST_CASE("broken deployments say which field is wrong", "[api]") {
+    auto notJson = parseFunctionDeployment("{not json");
+    REQUIRE_FALSE(notJson);
+    CHECK(notJson.error().code() == Code::InvalidArgument);
+    CHECK(notJson.error().message().find("not valid JSON") != std::string::npos);
+
+    auto noService = parseFunctionDeployment(R"({"image":"x"})");
+    REQUIRE_FALSE(noService);
+    CHECK(noService.error().message().find("\"service\"") != std::string::npos);
+
+    auto badEnv = parseFunctionDeployment(R"({"service":"a","image":"x","envVars":{"A":1}})");
+    REQUIRE_FALSE(badEnv);
+    CHECK(badEnv.error().message().find("envVars.A") != std::string::npos);
+
+    auto badLabels = parseFunctionDeployment(R"({"service":"a","image":"x","labels":[]})");
+    REQUIRE_FALSE(badLabels);
+    CHECK(badLabels.error().message().find("\"labels\"") != std::string::npos);
+}
+
+TEST_CASE("FunctionStatus JSON follows what the certifier expects", "[api]") {
+    FunctionStatus s;
+    s.name = "say";
+    s.image = "functions/alpine:latest";
+    s.ns = "openfaas-fn";
+    s.replicas = 2;
+    s.availableReplicas = 1;
+    auto j = json::parse(toJson(s));
+    CHECK(j["labels"].is_object());
+    CHECK(j["annotations"].is_object());
+    CHECK_FALSE(j.contains("envVars"));
+    CHECK_FALSE(j.contains("limits"));
+    CHECK_FALSE(j.contains("requests"));
+    CHECK(j["image"] == "functions/alpine:latest");
+    CHECK(j["namespace"] == "openfaas-fn");
+    CHECK(j["availableReplicas"] == 1);
+    CHECK(j["invocationCount"].is_number());
+    CHECK(j["createdAt"].get<std::string>().back() == 'Z');
+
+    s.envVars = {{"A", "1"}};
+    s.limits = Resources{"128Mi", ""};
+    auto j2 = json::parse(toJson(s));
+    CHECK(j2["envVars"]["A"] == "1");
+    CHECK(j2["limits"] == json{{"memory", "128Mi"}});
+
+    auto back = parseFunctionStatusList(toJson(std::vector<FunctionStatus>{s}));
+    REQUIRE(back);
+    REQUIRE(back->size() == 1);
+    CHECK((*back)[0].limits->memory == "128Mi");
+}
+
+TEST_CASE("scale and delete requests", "[api]") {
+    auto s = parseScaleRequest(R"({"serviceName":"say","replicas":3,"namespace":"x"})");
+    REQUIRE(s);
+    CHECK(s->replicas == 3);
+    auto negative = parseScaleRequest(R"({"serviceName":"say","replicas":-1})");
+    REQUIRE_FALSE(negative);
+    CHECK(negative.error().message().find("negative") != std::string::npos);
+    CHECK_FALSE(parseScaleRequest(R"({"serviceName":"say"})"));
+    CHECK_FALSE(parseScaleRequest(R"({"serviceName":"say","replicas":1.5})"));
+
+    auto d = parseDeleteRequest(R"({"functionName":"say","namespace":"x"})");
+    REQUIRE(d);
+    CHECK(d->functionName == "say");
+    CHECK(d->ns == "x");
+    CHECK_FALSE(parseDeleteRequest("{}"));
+}
+
+TEST_CASE("secrets: rawValue wins and lists carry no values", "[api]") {
+    auto s = parseSecret(R"({"name":"k","value":"text","rawValue":"AAEC/w=="})");
+    REQUIRE(s);
+    CHECK(s->bytes() == std::string("\x00\x01\x02\xff", 4));
+    auto plain = parseSecret(R"({"name":"k","value":"text"})");
+    REQUIRE(plain);
+    CHECK(plain->bytes() == "text");
+    auto bad = parseSecret(R"({"name":"k","rawValue":"***"})");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message().find("rawValue") != std::string::npos);
+
+    Secret withValue{"k", "ns", "hidden", std::nullopt};
+    auto list = secretListJson({withValue});
+    CHECK(list.find("hidden") == std::string::npos);
+    CHECK(json::parse(list) == json::parse(R"([{"name":"k","namespace":"ns"}])"));
+}
+
+TEST_CASE("log messages are one JSON object each", "[api]") {
+    LogMessage m{"say", "openfaas-fn", "say-1", {}, "2026/11/25 10:00:00 Forking fprocess."};
+    auto line = toJson(m);
+    CHECK(line.find('\n') == std::string::npos);
+    auto back = parseLogMessage(line);
+    REQUIRE(back);
+    CHECK(back->text == m.text);
+    CHECK(back->instance == "say-1");
+}
+
+TEST_CASE("RFC 3339 times round-trip, with zones and fractions", "[api]") {
+    auto t = parseRfc3339("2026-11-25T10:00:00.5Z");
+    REQUIRE(t);
+    CHECK(formatRfc3339(*t) == "2026-11-25T10:00:00.5Z");
+    auto zoned = parseRfc3339("2026-11-25T12:00:00+02:00");
+    REQUIRE(zoned);
+    CHECK(formatRfc3339(*zoned) == "2026-11-25T10:00:00Z");
+    CHECK_FALSE(parseRfc3339("yesterday"));
+    CHECK_FALSE(parseRfc3339("2026-11-25T10:00:00"));
+}
+
+TEST_CASE("info names a provider other than faasd", "[api]") {
+    ProviderInfo info{"faasd-cpp", "containerd", {"abc", "0.1.0"}, {"abc", "0.1.0"}, "x86_64"};
+    auto j = json::parse(toJson(info));
+    CHECK(j["provider"]["provider"] == "faasd-cpp");
+    CHECK(j["provider"]["version"]["release"] == "0.1.0");
+    CHECK(j["arch"] == "x86_64");
+    auto back = parseProviderInfo(toJson(info));
+    REQUIRE(back);
+    CHECK(back->orchestration == "containerd");
+}
