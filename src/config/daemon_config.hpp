@@ -1,0 +1,74 @@
+#pragma once
+
+// The daemon's configuration: a pure function of the environment, so tests
+// feed a map. Flags of `faasd up` are applied on top by the CLI. Every
+// setting is documented in docs/CONFIGURATION.md.
+
+#include "common/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace faasd::config {
+
+using Env = std::map<std::string, std::string>;
+
+// The process environment as an Env.
+Env processEnv();
+
+struct DaemonConfig {
+    // gateway
+    std::string gatewayAddress = "0.0.0.0";
+    uint16_t gatewayPort = 8080;
+    bool basicAuth = true;
+    uint64_t maxBodyBytes = 32ull << 20;
+
+    // state
+    std::string stateDir = "/var/lib/faasd";
+    std::string providerStateDir = "/var/lib/faasd-provider";
+
+    // containerd
+    std::string containerdSocket = "/run/containerd/containerd.sock";
+    std::string containerdBinary = "containerd";
+    bool startContainerd = true;  // when none answers and the binary exists
+    std::string snapshotter = "overlayfs";
+
+    // network
+    std::string cniBridge = "openfaas0";
+    std::string cniSubnet = "10.62.0.0/16";
+    std::string cniConfDir = "/etc/cni/net.d";
+    std::vector<std::string> cniPluginDirs = {"/usr/lib/cni", "/opt/cni/bin"};
+    std::string netnsDir = "/var/run/netns";
+    std::vector<std::string> nameservers;  // empty: the host's
+
+    // images
+    std::string pullPolicy = "IfNotPresent";
+    std::vector<std::string> insecureRegistries;
+    std::map<std::string, std::vector<std::string>> registryMirrors;
+    std::string dockerConfig;  // empty: $HOME/.docker/config.json when present
+
+    // functions
+    std::chrono::milliseconds readinessTimeout{30'000};
+    uint64_t maxReplicas = 20;
+    bool stopFunctionsOnExit = false;
+
+    std::string logLevel = "info";
+
+    // The gateway's basic-auth credential files under stateDir.
+    std::string basicAuthUserFile() const { return stateDir + "/secrets/basic-auth-user"; }
+    std::string basicAuthPasswordFile() const {
+        return stateDir + "/secrets/basic-auth-password";
+    }
+};
+
+// Reads FAASD_* (and CNI_PATH) variables; a bad value is InvalidArgument
+// naming the variable.
+Result<DaemonConfig> fromEnv(const Env& env);
+
+// "10s", "500ms", "2m", "1h" or plain seconds ("30").
+Result<std::chrono::milliseconds> parseDuration(std::string_view text);
+
+} // namespace faasd::config

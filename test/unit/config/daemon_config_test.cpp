@@ -1,0 +1,76 @@
+#include "catch_result.hpp"
+#include "config/daemon_config.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace faasd;
+using namespace faasd::config;
+using namespace std::chrono_literals;
+
+TEST_CASE("defaults with an empty environment", "[config]") {
+    auto c = fromEnv({});
+    REQUIRE(c);
+    CHECK(c->gatewayPort == 8080);
+    CHECK(c->gatewayAddress == "0.0.0.0");
+    CHECK(c->basicAuth);
+    CHECK(c->stateDir == "/var/lib/faasd");
+    CHECK(c->containerdSocket == "/run/containerd/containerd.sock");
+    CHECK(c->cniBridge == "openfaas0");
+    CHECK(c->cniSubnet == "10.62.0.0/16");
+    CHECK(c->pullPolicy == "IfNotPresent");
+    CHECK(c->basicAuthPasswordFile() == "/var/lib/faasd/secrets/basic-auth-password");
+}
+
+TEST_CASE("variables override defaults", "[config]") {
+    auto c = fromEnv({{"FAASD_GATEWAY_PORT", "9090"},
+                      {"FAASD_BASIC_AUTH", "false"},
+                      {"FAASD_CNI_SUBNET", "10.99.0.0/24"},
+                      {"CNI_PATH", "/opt/cni/bin:/usr/lib/cni"},
+                      {"FAASD_NAMESERVERS", "10.0.0.2, 10.0.0.3"},
+                      {"FAASD_INSECURE_REGISTRIES", "127.0.0.1:5000"},
+                      {"FAASD_REGISTRY_MIRRORS", "docker.io=m1:5000|m2:5000"},
+                      {"FAASD_READINESS_TIMEOUT", "1m"},
+                      {"FAASD_PULL_POLICY", "Never"},
+                      {"HOME", "/root"}});
+    REQUIRE(c);
+    CHECK(c->gatewayPort == 9090);
+    CHECK_FALSE(c->basicAuth);
+    CHECK(c->cniSubnet == "10.99.0.0/24");
+    CHECK(c->cniPluginDirs == std::vector<std::string>{"/opt/cni/bin", "/usr/lib/cni"});
+    CHECK(c->nameservers == std::vector<std::string>{"10.0.0.2", "10.0.0.3"});
+    CHECK(c->registryMirrors.at("docker.io") == std::vector<std::string>{"m1:5000", "m2:5000"});
+    CHECK(c->readinessTimeout == 60s);
+    CHECK(c->pullPolicy == "Never");
+    CHECK(c->dockerConfig == "/root/.docker/config.json");
+}
+
+TEST_CASE("bad values name the variable", "[config]") {
+    for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+             {"FAASD_GATEWAY_PORT", "http"},
+             {"FAASD_GATEWAY_PORT", "70000"},
+             {"FAASD_BASIC_AUTH", "maybe"},
+             {"FAASD_CNI_SUBNET", "10.62.0.0"},
+             {"FAASD_CNI_SUBNET", "300.1.1.1/16"},
+             {"FAASD_CNI_BRIDGE", "a-very-long-bridge-name"},
+             {"FAASD_PULL_POLICY", "sometimes"},
+             {"FAASD_READINESS_TIMEOUT", "soon"},
+             {"FAASD_REGISTRY_MIRRORS", "docker.io"},
+             {"FAASD_MAX_REPLICAS", "0"}}) {
+        auto c = fromEnv({{key, value}});
+        INFO(key << "=" << value);
+        REQUIRE_FALSE(c);
+        CHECK(c.error().code() == Code::InvalidArgument);
+        CHECK(c.error().message().find(key) != std::string::npos);
+    }
+}
+
+TEST_CASE("durations", "[config]") {
+    CHECK(parseDuration("10s").value() == 10s);
+    CHECK(parseDuration("500ms").value() == 500ms);
+    CHECK(parseDuration("2m").value() == 120s);
+    CHECK(parseDuration("30").value() == 30s);
+    CHECK(parseDuration("1.5s").value() == 1500ms);
+    CHECK_FALSE(parseDuration("-1s"));
+    CHECK_FALSE(parseDuration("s"));
+    CHECK_FALSE(parseDuration("ten"));
+}
