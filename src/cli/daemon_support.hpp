@@ -1,0 +1,59 @@
+#pragma once
+
+// Pieces of `faasd up` that are not components of their own: the admin
+// credentials, a containerd of our own when none is running, and systemd's
+// readiness notification.
+
+#include "common/error.hpp"
+#include "common/subprocess.hpp"
+#include "config/daemon_config.hpp"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace faasd::cli {
+
+struct Credentials {
+    std::string user;
+    std::string password;
+    bool created = false;  // generated on this start
+};
+
+// Reads the basic-auth files under the state dir, creating them (user
+// "admin", a random password, mode 0600) when absent.
+Result<Credentials> ensureCredentials(const config::DaemonConfig& config);
+
+// A containerd started and supervised by faasd (restarted if it dies), for
+// machines where no service manager runs one.
+class OwnContainerd {
+public:
+    // Starts containerd with state under <stateDir>/containerd, serving the
+    // configured socket; waits until it answers.
+    static Result<std::unique_ptr<OwnContainerd>> start(const config::DaemonConfig& config);
+    ~OwnContainerd();  // stops it (SIGTERM, then SIGKILL)
+
+private:
+    OwnContainerd() = default;
+    Result<void> launch();
+    void supervise();
+
+    std::string binary_;
+    std::string configPath_;
+    std::string logPath_;
+    std::string socket_;
+    std::mutex mu_;
+    std::unique_ptr<Subprocess> process_;
+    std::atomic<bool> stopping_{false};
+    std::thread supervisor_;
+};
+
+// Whether containerd answers on socket within timeout.
+bool containerdAnswers(const std::string& socket, std::chrono::milliseconds timeout);
+
+// Sends state (e.g. "READY=1") to systemd when NOTIFY_SOCKET is set.
+void sdNotify(const std::string& state);
+
+} // namespace faasd::cli
