@@ -27,6 +27,9 @@ SignalWatcher::SignalWatcher(boost::asio::io_context& io, std::function<void(int
 Result<void> SignalWatcher::block() {
     sigset_t set = watchedSignals();
     sigaddset(&set, SIGPIPE);
+    // Children inherit dispositions: an ignored SIGPIPE (from whoever
+    // started the watchdog) must not reach the function.
+    ::signal(SIGPIPE, SIG_DFL);
     if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0) {
         return fail(systemError("blocking signals", errno));
     }

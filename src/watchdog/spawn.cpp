@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,35 +14,48 @@ namespace faasd::watchdog {
 
 namespace {
 
-// Attributes shared by every spawn: an empty signal mask (the watchdog
-// blocks the signals it reads from a signalfd) and SIGPIPE at default.
-struct SpawnAttributes {
-    posix_spawnattr_t withGroup;
-    posix_spawnattr_t plain;
-    SpawnAttributes() {
-        init(withGroup, true);
-        init(plain, false);
-    }
-    static void init(posix_spawnattr_t& attr, bool group) {
-        posix_spawnattr_init(&attr);
-        sigset_t none;
-        sigemptyset(&none);
-        sigset_t pipe;
-        sigemptyset(&pipe);
-        sigaddset(&pipe, SIGPIPE);
-        short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-        if (group) {
-            flags |= POSIX_SPAWN_SETPGROUP;
-            posix_spawnattr_setpgroup(&attr, 0);
-        }
-        posix_spawnattr_setflags(&attr, flags);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &pipe);
-    }
+// The child's side of spawnProcess. It runs on its own stack but in the
+// parent's memory (CLONE_VM) while the parent is suspended (CLONE_VFORK),
+// so it only makes system calls. No signal handler can run here: the
+// watchdog installs none (signals arrive through a signalfd), which is why
+// the per-signal reset glibc's posix_spawn does is not needed.
+struct ChildArgs {
+    const SpawnSpec* spec;
+    const sigset_t* mask;
+    int error;
 };
 
-const char* signalName(int sig) {
-    // Go's names for the common ones.
+__attribute__((no_sanitize_address)) int childMain(void* raw) {
+    auto* args = static_cast<ChildArgs*>(raw);
+    const SpawnSpec& spec = *args->spec;
+    int fds[3] = {spec.stdinFd, spec.stdoutFd, spec.stderrFd};
+    for (int target = 0; target < 3; ++target) {
+        int fd = fds[target];
+        if (fd < 0) {
+            continue;
+        }
+        // dup2 onto itself would keep close-on-exec set.
+        int result = fd == target ? ::fcntl(fd, F_SETFD, 0) : ::dup2(fd, target);
+        if (result < 0) {
+            args->error = errno;
+            ::_exit(127);
+        }
+    }
+    if (spec.processGroup && ::setpgid(0, 0) != 0) {
+        args->error = errno;
+        ::_exit(127);
+    }
+    ::sigprocmask(SIG_SETMASK, args->mask, nullptr);
+    ::execve(spec.path, spec.argv, spec.envp);
+    args->error = errno;
+    ::_exit(127);
+}
+
+// One stack for every child: spawns happen one at a time on the event loop
+// thread, and the parent waits (CLONE_VFORK) until the child is done with it.
+alignas(64) char childStack[64 * 1024];
+
+const char* signalName(int sig) {    // Go's names for the common ones.
     switch (sig) {
     case SIGKILL:
         return "killed";
@@ -70,22 +83,22 @@ const char* signalName(int sig) {
 } // namespace
 
 Result<pid_t> spawnProcess(const SpawnSpec& spec) {
-    static SpawnAttributes attributes;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    int fds[3] = {spec.stdinFd, spec.stdoutFd, spec.stderrFd};
-    for (int target = 0; target < 3; ++target) {
-        if (fds[target] >= 0) {
-            posix_spawn_file_actions_adddup2(&actions, fds[target], target);
-        }
+    static const sigset_t empty = [] {
+        sigset_t set;
+        sigemptyset(&set);
+        return set;
+    }();
+    ChildArgs args{&spec, &empty, 0};
+    pid_t pid = ::clone(childMain, childStack + sizeof childStack, CLONE_VM | CLONE_VFORK | SIGCHLD,
+                        &args);
+    if (pid < 0) {
+        return fail(systemError(std::string("fork/exec ") + spec.path, errno));
     }
-    pid_t pid = -1;
-    int err = posix_spawn(&pid, spec.path, &actions,
-                          spec.processGroup ? &attributes.withGroup : &attributes.plain,
-                          spec.argv, spec.envp);
-    posix_spawn_file_actions_destroy(&actions);
-    if (err != 0) {
-        return fail(systemError(std::string("fork/exec ") + spec.path, err));
+    if (args.error != 0) {
+        // The child could not exec and has exited: reap it here.
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        return fail(systemError(std::string("fork/exec ") + spec.path, args.error));
     }
     return pid;
 }

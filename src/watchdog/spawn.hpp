@@ -1,11 +1,12 @@
 #pragma once
 
 // Starting and reaping the function's processes. Children are started with
-// posix_spawn (glibc clones with CLONE_VM|CLONE_VFORK: no page-table copy,
-// whatever the watchdog's size), in their own process group so a timeout
-// kills what they started too, with signals unblocked and SIGPIPE at its
-// default. They are reaped from SIGCHLD (signalfd), which also reaps
-// orphans when the watchdog is PID 1 of its container.
+// clone(CLONE_VM|CLONE_VFORK), like posix_spawn but without its per-signal
+// reset (the watchdog has no signal handlers): no page tables are copied
+// and the watchdog is suspended only until the child has called execve.
+// Each child gets its own process group, so a timeout kills what it started
+// too, and an empty signal mask. Children are reaped from SIGCHLD
+// (signalfd), which also reaps orphans when the watchdog is PID 1.
 
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
