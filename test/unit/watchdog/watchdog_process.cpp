@@ -33,7 +33,8 @@ int freePort() {
     return ntohs(address.sin_port);
 }
 
-std::unique_ptr<WatchdogProcess> WatchdogProcess::start(Vars vars, bool waitReady) {
+std::unique_ptr<WatchdogProcess> WatchdogProcess::start(Vars vars, bool waitReady,
+                                                        std::vector<std::string> wrapper) {
     auto dir = TempDir::create("fwatchdog-test");
     if (!dir) {
         throw std::runtime_error(dir.error().message());
@@ -44,7 +45,8 @@ std::unique_ptr<WatchdogProcess> WatchdogProcess::start(Vars vars, bool waitRead
     const char* path = std::getenv("PATH");
     vars.emplace("PATH", path ? path : "/usr/bin:/bin");
     SubprocessOptions options;
-    options.argv = {builtPath("FWATCHDOG")};
+    options.argv = std::move(wrapper);
+    options.argv.push_back(builtPath("FWATCHDOG"));
     options.env.emplace();
     for (const auto& [k, v] : vars) {
         options.env->push_back(k + "=" + v);

@@ -32,8 +32,10 @@ class WatchdogProcess {
 public:
     // Starts fwatchdog with vars (port and metrics_port default to 0) and
     // waits until it logs its listening port; waitReady also waits for the
-    // lock file.
-    static std::unique_ptr<WatchdogProcess> start(Vars vars, bool waitReady = true);
+    // lock file. A wrapper command, if given, runs fwatchdog (its path is
+    // the last argument).
+    static std::unique_ptr<WatchdogProcess> start(Vars vars, bool waitReady = true,
+                                                  std::vector<std::string> wrapper = {});
     ~WatchdogProcess();
 
     int port() const { return port_; }
