@@ -7,15 +7,14 @@
 // "fork" uses fork()+execv(), "spawn" uses posix_spawn (vfork-like).
 // Prints: "<mode> <count> spawns in <seconds> s: <rate>/s".
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 extern char** environ;
 
@@ -75,7 +74,8 @@ int main(int argc, char** argv) {
         waitpid(pid, &status, 0);
         ++count;
     }
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("%s %ld spawns in %.2f s: %.0f/s\n", useFork ? "fork" : "spawn", count, elapsed,
                 count / elapsed);
     return 0;

@@ -1,7 +1,7 @@
 #pragma once
 
 // fwatchdog's configuration: a pure function of the environment. The names
-// are OpenFaaS's (classic watchdog and of-watchdog); docs/watchdog.md lists
+// are OpenFaaS's (classic watchdog and of-watchdog); README.md here lists
 // them with their defaults.
 
 #include "common/error.hpp"

@@ -6,13 +6,11 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-
+#include <cerrno>
+#include <cstdio>
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
 
 namespace faasd::watchdog {
 
@@ -22,19 +20,6 @@ using Descriptor = asio::posix::stream_descriptor;
 
 constexpr size_t maxErrorCapture = 64 * 1024;
 constexpr size_t streamChunk = 64 * 1024;
-
-// go-units HumanSize: "11B", "1.024kB".
-std::string humanSize(double bytes) {
-    const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-    int unit = 0;
-    while (bytes >= 1000 && unit < 4) {
-        bytes /= 1000;
-        ++unit;
-    }
-    char out[32];
-    std::snprintf(out, sizeof out, "%.4g%s", bytes, units[unit]);
-    return out;
-}
 
 } // namespace
 
@@ -89,8 +74,8 @@ private:
         }
         const MessageHead& request = session_->request();
         bool streaming = mode_ == Mode::Streaming;
-        bool stdinPipe = streaming ? (request.chunked || request.contentLength.value_or(0) > 0)
-                                   : !body_.empty();
+        bool stdinPipe =
+            streaming ? (request.chunked || request.contentLength.value_or(0) > 0) : !body_.empty();
         Pipe in;
         if (stdinPipe) {
             auto pipe = makePipe();
@@ -413,8 +398,8 @@ private:
             std::snprintf(line, sizeof line, " (%.4fs)", seconds);
             logLine(std::string(r.method()) + " " + std::string(r.target()) + " - " +
                     std::to_string(session_->status()) + " - ContentLength: " +
-                    humanSize(static_cast<double>(
-                        mode_ == Mode::Streaming ? bytesOut_ : output_.size())) +
+                    humanSize(static_cast<double>(mode_ == Mode::Streaming ? bytesOut_
+                                                                           : output_.size())) +
                     line);
         }
         session_->onAbort(nullptr);
@@ -554,6 +539,8 @@ void ForkHandler::serve(const std::shared_ptr<Session>& session) {
     std::make_shared<ForkJob>(*this, session)->run();
 }
 
-void ForkHandler::stop(std::function<void()> done) { asio::post(io_, std::move(done)); }
+void ForkHandler::stop(std::function<void()> done) {
+    asio::post(io_, std::move(done));
+}
 
 } // namespace faasd::watchdog

@@ -14,7 +14,6 @@
 #include "watchdog/spawn.hpp"
 
 #include <boost/asio/io_context.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>

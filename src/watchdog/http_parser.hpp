@@ -9,7 +9,6 @@
 
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -123,8 +122,8 @@ private:
                           error_code&) override {
         head_.setStatusLine(status, version);
     }
-    void on_field_impl(http::field, boost::beast::string_view name,
-                       boost::beast::string_view value, error_code&) override {
+    void on_field_impl(http::field, boost::beast::string_view name, boost::beast::string_view value,
+                       error_code&) override {
         head_.addField({name.data(), name.size()}, {value.data(), value.size()});
     }
     void on_header_impl(error_code&) override {}
@@ -133,8 +132,7 @@ private:
         return take({body.data(), body.size()});
     }
     void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, error_code&) override {}
-    size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
-                              error_code&) override {
+    size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body, error_code&) override {
         return take({body.data(), body.size()});
     }
     void on_finish_impl(error_code&) override {}

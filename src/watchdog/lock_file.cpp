@@ -2,11 +2,10 @@
 
 #include "common/unique_fd.hpp"
 
+#include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cerrno>
 
 namespace faasd::watchdog {
 
@@ -31,7 +30,9 @@ Result<void> writeLockFile(const std::string& path) {
     return {};
 }
 
-void removeLockFile(const std::string& path) { ::unlink(path.c_str()); }
+void removeLockFile(const std::string& path) {
+    ::unlink(path.c_str());
+}
 
 bool lockFilePresent(const std::string& path) {
     struct stat st {};

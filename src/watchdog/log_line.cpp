@@ -1,10 +1,9 @@
 #include "watchdog/log_line.hpp"
 
-#include <poll.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
+#include <poll.h>
+#include <unistd.h>
 
 namespace faasd::watchdog {
 
@@ -36,6 +35,18 @@ std::string logPrefix(const std::tm& tm) {
     char out[96];
     std::snprintf(out, sizeof out, "%04d/%02d/%02d %02d:%02d:%02d ", tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return out;
+}
+
+std::string humanSize(double bytes) {
+    const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+    int unit = 0;
+    while (bytes >= 1000 && unit < 4) {
+        bytes /= 1000;
+        ++unit;
+    }
+    char out[32];
+    std::snprintf(out, sizeof out, "%.4g%s", bytes, units[unit]);
     return out;
 }
 
@@ -116,7 +127,9 @@ void LogSink::flush() {
     }
 }
 
-void logLine(std::string_view message) { LogSink::instance().line(message); }
+void logLine(std::string_view message) {
+    LogSink::instance().line(message);
+}
 
 void LineLogger::emit(std::string_view text) {
     if (prefix_) {
@@ -132,7 +145,8 @@ void LineLogger::emit(std::string_view text) {
 void LineLogger::feed(std::string_view bytes) {
     while (!bytes.empty()) {
         size_t newline = bytes.find('\n');
-        std::string_view piece = newline == std::string_view::npos ? bytes : bytes.substr(0, newline);
+        std::string_view piece =
+            newline == std::string_view::npos ? bytes : bytes.substr(0, newline);
         size_t room = maxLine_ - partial_.size();
         if (piece.size() >= room) {
             // An overlong line is logged in pieces of maxLine bytes.

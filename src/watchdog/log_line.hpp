@@ -16,6 +16,10 @@ namespace faasd::watchdog {
 // "YYYY/MM/DD hh:mm:ss " for a broken-down time.
 std::string logPrefix(const std::tm& tm);
 
+// go-units HumanSize, as of-watchdog's access lines print sizes: "11B",
+// "1.024kB", "5.243MB".
+std::string humanSize(double bytes);
+
 // The prefix followed by message and a newline.
 std::string formatLogLine(const std::tm& tm, std::string_view message);
 

@@ -1,6 +1,6 @@
 // fwatchdog: the entrypoint of every function container. Serves the
 // function over HTTP on :8080 in one of the OpenFaaS watchdog modes; see
-// docs/watchdog.md.
+// src/watchdog/README.md.
 //
 //   fwatchdog                    serve (configured by the environment)
 //   fwatchdog --run-healthcheck  exit 0 if the lock file exists
@@ -20,14 +20,12 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-
-#include <fcntl.h>
-#include <signal.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <memory>
+#include <signal.h>
+#include <unistd.h>
 
 extern char** environ;
 
@@ -130,9 +128,8 @@ int run(int argc, char** argv) {
     }
     logLine("Watchdog mode: " + std::string(modeName(config->mode)) + "\tfprocess: \"" +
             config->fprocess + "\"");
-    logLine("Timeouts: read: " + formatDuration(config->readTimeout) +
-            " write: " + formatDuration(config->writeTimeout) +
-            " hard: " + formatDuration(config->execTimeout) +
+    logLine("Timeouts: read: " + formatDuration(config->readTimeout) + " write: " +
+            formatDuration(config->writeTimeout) + " hard: " + formatDuration(config->execTimeout) +
             " health: " + formatDuration(config->healthcheckInterval));
     logLine("Listening on port: " + std::to_string(server.port()));
     if (server.metricsPort()) {
@@ -164,4 +161,6 @@ int run(int argc, char** argv) {
 } // namespace
 } // namespace faasd::watchdog
 
-int main(int argc, char** argv) { return faasd::watchdog::run(argc, argv); }
+int main(int argc, char** argv) {
+    return faasd::watchdog::run(argc, argv);
+}

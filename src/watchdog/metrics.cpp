@@ -70,8 +70,8 @@ std::string Metrics::render() const {
                std::to_string(s.count) + "\n";
         out += "http_request_duration_seconds_sum{" + labels + "} ";
         appendNumber(out, s.sum);
-        out += "\nhttp_request_duration_seconds_count{" + labels + "} " +
-               std::to_string(s.count) + "\n";
+        out += "\nhttp_request_duration_seconds_count{" + labels + "} " + std::to_string(s.count) +
+               "\n";
     }
     out += "# HELP http_requests_in_flight total HTTP requests in-flight\n"
            "# TYPE http_requests_in_flight gauge\n"

@@ -24,7 +24,7 @@ public:
 
 private:
     static constexpr std::array<double, 11> bounds_ = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                                        0.5,   1,    2.5,   5,    10};
+                                                       0.5,   1,    2.5,   5,    10};
     struct Series {
         std::string method; // lower case, as Go's promhttp labels it
         int code = 0;

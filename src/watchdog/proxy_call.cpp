@@ -1,7 +1,6 @@
 #include "watchdog/proxy_call.hpp"
 
 #include <boost/asio/write.hpp>
-
 #include <cstdio>
 
 namespace faasd::watchdog {
@@ -133,18 +132,18 @@ void ProxyCall::buildRequest() {
 
 void ProxyCall::connect() {
     conn_ = std::make_unique<UpstreamConnection>(h_.io());
-    conn_->socket.async_connect(
-        h_.endpoint(), [self = shared_from_this(), c = conn_.get()](const error_code& ec) {
-            if (self->done_ || c != self->conn_.get()) {
-                return;
-            }
-            if (ec) {
-                return self->upstreamFailed("connect", ec);
-            }
-            error_code ignored;
-            self->conn_->socket.set_option(tcp::no_delay(true), ignored);
-            self->sendRequest();
-        });
+    conn_->socket.async_connect(h_.endpoint(),
+                                [self = shared_from_this(), c = conn_.get()](const error_code& ec) {
+                                    if (self->done_ || c != self->conn_.get()) {
+                                        return;
+                                    }
+                                    if (ec) {
+                                        return self->upstreamFailed("connect", ec);
+                                    }
+                                    error_code ignored;
+                                    self->conn_->socket.set_option(tcp::no_delay(true), ignored);
+                                    self->sendRequest();
+                                });
 }
 
 void ProxyCall::sendRequest() {
@@ -329,16 +328,39 @@ void ProxyCall::emitHead() {
 }
 
 void ProxyCall::finishResponse() {
-    bool reusable = conn_->head.keepAlive && parser_->keep_alive() && requestSent_ &&
-                    conn_->in.empty();
+    bool reusable =
+        conn_->head.keepAlive && parser_->keep_alive() && requestSent_ && conn_->in.empty();
     done_ = true;
     session_->sendEnd();
+    logRequest();
     if (reusable) {
         h_.giveBack(std::move(conn_));
     } else {
         closeUpstream();
     }
     finish();
+}
+
+// of-watchdog's access line: "GET /path - 200 OK - ContentLength: 2B (0.0012s)".
+void ProxyCall::logRequest() {
+    const MessageHead& r = session_->request();
+    if (r.find("user-agent").value_or("").substr(0, 10) == "kube-probe") {
+        return; // probes would flood the log
+    }
+    int status = conn_->head.status();
+    double seconds = std::chrono::duration<double>(Clock::now() - session_->started()).count();
+    std::string_view reason = reasonPhrase(status);
+    char tail[160];
+    std::snprintf(tail, sizeof tail, " - %d %.*s - ContentLength: %s (%.4fs)", status,
+                  static_cast<int>(reason.size()), reason.data(),
+                  humanSize(static_cast<double>(session_->bodyBytesSent())).c_str(), seconds);
+    std::string line;
+    line.reserve(r.method().size() + r.target().size() + 64);
+    line.append(r.method());
+    line += ' ';
+    line.append(r.target());
+    line += tail;
+    logLine(line);
 }
 
 void ProxyCall::upstreamFailed(const std::string& what, const error_code& ec) {
@@ -369,8 +391,7 @@ void ProxyCall::onTimeout() {
         return;
     }
     done_ = true;
-    logLine("Upstream HTTP killed due to exec_timeout: " +
-            formatDuration(h_.config().execTimeout));
+    logLine("Upstream HTTP killed due to exec_timeout: " + formatDuration(h_.config().execTimeout));
     closeUpstream();
     if (!session_->headSent()) {
         session_->respond(504, "Gateway Timeout: exec_timeout exceeded\n");

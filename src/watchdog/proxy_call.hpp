@@ -29,6 +29,7 @@ private:
     void processResponse();
     void emitHead();
     void finishResponse();
+    void logRequest();
     void upstreamFailed(const std::string& what, const error_code& ec);
     void onTimeout();
     void onAbort();
@@ -39,11 +40,11 @@ private:
     std::shared_ptr<Session> session_;
     std::unique_ptr<UpstreamConnection> conn_;
     std::optional<ResponseParser> parser_;
-    std::string request_;  // the head (and the body when it came whole)
-    std::string bodyOut_;  // streamed request body pieces
-    std::string chunk_;    // response body on its way to the client
+    std::string request_; // the head (and the body when it came whole)
+    std::string bodyOut_; // streamed request body pieces
+    std::string chunk_;   // response body on its way to the client
     bool bodyChunked_ = false;
-    bool requestSent_ = false; // the whole request is on the upstream connection
+    bool requestSent_ = false;  // the whole request is on the upstream connection
     bool requestWhole_ = false; // request_ holds all of it (retry possible)
     bool gotResponse_ = false;
     bool retried_ = false;

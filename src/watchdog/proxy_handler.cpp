@@ -3,12 +3,10 @@
 #include "watchdog/proxy_call.hpp"
 
 #include <boost/asio/post.hpp>
-
+#include <cerrno>
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <cerrno>
 
 extern char** environ;
 
@@ -41,8 +39,9 @@ Result<void> ProxyHandler::start(std::function<void()> ready, std::function<void
     endpoint_ = tcp::endpoint(address, config_.upstream->port);
 
     const char* pathEnv = ::getenv("PATH");
-    TRY_ASSIGN(std::string path, withContext(findExecutable(config_.argv[0], pathEnv ? pathEnv : ""),
-                                             "fprocess " + config_.fprocess));
+    TRY_ASSIGN(std::string path,
+               withContext(findExecutable(config_.argv[0], pathEnv ? pathEnv : ""),
+                           "fprocess " + config_.fprocess));
     std::vector<std::string> args = config_.argv;
     std::vector<char*> argv;
     for (std::string& arg : args) {

@@ -7,7 +7,6 @@
 
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
-
 #include <vector>
 
 namespace faasd::watchdog {
@@ -122,7 +121,9 @@ void Server::add(Session* session) {
     scheduleTick();
 }
 
-void Server::remove(Session* session) { sessions_.erase(session); }
+void Server::remove(Session* session) {
+    sessions_.erase(session);
+}
 
 void Server::exchangeFinished() {
     --exchanges_;
@@ -204,7 +205,8 @@ void Server::checkDrained() {
     if (!acceptorsClosed_ || !drained_) {
         return;
     }
-    bool timedOut = config_.writeTimeout.count() > 0 && drainDeadline_ && Clock::now() > *drainDeadline_;
+    bool timedOut =
+        config_.writeTimeout.count() > 0 && drainDeadline_ && Clock::now() > *drainDeadline_;
     if (exchanges_ > 0 && !timedOut) {
         return;
     }

@@ -11,12 +11,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <unordered_set>
-
 
 namespace faasd::watchdog {
 

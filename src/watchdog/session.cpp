@@ -5,7 +5,6 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-
 #include <cstdio>
 
 namespace faasd::watchdog {
@@ -35,7 +34,9 @@ Session::Session(Server& server, tcp::socket socket, bool metricsOnly)
     server_.add(this);
 }
 
-Session::~Session() { server_.remove(this); }
+Session::~Session() {
+    server_.remove(this);
+}
 
 void Session::start() {
     readDeadline_ = Clock::now() + server_.config().readTimeout;
@@ -52,10 +53,9 @@ void Session::readHead() {
     }
     auto [data, size] = in_.prepare(readChunk, headerLimit + readChunk);
     reading_ = true;
-    socket_.async_read_some(asio::buffer(data, size),
-                            [self = shared_from_this()](const error_code& ec, size_t n) {
-                                self->onRead(ec, n);
-                            });
+    socket_.async_read_some(
+        asio::buffer(data, size),
+        [self = shared_from_this()](const error_code& ec, size_t n) { self->onRead(ec, n); });
 }
 
 void Session::onRead(const error_code& ec, size_t n) {
@@ -93,10 +93,9 @@ void Session::onRead(const error_code& ec, size_t n) {
         reading_ = true;
         {
             auto [data, size] = in_.prepare(readChunk, readChunk);
-            socket_.async_read_some(asio::buffer(data, size),
-                                    [self = shared_from_this()](const error_code& e, size_t m) {
-                                        self->onRead(e, m);
-                                    });
+            socket_.async_read_some(
+                asio::buffer(data, size),
+                [self = shared_from_this()](const error_code& e, size_t m) { self->onRead(e, m); });
         }
         return;
     case Phase::Closed:
@@ -200,7 +199,9 @@ void Session::serveBuiltin(std::string_view path) {
     }
 }
 
-bool Session::bodyComplete() const { return parser_ && parser_->is_done(); }
+bool Session::bodyComplete() const {
+    return parser_ && parser_->is_done();
+}
 
 BodyState Session::takeBody(std::string& out, size_t limit, bool chunked) {
     if (!parser_->is_done() && !in_.empty()) {
@@ -236,10 +237,9 @@ void Session::awaitBody(std::function<void(bool ok)> done) {
     }
     auto [data, size] = in_.prepare(readChunk, bodyBufferMax);
     reading_ = true;
-    socket_.async_read_some(asio::buffer(data, size),
-                            [self = shared_from_this()](const error_code& ec, size_t n) {
-                                self->onRead(ec, n);
-                            });
+    socket_.async_read_some(
+        asio::buffer(data, size),
+        [self = shared_from_this()](const error_code& ec, size_t n) { self->onRead(ec, n); });
 }
 
 void Session::sendContinueIfExpected() {
@@ -360,10 +360,9 @@ void Session::startWrite() {
     inflight_.swap(out_);
     out_.clear();
     writing_ = true;
-    asio::async_write(socket_, asio::buffer(inflight_),
-                      [self = shared_from_this()](const error_code& ec, size_t n) {
-                          self->onWritten(ec, n);
-                      });
+    asio::async_write(
+        socket_, asio::buffer(inflight_),
+        [self = shared_from_this()](const error_code& ec, size_t n) { self->onWritten(ec, n); });
 }
 
 void Session::onWritten(const error_code& ec, size_t n) {
@@ -468,10 +467,9 @@ void Session::linger() {
         in_.consume(in_.size());
         auto [data, size] = in_.prepare(readChunk, readChunk);
         reading_ = true;
-        socket_.async_read_some(asio::buffer(data, size),
-                                [self = shared_from_this()](const error_code& e, size_t m) {
-                                    self->onRead(e, m);
-                                });
+        socket_.async_read_some(
+            asio::buffer(data, size),
+            [self = shared_from_this()](const error_code& e, size_t m) { self->onRead(e, m); });
     }
 }
 

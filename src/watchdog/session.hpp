@@ -13,7 +13,6 @@
 #include "watchdog/http_parser.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
-
 #include <chrono>
 #include <functional>
 #include <memory>

@@ -1,10 +1,9 @@
 #include "watchdog/signals.hpp"
 
+#include <cerrno>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
-
-#include <cerrno>
 
 namespace faasd::watchdog {
 

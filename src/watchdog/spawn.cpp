@@ -1,14 +1,13 @@
 #include "watchdog/spawn.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
-#include <signal.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 namespace faasd::watchdog {
 
@@ -55,7 +54,7 @@ __attribute__((no_sanitize_address)) int childMain(void* raw) {
 // thread, and the parent waits (CLONE_VFORK) until the child is done with it.
 alignas(64) char childStack[64 * 1024];
 
-const char* signalName(int sig) {    // Go's names for the common ones.
+const char* signalName(int sig) { // Go's names for the common ones.
     switch (sig) {
     case SIGKILL:
         return "killed";
@@ -89,8 +88,8 @@ Result<pid_t> spawnProcess(const SpawnSpec& spec) {
         return set;
     }();
     ChildArgs args{&spec, &empty, 0};
-    pid_t pid = ::clone(childMain, childStack + sizeof childStack, CLONE_VM | CLONE_VFORK | SIGCHLD,
-                        &args);
+    pid_t pid =
+        ::clone(childMain, childStack + sizeof childStack, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
     if (pid < 0) {
         return fail(systemError(std::string("fork/exec ") + spec.path, errno));
     }
@@ -160,7 +159,9 @@ std::string describeExit(int status) {
     return "exit status unknown";
 }
 
-bool exitedCleanly(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+bool exitedCleanly(int status) {
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
 bool ChildReaper::tryReap(pid_t pid) {
     int status = 0;

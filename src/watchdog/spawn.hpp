@@ -11,11 +11,10 @@
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
 
-#include <sys/types.h>
-
 #include <functional>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 #include <unordered_map>
 
 namespace faasd::watchdog {

@@ -5,13 +5,11 @@
 #include "../../unit/watchdog/watchdog_process.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <future>
 #include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace faasd;
 using namespace faasd::watchdog::test;
@@ -70,7 +68,8 @@ public:
     std::string oomKills() const {
         std::string events = readText(path_ + (v1_ ? "/memory.oom_control" : "/memory.events"));
         size_t at = events.find("oom_kill ");
-        return at == std::string::npos ? "0" : events.substr(at + 9, events.find('\n', at) - at - 9);
+        return at == std::string::npos ? "0"
+                                       : events.substr(at + 9, events.find('\n', at) - at - 9);
     }
     // Runs fwatchdog inside: a shell moves itself in, then execs it.
     std::vector<std::string> wrapper() const {

@@ -3,13 +3,11 @@
 #include "watchdog_process.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <elf.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <netinet/in.h>
 
 using namespace faasd;
 using namespace faasd::watchdog::test;
@@ -100,7 +98,8 @@ TEST_CASE("startup errors are clear and exit non-zero", "[binary]") {
     socklen_t length = sizeof address;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
     int port = ntohs(address.sin6_port);
-    auto busy = runWatchdog({}, {"fprocess=cat", "metrics_port=-1", "port=" + std::to_string(port)});
+    auto busy =
+        runWatchdog({}, {"fprocess=cat", "metrics_port=-1", "port=" + std::to_string(port)});
     ::close(fd);
     CHECK(busy.status == 1);
     CHECK(busy.err.find("listening on port " + std::to_string(port)) != std::string::npos);

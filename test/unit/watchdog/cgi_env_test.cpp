@@ -1,8 +1,7 @@
 #include "watchdog/cgi_env.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 using namespace faasd::watchdog;
 

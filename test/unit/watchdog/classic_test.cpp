@@ -3,12 +3,10 @@
 #include "watchdog_process.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <signal.h>
-#include <unistd.h>
-
 #include <future>
 #include <regex>
+#include <signal.h>
+#include <unistd.h>
 
 using namespace faasd;
 using namespace faasd::watchdog::test;
@@ -122,8 +120,8 @@ TEST_CASE("classic: a failing function answers 500 with its output", "[classic]"
 
 TEST_CASE("classic: combine_output=false logs stderr", "[classic]") {
     TempDir dir = TempDir::create("fwatchdog-script").value();
-    std::string script = writeScript(dir, "both.sh",
-                                     "#!/bin/sh\necho to-stdout\necho to-stderr >&2\nexit 0\n");
+    std::string script =
+        writeScript(dir, "both.sh", "#!/bin/sh\necho to-stdout\necho to-stderr >&2\nexit 0\n");
     auto w = WatchdogProcess::start({{"fprocess", script}, {"combine_output", "false"}});
     auto res = w->client().Get("/");
     REQUIRE(res);
@@ -244,8 +242,9 @@ TEST_CASE("classic: content_type, methods, Expect and HTTP/1.0", "[classic]") {
     REQUIRE(options);
     CHECK(options->status == 405);
 
-    std::string expect = rawExchange(w->port(), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: "
-                                                "3\r\nExpect: 100-continue\r\n\r\n",
+    std::string expect = rawExchange(w->port(),
+                                     "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                                     "3\r\nExpect: 100-continue\r\n\r\n",
                                      500ms);
     CHECK(expect == "HTTP/1.1 100 Continue\r\n\r\n");
 
@@ -255,8 +254,9 @@ TEST_CASE("classic: content_type, methods, Expect and HTTP/1.0", "[classic]") {
     CHECK(old.substr(old.size() - 2) == "hi");
 
     std::string pipelined = rawExchange(
-        w->port(), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
-                   "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\ntwo");
+        w->port(),
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\ntwo");
     CHECK(pipelined.find("\r\n\r\none") != std::string::npos);
     CHECK(pipelined.find("\r\n\r\ntwo") != std::string::npos);
 }

@@ -3,7 +3,6 @@
 #include "watchdog_process.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <unistd.h>
 
@@ -144,10 +143,10 @@ TEST_CASE("http: the watchdog exits non-zero when the upstream dies", "[http-mod
 
 TEST_CASE("http: an upstream that fails mid-request is a 502", "[http-mode]") {
     int port = freePort();
-    Vars vars = {{"mode", "http"},
-                 {"fprocess", builtPath("WATCHDOG_TEST_UPSTREAM") + " " + std::to_string(port) +
-                                  " --raw"},
-                 {"upstream_url", "http://127.0.0.1:" + std::to_string(port)}};
+    Vars vars = {
+        {"mode", "http"},
+        {"fprocess", builtPath("WATCHDOG_TEST_UPSTREAM") + " " + std::to_string(port) + " --raw"},
+        {"upstream_url", "http://127.0.0.1:" + std::to_string(port)}};
     auto w = WatchdogProcess::start(vars);
     auto client = w->client();
     auto fine = client.Get("/");
@@ -188,8 +187,9 @@ TEST_CASE("http: SIGTERM stops the upstream and exits 0", "[http-mode]") {
 
 TEST_CASE("http: pipelined requests and HTTP/1.0", "[http-mode]") {
     auto w = startProxy();
-    std::string both = rawExchange(w->port(), "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
-                                              "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    std::string both =
+        rawExchange(w->port(), "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+                               "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     size_t first = both.find("HTTP/1.1 200 OK");
     REQUIRE(first != std::string::npos);
     CHECK(both.find("HTTP/1.1 200 OK", first + 1) != std::string::npos);

@@ -2,10 +2,8 @@
 #include "watchdog/metrics.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <unistd.h>
-
 #include <cstdio>
+#include <unistd.h>
 
 using namespace faasd::watchdog;
 
@@ -80,11 +78,11 @@ TEST_CASE("metrics are Prometheus text", "[metrics]") {
     std::string text = metrics.render();
     CHECK_THAT(text, Catch::Contains("http_requests_total{code=\"200\",method=\"post\"} 1\n"));
     CHECK_THAT(text, Catch::Contains("http_requests_in_flight 1\n"));
-    CHECK_THAT(text, Catch::Contains(
-                         "http_request_duration_seconds_bucket{code=\"200\",method=\"post\","
-                         "le=\"0.025\"} 1\n"));
-    CHECK_THAT(text, Catch::Contains(
-                         "http_request_duration_seconds_bucket{code=\"200\",method=\"post\","
-                         "le=\"0.01\"} 0\n"));
+    CHECK_THAT(text,
+               Catch::Contains("http_request_duration_seconds_bucket{code=\"200\",method=\"post\","
+                               "le=\"0.025\"} 1\n"));
+    CHECK_THAT(text,
+               Catch::Contains("http_request_duration_seconds_bucket{code=\"200\",method=\"post\","
+                               "le=\"0.01\"} 0\n"));
     CHECK_THAT(text, Catch::Contains("# TYPE http_request_duration_seconds histogram"));
 }

@@ -13,17 +13,15 @@
 // With --raw it is a bare socket server instead: "/close" closes the
 // connection without an answer, anything else answers "raw ok".
 
-#include <httplib.h>
-
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdlib>
+#include <httplib.h>
+#include <netinet/in.h>
 #include <string>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 
 namespace {
 
@@ -107,18 +105,16 @@ int main(int argc, char** argv) {
             res.status = std::atoi(path.c_str() + 8);
             res.set_content("status " + path.substr(8), "text/plain");
         } else if (path == "/sse") {
-            res.set_chunked_content_provider("text/event-stream",
-                                             [](size_t, httplib::DataSink& sink) {
-                                                 for (int i = 1; i <= 3; ++i) {
-                                                     std::string event =
-                                                         "data: " + std::to_string(i) + "\n\n";
-                                                     sink.write(event.data(), event.size());
-                                                     std::this_thread::sleep_for(
-                                                         std::chrono::milliseconds(300));
-                                                 }
-                                                 sink.done();
-                                                 return true;
-                                             });
+            res.set_chunked_content_provider(
+                "text/event-stream", [](size_t, httplib::DataSink& sink) {
+                    for (int i = 1; i <= 3; ++i) {
+                        std::string event = "data: " + std::to_string(i) + "\n\n";
+                        sink.write(event.data(), event.size());
+                        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+                    }
+                    sink.done();
+                    return true;
+                });
         } else if (path == "/slow") {
             int ms = req.has_param("ms") ? std::atoi(req.get_param_value("ms").c_str()) : 1000;
             std::this_thread::sleep_for(std::chrono::milliseconds(ms));

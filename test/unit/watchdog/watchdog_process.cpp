@@ -1,15 +1,14 @@
 #include "watchdog_process.hpp"
 
 #include <arpa/inet.h>
+#include <cstdlib>
 #include <netinet/in.h>
 #include <poll.h>
+#include <regex>
 #include <signal.h>
+#include <stdexcept>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <cstdlib>
-#include <regex>
-#include <stdexcept>
 
 namespace faasd::watchdog::test {
 
@@ -70,8 +69,7 @@ std::unique_ptr<WatchdogProcess> WatchdogProcess::start(Vars vars, bool waitRead
     if (std::regex_search(logs, match, std::regex("Metrics listening on port: (\\d+)"))) {
         w->metricsPort_ = std::stoi(match[1]);
     }
-    if (waitReady && !w->waitForLog("Writing lock-file to: ") &&
-        !w->waitForLog("suppress_lock")) {
+    if (waitReady && !w->waitForLog("Writing lock-file to: ") && !w->waitForLog("suppress_lock")) {
         throw std::runtime_error("fwatchdog did not get ready: " + w->logs());
     }
     return w;
@@ -127,7 +125,9 @@ void WatchdogProcess::readOutput() {
     changed_.notify_all();
 }
 
-std::string WatchdogProcess::lockPath() const { return dir_.path().string() + "/.lock"; }
+std::string WatchdogProcess::lockPath() const {
+    return dir_.path().string() + "/.lock";
+}
 
 std::string WatchdogProcess::logs() {
     std::lock_guard lock(mutex_);

@@ -7,10 +7,9 @@
 #include "common/files.hpp"
 #include "common/subprocess.hpp"
 
-#include <httplib.h>
-
 #include <chrono>
 #include <condition_variable>
+#include <httplib.h>
 #include <map>
 #include <memory>
 #include <mutex>
