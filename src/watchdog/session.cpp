@@ -39,12 +39,16 @@ Session::~Session() {
 }
 
 void Session::start() {
+    newRequest();
+    readHead();
+}
+
+void Session::newRequest() {
     readDeadline_ = Clock::now() + server_.config().readTimeout;
     parser_.emplace(request_);
     parser_->header_limit(static_cast<uint32_t>(headerLimit));
     uint64_t maxBody = server_.config().maxRequestBytes;
     parser_->body_limit(maxBody ? maxBody : noBodyLimit);
-    readHead();
 }
 
 void Session::readHead() {
@@ -415,8 +419,12 @@ void Session::finishExchange() {
         return;
     }
     phase_ = Phase::ReadingHead;
-    start();
-    if (!in_.empty()) {
+    newRequest();
+    // A pipelined request may be buffered already; read only when it is not
+    // (never with a read outstanding while the buffer is consumed).
+    if (in_.empty()) {
+        readHead();
+    } else {
         processInput();
     }
 }

@@ -99,6 +99,7 @@ public:
 private:
     enum class Phase { ReadingHead, Exchange, Lingering, Closed };
 
+    void newRequest();
     void readHead();
     void onRead(const error_code& ec, size_t n);
     void processInput();
