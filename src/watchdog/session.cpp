@@ -1,6 +1,7 @@
 #include "watchdog/session.hpp"
 
 #include "watchdog/handler.hpp"
+#include "watchdog/log_line.hpp"
 #include "watchdog/server.hpp"
 
 #include <boost/asio/post.hpp>
@@ -526,6 +527,8 @@ void Session::tick(Clock::time_point now) {
         return;
     case Phase::Exchange:
         if (config.writeTimeout.count() > 0 && now > writeDeadline_) {
+            logLine("write_timeout (" + formatDuration(config.writeTimeout) +
+                    ") exceeded: closing the connection");
             abort();
             return;
         }
