@@ -19,8 +19,7 @@ namespace faasd::image {
 // (the io.containerd.image.name or org.opencontainers.image.ref.name
 // annotation, or docker's RepoTags), normalised. Returns the image record.
 Result<containerd::Image> importArchive(const containerd::Client& client,
-                                        const std::filesystem::path& path,
-                                        const std::string& name);
+                                        const std::filesystem::path& path, const std::string& name);
 
 // Writes the image named name as an OCI image layout tar at path (replaced
 // atomically). An index is written with those of its manifests the store

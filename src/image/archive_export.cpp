@@ -5,9 +5,8 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <nlohmann/json.hpp>
-
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 
 namespace faasd::image {
@@ -21,8 +20,7 @@ Error archiveError(struct archive* a, std::string_view what) {
     return Error(Code::Internal, fmt::format("{}: {}", what, msg ? msg : "unknown error"));
 }
 
-Result<void> writeHeader(struct archive* a, const std::string& path, int64_t size,
-                         bool directory) {
+Result<void> writeHeader(struct archive* a, const std::string& path, int64_t size, bool directory) {
     EntryPtr entry(archive_entry_new(), &archive_entry_free);
     archive_entry_set_pathname(entry.get(), path.c_str());
     archive_entry_set_filetype(entry.get(), directory ? AE_IFDIR : AE_IFREG);
@@ -101,14 +99,13 @@ Result<void> exportArchive(const containerd::Client& client, const std::string& 
     if (auto ref = parseReference(name); ref && !ref->tag.empty()) {
         entry.annotations[std::string(kAnnotationRefName)] = ref->tag;
     }
-    nlohmann::json index = {
-        {"schemaVersion", 2},
-        {"mediaType", media::kOciIndex},
-        {"manifests",
-         {{{"mediaType", entry.mediaType},
-           {"digest", entry.digest},
-           {"size", entry.size},
-           {"annotations", entry.annotations}}}}};
+    nlohmann::json index = {{"schemaVersion", 2},
+                            {"mediaType", media::kOciIndex},
+                            {"manifests",
+                             {{{"mediaType", entry.mediaType},
+                               {"digest", entry.digest},
+                               {"size", entry.size},
+                               {"annotations", entry.annotations}}}}};
 
     const auto tmp = path.string() + ".partial";
     ArchivePtr a(archive_write_new(), &archive_write_free);

@@ -3,10 +3,9 @@
 #include "common/base64.hpp"
 #include "common/files.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 namespace faasd::image {
 namespace {
@@ -18,7 +17,9 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-bool isSpace(char c) { return c == ' ' || c == '\t'; }
+bool isSpace(char c) {
+    return c == ' ' || c == '\t';
+}
 
 // A cursor over a header value.
 struct Scanner {
@@ -40,14 +41,14 @@ struct Scanner {
     }
     std::string quoted() {
         std::string out;
-        ++i;  // opening quote
+        ++i; // opening quote
         while (i < s.size() && s[i] != '"') {
             if (s[i] == '\\' && i + 1 < s.size()) {
                 ++i;
             }
             out.push_back(s[i++]);
         }
-        ++i;  // closing quote
+        ++i; // closing quote
         return out;
     }
 };
@@ -89,7 +90,7 @@ std::vector<Challenge> parseWwwAuthenticate(std::string_view header) {
             continue;
         }
         if (word.empty()) {
-            ++sc.i;  // a stray character: skip it
+            ++sc.i; // a stray character: skip it
             continue;
         }
         out.push_back(Challenge{lower(word), {}});
@@ -127,8 +128,8 @@ Result<std::optional<Credentials>> lookupCredentials(std::string_view configJson
     }
     Credentials c;
     try {
-        if (auto a = entry->find("auth"); a != entry->end() && a->is_string() &&
-                                          !a->get<std::string>().empty()) {
+        if (auto a = entry->find("auth");
+            a != entry->end() && a->is_string() && !a->get<std::string>().empty()) {
             auto decoded = base64Decode(a->get<std::string>());
             if (!decoded) {
                 return fail(decoded.error().context(
@@ -155,8 +156,7 @@ Result<std::optional<Credentials>> lookupCredentials(std::string_view configJson
     return std::optional<Credentials>{std::move(c)};
 }
 
-Result<std::optional<Credentials>> loadCredentials(const std::string& path,
-                                                   std::string_view host) {
+Result<std::optional<Credentials>> loadCredentials(const std::string& path, std::string_view host) {
     if (path.empty()) {
         return std::optional<Credentials>{};
     }

@@ -15,7 +15,7 @@ namespace faasd::image {
 
 struct Challenge {
     std::string scheme;                        // lowercase: "bearer", "basic"
-    std::map<std::string, std::string> params;  // lowercase keys: realm, service, scope
+    std::map<std::string, std::string> params; // lowercase keys: realm, service, scope
 };
 
 // Parses a WWW-Authenticate value; several challenges may be given, each
@@ -41,8 +41,7 @@ Result<std::optional<Credentials>> lookupCredentials(std::string_view configJson
 
 // Reads config.json from path and looks host up in it. An empty path or a
 // missing file means no credentials.
-Result<std::optional<Credentials>> loadCredentials(const std::string& path,
-                                                   std::string_view host);
+Result<std::optional<Credentials>> loadCredentials(const std::string& path, std::string_view host);
 
 // "Basic base64(user:pass)"
 std::string basicAuthorization(const Credentials& credentials);

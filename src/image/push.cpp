@@ -37,10 +37,11 @@ struct Pusher {
             kLog.debug("{} is already in {}", blob.digest, target.repository());
             return {};
         }
-        TRY_ASSIGN(auto started, withContext(registry.send({.method = "POST",
-                                                            .target = uploadPath(target),
-                                                            .contentType = "application/octet-stream"}),
-                                             what));
+        TRY_ASSIGN(auto started,
+                   withContext(registry.send({.method = "POST",
+                                              .target = uploadPath(target),
+                                              .contentType = "application/octet-stream"}),
+                               what));
         if (started.status != 202 && started.status != 201) {
             return fail(Code::Unavailable, "{}: starting the upload: {}", what,
                         registryError(started));
@@ -107,7 +108,7 @@ struct Pusher {
         for (const auto& entry : index.manifests) {
             if (!media::isManifest(entry.descriptor.mediaType) ||
                 !client.content().info(entry.descriptor.digest)) {
-                continue;  // another platform that was never pulled
+                continue; // another platform that was never pulled
             }
             TRY(withContext(pushManifest(entry.descriptor, entry.descriptor.digest),
                             fmt::format("manifest {}", entry.descriptor.digest)));
@@ -131,8 +132,7 @@ Result<void> pushImage(const containerd::Client& client, const std::string& loca
     if (!creds) {
         TRY_ASSIGN(creds, withContext(loadCredentials(options.dockerConfig, target.domain), what));
     }
-    RegistryClient registry(endpoint, target.path, "pull,push", std::move(creds),
-                            options.timeout);
+    RegistryClient registry(endpoint, target.path, "pull,push", std::move(creds), options.timeout);
     Pusher pusher{client, registry, target};
     TRY(withContext(pusher.push(record.target), what));
     kLog.info("pushed {} as {} ({})", localName, target.str(), record.target.digest);

@@ -30,8 +30,7 @@ bool isLoopback(std::string_view host) {
         return true;
     }
     // 127.0.0.0/8 written as an address, not a name that starts like one.
-    return name.rfind("127.", 0) == 0 &&
-           name.find_first_not_of("0123456789.") == std::string::npos;
+    return name.rfind("127.", 0) == 0 && name.find_first_not_of("0123456789.") == std::string::npos;
 }
 
 std::string trimSlashes(std::string_view s) {
@@ -58,9 +57,8 @@ Endpoint makeEndpoint(std::string_view host, const RegistryOptions& options, boo
         return Endpoint{"https", trimSlashes(host.substr(8)), mirror};
     }
     std::string h = trimSlashes(host);
-    bool insecure = isLoopback(h) ||
-                    std::find(options.insecure.begin(), options.insecure.end(), h) !=
-                        options.insecure.end();
+    bool insecure = isLoopback(h) || std::find(options.insecure.begin(), options.insecure.end(),
+                                               h) != options.insecure.end();
     return Endpoint{insecure ? "http" : "https", h, mirror};
 }
 

@@ -15,8 +15,8 @@
 namespace faasd::image {
 
 struct Endpoint {
-    std::string scheme;  // "https" or "http"
-    std::string host;    // "registry-1.docker.io", "127.0.0.1:5000"
+    std::string scheme; // "https" or "http"
+    std::string host;   // "registry-1.docker.io", "127.0.0.1:5000"
     bool mirror = false;
 
     // "https://registry-1.docker.io"

@@ -84,8 +84,8 @@ Result<FetchedManifest> fetchManifest(RegistryClient& registry, const Reference&
                     "manifests are not supported)",
                     tagOrDigest, host, type);
     }
-    out.descriptor = Descriptor{type, sha256Digest(out.body),
-                                static_cast<int64_t>(out.body.size()), {}};
+    out.descriptor =
+        Descriptor{type, sha256Digest(out.body), static_cast<int64_t>(out.body.size()), {}};
     if (tagOrDigest.rfind("sha256:", 0) == 0 && out.descriptor.digest != tagOrDigest) {
         return fail(Code::FailedPrecondition, "manifest {} from {} has digest {}", tagOrDigest,
                     host, out.descriptor.digest);

@@ -31,7 +31,7 @@ private:
 
 // A manifest or index as the registry served it.
 struct FetchedManifest {
-    Descriptor descriptor;  // media type, digest and size of body
+    Descriptor descriptor; // media type, digest and size of body
     std::string body;
 };
 

@@ -2,11 +2,10 @@
 
 #include "common/log.hpp"
 
-#include <httplib.h>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <filesystem>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
 
 namespace faasd::image {
 namespace {
@@ -31,94 +30,13 @@ bool isRedirect(int status) {
 
 } // namespace
 
-Result<Url> parseUrl(std::string_view text) {
-    Url url;
-    auto sep = text.find("://");
-    if (sep == std::string_view::npos) {
-        return fail(Code::InvalidArgument, "URL {} has no scheme", text);
-    }
-    url.scheme = lower(text.substr(0, sep));
-    if (url.scheme != "http" && url.scheme != "https") {
-        return fail(Code::InvalidArgument, "URL {}: scheme {} is not http or https", text,
-                    url.scheme);
-    }
-    std::string_view rest = text.substr(sep + 3);
-    auto slash = rest.find_first_of("/?");
-    url.host = std::string(rest.substr(0, slash));
-    if (url.host.empty()) {
-        return fail(Code::InvalidArgument, "URL {} has no host", text);
-    }
-    url.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-    if (url.target.front() == '?') {
-        url.target.insert(0, "/");
-    }
-    return url;
-}
-
-Result<Url> resolveUrl(const Url& base, std::string_view location) {
-    if (location.find("://") != std::string_view::npos) {
-        return parseUrl(location);
-    }
-    if (location.rfind("//", 0) == 0) {
-        return parseUrl(base.scheme + ":" + std::string(location));
-    }
-    Url out = base;
-    if (!location.empty() && location.front() == '/') {
-        out.target = std::string(location);
-    } else {
-        auto path = base.target.substr(0, base.target.find('?'));
-        out.target = path.substr(0, path.rfind('/') + 1) + std::string(location);
-    }
-    return out;
-}
-
-std::string urlEncode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 15]);
-        }
-    }
-    return out;
-}
-
-std::string HttpResponse::header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? std::string() : it->second;
-}
-
-std::string registryError(const HttpResponse& response) {
-    auto j = nlohmann::json::parse(response.body, nullptr, false);
-    std::string text;
-    if (j.is_object() && j.contains("errors") && j["errors"].is_array()) {
-        for (const auto& e : j["errors"]) {
-            if (!e.is_object()) {
-                continue;
-            }
-            if (!text.empty()) {
-                text += "; ";
-            }
-            text += e.value("code", "") + " " + e.value("message", "");
-        }
-    }
-    if (text.empty()) {
-        return fmt::format("HTTP {}", response.status);
-    }
-    return fmt::format("HTTP {}: {}", response.status, text);
-}
-
 struct RegistryClient::Impl {
     Endpoint endpoint;
     std::string repository;
     std::string actions;
     std::optional<Credentials> credentials;
     std::chrono::milliseconds timeout;
-    std::string authorization;  // the Authorization header value, once known
+    std::string authorization; // the Authorization header value, once known
     std::map<std::string, std::unique_ptr<httplib::Client>> clients;
 
     httplib::Client& client(const Url& url) {
@@ -175,8 +93,8 @@ Result<HttpResponse> RegistryClient::Impl::once(const HttpRequest& req, const Ur
             }
         } else if (out.body.size() + n > kMaxBody) {
             sinkError = Error(Code::ResourceExhausted,
-                              fmt::format("{} {}: the answer is larger than {} bytes",
-                                          req.method, url.target, kMaxBody));
+                              fmt::format("{} {}: the answer is larger than {} bytes", req.method,
+                                          url.target, kMaxBody));
             return false;
         } else {
             out.body.append(data, n);
@@ -190,8 +108,8 @@ Result<HttpResponse> RegistryClient::Impl::once(const HttpRequest& req, const Ur
             }
             return {};
         };
-        auto r = req.source->read(static_cast<int64_t>(offset), static_cast<int64_t>(length),
-                                  forward);
+        auto r =
+            req.source->read(static_cast<int64_t>(offset), static_cast<int64_t>(length), forward);
         if (!r) {
             sinkError = std::move(r).error();
             return false;
@@ -216,8 +134,7 @@ Result<HttpResponse> RegistryClient::Impl::once(const HttpRequest& req, const Ur
             return fail(Code::InvalidArgument, "HTTP method {} is not supported", req.method);
         }
     } catch (const std::exception& e) {
-        return fail(Code::Internal, "{} {}{}: {}", req.method, url.origin(), url.target,
-                    e.what());
+        return fail(Code::Internal, "{} {}{}: {}", req.method, url.origin(), url.target, e.what());
     }
     if (sinkError) {
         return fail(std::move(*sinkError));
@@ -324,7 +241,9 @@ RegistryClient::~RegistryClient() = default;
 RegistryClient::RegistryClient(RegistryClient&&) noexcept = default;
 RegistryClient& RegistryClient::operator=(RegistryClient&&) noexcept = default;
 
-const Endpoint& RegistryClient::endpoint() const { return impl_->endpoint; }
+const Endpoint& RegistryClient::endpoint() const {
+    return impl_->endpoint;
+}
 
 Result<HttpResponse> RegistryClient::send(const HttpRequest& request) {
     Url url;

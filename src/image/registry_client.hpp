@@ -22,9 +22,9 @@
 namespace faasd::image {
 
 struct Url {
-    std::string scheme;  // "http", "https"
-    std::string host;    // "host" or "host:port"
-    std::string target;  // "/path?query"
+    std::string scheme; // "http", "https"
+    std::string host;   // "host" or "host:port"
+    std::string target; // "/path?query"
     std::string origin() const { return scheme + "://" + host; }
 };
 
@@ -46,10 +46,10 @@ struct BodySource {
 };
 
 struct HttpRequest {
-    std::string method = "GET";  // GET, HEAD, POST, PUT
-    std::string target;          // "/v2/..." on the endpoint, or an absolute URL
+    std::string method = "GET"; // GET, HEAD, POST, PUT
+    std::string target;         // "/v2/..." on the endpoint, or an absolute URL
     std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;  // used when source is null
+    std::string body; // used when source is null
     std::string contentType;
     const BodySource* source = nullptr;
     // Receives the body of a 2xx answer (else it lands in HttpResponse::body).
@@ -59,9 +59,9 @@ struct HttpRequest {
 
 struct HttpResponse {
     int status = 0;
-    std::map<std::string, std::string> headers;  // lowercase names
-    std::string body;                            // capped; empty when streamed
-    Url url;                                     // where the answer came from
+    std::map<std::string, std::string> headers; // lowercase names
+    std::string body;                           // capped; empty when streamed
+    Url url;                                    // where the answer came from
     std::string header(const std::string& lowercaseName) const;
 };
 

@@ -31,7 +31,7 @@ Result<std::optional<Credentials>> credentialsFor(const RegistryOptions& options
 }
 
 struct Puller {
-    const containerd::Client& client;  // bound to the pull's lease
+    const containerd::Client& client; // bound to the pull's lease
     std::string leaseId;
     RegistryClient& registry;
     const Reference& reference;
@@ -85,8 +85,8 @@ struct Puller {
         TRY_ASSIGN(auto index, parseIndex(top.body));
         TRY_ASSIGN(auto chosen, selectManifest(index, hostPlatform()));
         if (!media::isManifest(chosen.mediaType)) {
-            return fail(Code::InvalidArgument, "{} selects {} of type {}, not a manifest",
-                        wanted, chosen.digest, chosen.mediaType);
+            return fail(Code::InvalidArgument, "{} selects {} of type {}, not a manifest", wanted,
+                        chosen.digest, chosen.mediaType);
         }
         TRY_ASSIGN(auto child, fetchManifest(registry, reference, chosen.digest));
         if (child.descriptor.size != chosen.size) {
@@ -110,9 +110,9 @@ Result<void> pullFrom(const containerd::Client& client, const Reference& referen
     TRY_ASSIGN(auto creds, credentialsFor(options, endpoint, reference));
     RegistryClient registry(endpoint, reference.path, "pull", std::move(creds), options.timeout);
 
-    TRY_ASSIGN(auto lease, client.leases().create(fmt::format("faasd-pull-{}", randomHex(6)),
-                                                  {{"faasd.purpose", "pull"}},
-                                                  std::chrono::hours(1)));
+    TRY_ASSIGN(auto lease,
+               client.leases().create(fmt::format("faasd-pull-{}", randomHex(6)),
+                                      {{"faasd.purpose", "pull"}}, std::chrono::hours(1)));
     ScopeExit dropLease([&] { (void)client.leases().remove(lease.id); });
     auto leased = client.withLease(lease.id);
     TRY_ASSIGN(auto spool, TempDir::create("faasd-pull-"));

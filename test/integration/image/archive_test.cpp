@@ -75,7 +75,7 @@ TEST_CASE("an exported image imports again with the same digest", "[archive]") {
     testing::waitForEmpty(c);
     REQUIRE(c.content().list().value().empty());
 
-    auto imported = importArchive(c, tar, "");  // the name comes from the archive
+    auto imported = importArchive(c, tar, ""); // the name comes from the archive
     REQUIRE(imported);
     CHECK(imported->name == name);
     CHECK(imported->target.digest == stored->target.digest);
@@ -110,7 +110,8 @@ TEST_CASE("a docker save archive imports with uncompressed layers and unpacks", 
     config.diffIds = {layer->diffId};
     const std::string configJson = toJson(config);
     const std::string configHex = sha256Digest(configJson).substr(7);
-    const std::string manifest = R"([{"Config":")" + configHex + R"(.json","RepoTags":)"
+    const std::string manifest = R"([{"Config":")" + configHex +
+                                 R"(.json","RepoTags":)"
                                  R"(["faasd/saved:3"],"Layers":["abc123/layer.tar"]}])";
     auto dir = TempDir::create("faasd-it-docker-").value();
     auto tar = dir.path() / "saved.tar";

@@ -11,7 +11,6 @@
 #include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
-
 #include <thread>
 
 namespace faasd::testing {
@@ -105,7 +104,7 @@ int closedPort() {
     socklen_t len = sizeof addr;
     ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len);
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);  // bound but never listening, and now released
+    ::close(fd); // bound but never listening, and now released
     return ntohs(addr.sin_port);
 }
 

@@ -14,7 +14,6 @@
 #include "test_image.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <thread>
 
 using namespace faasd;
@@ -119,8 +118,8 @@ TEST_CASE("mirrors are tried first and the origin is the fallback", "[registry][
     // leaves loopback.
     auto opts = options();
     opts.mirrors["mirror-only.invalid"] = {registry().host()};
-    auto viaMirror = pullImage(c, parseReference("mirror-only.invalid/faasd/mirrored:1").value(),
-                               opts);
+    auto viaMirror =
+        pullImage(c, parseReference("mirror-only.invalid/faasd/mirrored:1").value(), opts);
     REQUIRE(viaMirror);
     CHECK(viaMirror->record.name == "mirror-only.invalid/faasd/mirrored:1");
 
@@ -151,16 +150,16 @@ TEST_CASE("a registry with basic auth takes credentials from config.json", "[reg
     auto dir = TempDir::create("faasd-it-auth-").value();
     auto opts = options();
     opts.dockerConfig = (dir.path() / "config.json").string();
-    REQUIRE(writeFileAtomic(opts.dockerConfig,
-                            R"({"auths":{")" + (*secured)->host() + R"(":{"auth":")" +
-                                base64Encode("faasd:wrong") + R"("}}})"));
+    REQUIRE(writeFileAtomic(opts.dockerConfig, R"({"auths":{")" + (*secured)->host() +
+                                                   R"(":{"auth":")" + base64Encode("faasd:wrong") +
+                                                   R"("}}})"));
     auto wrong = pushImage(c, "faasd.test/private:1", target, opts);
     REQUIRE_FALSE(wrong);
     CHECK(wrong.error().code() == Code::PermissionDenied);
 
-    REQUIRE(writeFileAtomic(opts.dockerConfig,
-                            R"({"auths":{")" + (*secured)->host() + R"(":{"auth":")" +
-                                base64Encode("faasd:s3cret") + R"("}}})"));
+    REQUIRE(writeFileAtomic(opts.dockerConfig, R"({"auths":{")" + (*secured)->host() +
+                                                   R"(":{"auth":")" + base64Encode("faasd:s3cret") +
+                                                   R"("}}})"));
     REQUIRE(pushImage(c, "faasd.test/private:1", target, opts));
     REQUIRE(c.images().remove("faasd.test/private:1", true));
     auto pulled = pullImage(c, target, opts);

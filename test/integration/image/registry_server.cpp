@@ -6,7 +6,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-
 #include <thread>
 
 namespace faasd::testing {
@@ -83,14 +82,15 @@ health:
     TRY(writeFileAtomic(r->dir() / "config.yml", config));
 
     const auto log = (r->dir() / "registry.log").string();
-    auto proc = Subprocess::spawn(
-        {.argv = {"setpriv", "--pdeathsig", "KILL", "--", "sh", "-c",
-                  fmt::format("exec {} serve {} >>{} 2>&1", kRegistryBin,
-                              (r->dir() / "config.yml").string(), log)},
-         .out = Stdio::Null,
-         .err = Stdio::Null,
-         .newSession = true});
-    TRY(withContext(proc, "starting docker-registry"));
+    auto proc = Subprocess::spawn({.argv = {"setpriv", "--pdeathsig", "KILL", "--", "sh", "-c",
+                                            fmt::format("exec {} serve {} >>{} 2>&1", kRegistryBin,
+                                                        (r->dir() / "config.yml").string(), log)},
+                                   .out = Stdio::Null,
+                                   .err = Stdio::Null,
+                                   .newSession = true});
+    if (!proc) {
+        return fail(std::move(proc).error().context("starting docker-registry"));
+    }
     r->process_ = std::make_unique<Subprocess>(std::move(*proc));
 
     httplib::Client probe("http://" + r->host_);

@@ -41,8 +41,10 @@ TEST_CASE("WWW-Authenticate challenges parse with quoted and bare parameters", "
 
 TEST_CASE("credentials are found by host in config.json", "[auth]") {
     const std::string config = R"({"auths": {
-        "127.0.0.1:5000": {"auth": ")" + base64Encode("alice:s3cr:et") + R"("},
-        "https://index.docker.io/v1/": {"auth": ")" + base64Encode("hub:pw") + R"("},
+        "127.0.0.1:5000": {"auth": ")" +
+                               base64Encode("alice:s3cr:et") + R"("},
+        "https://index.docker.io/v1/": {"auth": ")" +
+                               base64Encode("hub:pw") + R"("},
         "ghcr.io": {"username": "bob", "password": "pw2"},
         "empty.example": {}
     }})";
@@ -68,9 +70,8 @@ TEST_CASE("credentials are found by host in config.json", "[auth]") {
     auto bad = lookupCredentials("not json", "x");
     REQUIRE_FALSE(bad);
     CHECK(bad.error().code() == Code::InvalidArgument);
-    auto badAuth = lookupCredentials(R"({"auths":{"x":{"auth":")" + base64Encode("nocolon") +
-                                         R"("}}})",
-                                     "x");
+    auto badAuth =
+        lookupCredentials(R"({"auths":{"x":{"auth":")" + base64Encode("nocolon") + R"("}}})", "x");
     REQUIRE_FALSE(badAuth);
     CHECK(badAuth.error().message().find("user:password") != std::string::npos);
 

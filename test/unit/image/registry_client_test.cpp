@@ -10,7 +10,6 @@
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
-
 #include <mutex>
 #include <thread>
 
@@ -30,7 +29,9 @@ struct FakeServer {
         port = server.bind_to_any_port("127.0.0.1");
         REQUIRE(port > 0);
         thread = std::thread([this] { server.listen_after_bind(); });
-        server.wait_until_ready();
+        while (!server.is_running()) {
+            std::this_thread::sleep_for(1ms);
+        }
     }
     ~FakeServer() {
         server.stop();
@@ -81,15 +82,16 @@ struct TokenRegistry {
                             "application/json");
             return false;
         };
-        s.Get("/v2/lib/app/manifests/1", [=](const httplib::Request& req, httplib::Response& res) {
-            if (!authorized(req, res)) {
-                return;
-            }
-            res.set_header("Docker-Content-Digest", sha256Digest(kManifest));
-            res.set_content(kManifest, "application/vnd.oci.image.manifest.v1+json");
-        });
+        s.Get("/v2/lib/app/manifests/1",
+              [=, this](const httplib::Request& req, httplib::Response& res) {
+                  if (!authorized(req, res)) {
+                      return;
+                  }
+                  res.set_header("Docker-Content-Digest", sha256Digest(kManifest));
+                  res.set_content(kManifest, "application/vnd.oci.image.manifest.v1+json");
+              });
         s.Get("/v2/lib/app/manifests/missing",
-              [=](const httplib::Request& req, httplib::Response& res) {
+              [=, this](const httplib::Request& req, httplib::Response& res) {
                   if (!authorized(req, res)) {
                       return;
                   }
@@ -98,13 +100,14 @@ struct TokenRegistry {
                       R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]})",
                       "application/json");
               });
-        s.Get(R"(/v2/lib/app/blobs/(.*))", [=](const httplib::Request& req, httplib::Response& res) {
-            if (!authorized(req, res)) {
-                return;
-            }
-            res.status = 307;
-            res.set_header("Location", "http://" + storage.host() + "/blob?sig=x");
-        });
+        s.Get(R"(/v2/lib/app/blobs/(.*))",
+              [=, this](const httplib::Request& req, httplib::Response& res) {
+                  if (!authorized(req, res)) {
+                      return;
+                  }
+                  res.status = 307;
+                  res.set_header("Location", "http://" + storage.host() + "/blob?sig=x");
+              });
         storage.server.Get("/blob", [this](const httplib::Request& req, httplib::Response& res) {
             std::lock_guard lock(mu);
             storageAuthorization = req.get_header_value("Authorization");
@@ -161,14 +164,13 @@ TEST_CASE("refused credentials and missing manifests are told apart", "[registry
     REQUIRE_FALSE(pinned);
 }
 
-TEST_CASE("blob downloads follow redirects without sending credentials along",
-          "[registry][blob]") {
+TEST_CASE("blob downloads follow redirects without sending credentials along", "[registry][blob]") {
     TokenRegistry fake;
     auto client = fake.client(Credentials{"alice", "pw", ""});
     auto dir = TempDir::create("faasd-blob-").value();
     auto file = dir.path() / "blob";
-    Descriptor blob{"application/octet-stream", sha256Digest(kBlob),
-                    static_cast<int64_t>(kBlob.size()), {}};
+    Descriptor blob{
+        "application/octet-stream", sha256Digest(kBlob), static_cast<int64_t>(kBlob.size()), {}};
     auto ok = downloadBlob(client, fake.ref(), blob, file);
     REQUIRE(ok);
     CHECK(readFile(file).value() == kBlob);
@@ -190,15 +192,15 @@ TEST_CASE("blob downloads follow redirects without sending credentials along",
 
 TEST_CASE("a basic-auth registry gets the configured credentials", "[registry][auth]") {
     FakeServer fake;
-    fake.server.Get("/v2/lib/app/manifests/1", [](const httplib::Request& req,
-                                                   httplib::Response& res) {
-        if (req.get_header_value("Authorization") != "Basic " + base64Encode("bob:pw")) {
-            res.status = 401;
-            res.set_header("WWW-Authenticate", "Basic realm=\"fake\"");
-            return;
-        }
-        res.set_content(kManifest, "application/json");  // sniffed from the body
-    });
+    fake.server.Get(
+        "/v2/lib/app/manifests/1", [](const httplib::Request& req, httplib::Response& res) {
+            if (req.get_header_value("Authorization") != "Basic " + base64Encode("bob:pw")) {
+                res.status = 401;
+                res.set_header("WWW-Authenticate", "Basic realm=\"fake\"");
+                return;
+            }
+            res.set_content(kManifest, "application/json"); // sniffed from the body
+        });
     fake.start();
     auto ref = parseReference(fake.host() + "/lib/app:1").value();
     RegistryClient anonymous(Endpoint{"http", fake.host()}, "lib/app", "pull", std::nullopt, 5s);

@@ -9,7 +9,9 @@ using namespace faasd;
 using namespace faasd::image;
 
 namespace {
-Reference refOf(std::string_view text) { return parseReference(text).value(); }
+Reference refOf(std::string_view text) {
+    return parseReference(text).value();
+}
 } // namespace
 
 TEST_CASE("references map to registry hosts and API paths", "[registry]") {
