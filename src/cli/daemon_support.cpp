@@ -73,7 +73,7 @@ Result<std::unique_ptr<OwnContainerd>> OwnContainerd::start(const config::Daemon
     c->logPath_ = (base / "containerd.log").string();
     std::string toml = fmt::format(R"(version = 2
 root = "{0}/root"
-state = "/run/faasd/containerd"
+state = "{0}/state"
 disabled_plugins = ["io.containerd.grpc.v1.cri"]
 
 [grpc]

@@ -171,6 +171,9 @@ Result<DaemonConfig> fromEnv(const Env& env) {
     if (auto v = get("CNI_PATH")) {
         c.cniPluginDirs = split(*v, ':');
     }
+    if (auto v = get("FAASD_CNI_IPAM_DIR")) {
+        c.cniIpamDir = *v;
+    }
     if (auto v = get("FAASD_NETNS_DIR")) {
         c.netnsDir = *v;
     }

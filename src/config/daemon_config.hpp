@@ -41,6 +41,7 @@ struct DaemonConfig {
     std::string cniSubnet = "10.62.0.0/16";
     std::string cniConfDir = "/etc/cni/net.d";
     std::vector<std::string> cniPluginDirs = {"/usr/lib/cni", "/opt/cni/bin"};
+    std::string cniIpamDir = "/var/run/cni";  // host-local IPAM leases
     std::string netnsDir = "/var/run/netns";
     std::vector<std::string> nameservers;  // empty: the host's
 
