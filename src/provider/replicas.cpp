@@ -110,8 +110,12 @@ ContainerdProvider::makeTemplate(const api::FunctionDeployment& d) {
     std::optional<std::string> passwd, group;
     if (userNeedsLookup(t->config.user)) {
         const std::string key = "faasd-view-" + randomHex(6);
-        TRY_ASSIGN(auto mounts, withContext(c.snapshots(config_.snapshotter).view(key, t->chainId),
-                                            "reading the image's users"));
+        TRY_ASSIGN(auto lease, c.leases().create("", {}, std::chrono::hours(1)));
+        ScopeExit leaseGuard([&] { (void)c.leases().remove(lease.id); });
+        auto leased = c.withLease(lease.id);
+        TRY_ASSIGN(auto mounts,
+                   withContext(leased.snapshots(config_.snapshotter).view(key, t->chainId),
+                               "reading the image's users"));
         ScopeExit viewGuard([&] { (void)c.snapshots(config_.snapshotter).remove(key); });
         auto dirs = layerDirs(mounts);
         passwd = findInLayers(dirs, "etc/passwd");
@@ -150,7 +154,13 @@ Result<Replica> ContainerdProvider::startReplica(const api::FunctionDeployment& 
             destroyReplica(d.ns, d.service, r.id);
         }
     });
-    auto c = inNs(d.ns);
+    // Until the container references it, a lease keeps the new snapshot
+    // from containerd's garbage collector.
+    auto plain = inNs(d.ns);
+    TRY_ASSIGN(auto lease, withContext(plain.leases().create("", {}, std::chrono::hours(1)),
+                                       what + ": taking a lease"));
+    ScopeExit leaseGuard([&] { (void)plain.leases().remove(lease.id); });
+    auto c = plain.withLease(lease.id);
     TRY(withContext(c.snapshots(config_.snapshotter).prepare(r.id, t.chainId),
                     what + ": preparing its snapshot"));
     TRY_ASSIGN(r.netns, withContext(network::createNetns(config_.network.netnsDir, r.cniId),

@@ -114,8 +114,8 @@ std::unique_ptr<ContainerdProvider> ProviderEnv::start() {
     return std::move(*p);
 }
 
-void ProviderEnv::storeImages() {
-    auto c = client();
+void ProviderEnv::storeImages(const std::string& ns) {
+    auto c = client_.withNamespace(ns.empty() ? ns_ : ns);
     auto layer = webLayer();
     REQUIRE(layer);
     image::ImageConfig config;

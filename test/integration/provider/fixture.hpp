@@ -46,7 +46,7 @@ public:
     containerd::Client client() const { return client_.withNamespace(ns_); }
 
     // An image whose httpd serves /www on :8080 with CGI scripts.
-    void storeImages();
+    void storeImages(const std::string& ns = "");
 
     // Leftovers of the test network and namespace.
     std::vector<std::string> netnsFiles() const;

@@ -221,6 +221,7 @@ TEST_CASE("namespaces and secrets: CRUD and their rules", "[provider]") {
     CHECK(p.updateSecret({.name = "nope", .ns = team, .value = "x"}).error().code() ==
           Code::NotFound);
 
+    env.storeImages(team);
     auto d = deployment("web", team);
     d.secrets = {"api-key"};
     REQUIRE(p.deploy(d));
