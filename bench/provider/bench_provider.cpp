@@ -61,11 +61,15 @@ void waitAnswer(const std::string& ip) {
 // The least containerd + CNI needs to give a first answer.
 double floorRun(ProviderEnv& env, network::Cni& cni, const image::ResolvedImage& img,
                 const std::string& chain, int i) {
-    auto c = env.client();
+    auto plain = env.client();
     const std::string id = fmt::format("floor-{}", i);
     const std::string cniId = env.ns() + "-" + id;
     const auto logFile = env.config().stateDir / (id + ".log");
     const auto start = Clock::now();
+    // A lease keeps the snapshot from the collector until the container holds it.
+    auto lease = plain.leases().create("", {}, std::chrono::hours(1));
+    REQUIRE(lease);
+    auto c = plain.withLease(lease->id);
     auto mounts = c.snapshots().prepare(id, chain);
     REQUIRE(mounts);
     auto netns = network::createNetns(env.config().network.netnsDir, cniId);
@@ -81,6 +85,7 @@ double floorRun(ProviderEnv& env, network::Cni& cni, const image::ResolvedImage&
     }
     REQUIRE(c.containers().create({.id = id, .image = img.record.name, .spec = spec.dump(),
                                    .snapshotter = "overlayfs", .snapshotKey = id}));
+    REQUIRE(plain.leases().remove(lease->id));
     const std::string uri = "file://" + logFile.string();
     REQUIRE(c.tasks().create({.containerId = id, .rootfs = *mounts, .io = {.out = uri, .err = uri}}));
     REQUIRE(c.tasks().start(id));
@@ -100,15 +105,25 @@ double floorRun(ProviderEnv& env, network::Cni& cni, const image::ResolvedImage&
 long rssKb(const std::string& needle, int* count) {
     long total = 0;
     *count = 0;
-    auto out = sh("for p in /proc/[0-9]*; do if tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q -- '" +
-                  needle + "'; then grep VmRSS $p/status 2>/dev/null; fi; done");
-    std::istringstream in(out.out);
-    for (std::string key; in >> key;) {
-        long kb = 0;
-        std::string unit;
-        in >> kb >> unit;
-        total += kb;
-        ++*count;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+        const auto pid = entry.path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) {
+            continue;
+        }
+        std::ifstream cmd(entry.path() / "cmdline", std::ios::binary);
+        std::string line(std::istreambuf_iterator<char>(cmd), {});
+        std::replace(line.begin(), line.end(), '\0', ' ');
+        if (line.find(needle) == std::string::npos) {
+            continue;
+        }
+        std::ifstream status(entry.path() / "status");
+        for (std::string l; std::getline(status, l);) {
+            if (l.starts_with("VmRSS:")) {
+                total += std::atol(l.c_str() + 6);
+                ++*count;
+            }
+        }
     }
     return total;
 }

@@ -3,5 +3,5 @@
 #   bench/provider/run.sh [build-dir]      FAASD_BENCH_RUNS=N for more runs
 set -eu
 build=${1:-build}
-ninja -C "$build" bench_provider >/dev/null
-exec "$build/test/integration/provider/bench_provider" --success=false
+ninja -C "$build" test/integration/provider/bench_provider >/dev/null
+exec "$build/test/integration/provider/bench_provider"

@@ -145,6 +145,9 @@ private:
     void reconcileFunction(const Key& key);
     void probeStarting(const Key& key, const std::string& id);
     void rotateLogs();
+    // Marks Ready replicas whose task is gone or stopped as crashed: a
+    // safety net for exits whose event was missed (reconnects, startup).
+    void sweepTasks();
     void wake();
 
     ProviderConfig config_;

@@ -39,7 +39,7 @@ struct ProviderConfig {
     // A deploy, scale or update waits this long for new replicas to answer.
     std::chrono::milliseconds readinessTimeout{30'000};
     // How often a starting replica is probed.
-    std::chrono::milliseconds readinessInterval{50};
+    std::chrono::milliseconds readinessInterval{10};
     // SIGTERM, then SIGKILL after this long.
     std::chrono::milliseconds stopGracePeriod{5'000};
     // Backoff for restarting crashed replicas: doubles from min up to max.

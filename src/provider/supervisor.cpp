@@ -249,6 +249,7 @@ void ContainerdProvider::reconcileLoop() {
         }
         if (SteadyClock::now() - lastRotate > 2s) {
             rotateLogs();
+            sweepTasks();
             lastRotate = SteadyClock::now();
         }
     }
@@ -364,6 +365,51 @@ void ContainerdProvider::restartReplica(const Key& key, const std::string& id) {
     if (auto ctr = c.containers().get(id)) {
         ctr->labels[kRestartsLabel] = std::to_string(cur.restarts);
         (void)c.containers().update(*ctr, {"labels"});
+    }
+}
+
+void ContainerdProvider::sweepTasks() {
+    std::set<std::string> namespaces;
+    {
+        std::lock_guard lock(mu_);
+        for (const auto& [key, fn] : functions_) {
+            namespaces.insert(key.first);
+        }
+    }
+    for (const auto& ns : namespaces) {
+        auto tasks = inNs(ns).tasks().list();
+        if (!tasks) {
+            continue;
+        }
+        std::map<std::string, containerd::Process> byId;
+        for (const auto& t : *tasks) {
+            byId[t.containerId] = t;
+        }
+        std::vector<std::pair<std::string, uint32_t>> dead;
+        {
+            std::lock_guard lock(mu_);
+            for (const auto& [key, fn] : functions_) {
+                if (key.first != ns) {
+                    continue;
+                }
+                for (const auto& [id, r] : fn.replicas) {
+                    auto t = byId.find(id);
+                    if (r.state == ReplicaState::Ready &&
+                        (t == byId.end() || (t->second.status == containerd::TaskStatus::Stopped &&
+                                             t->second.pid == r.pid))) {
+                        dead.emplace_back(id, r.pid);
+                    }
+                }
+            }
+        }
+        for (const auto& [id, pid] : dead) {
+            // Confirmed one by one: a restart may have run since the list.
+            auto now = inNs(ns).tasks().get(id);
+            if (now && now->status == containerd::TaskStatus::Running) {
+                continue;
+            }
+            onExit(ns, id, pid);
+        }
     }
 }
 
