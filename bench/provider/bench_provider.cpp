@@ -15,13 +15,12 @@
 #include "provider/spec.hpp"
 #include "test_image.hpp"
 
-#include <catch2/catch.hpp>
-#include <signal.h>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <signal.h>
 #include <sstream>
 #include <thread>
 
@@ -83,11 +82,15 @@ double floorRun(ProviderEnv& env, network::Cni& cni, const image::ResolvedImage&
             ns["path"] = *netns;
         }
     }
-    REQUIRE(c.containers().create({.id = id, .image = img.record.name, .spec = spec.dump(),
-                                   .snapshotter = "overlayfs", .snapshotKey = id}));
+    REQUIRE(c.containers().create({.id = id,
+                                   .image = img.record.name,
+                                   .spec = spec.dump(),
+                                   .snapshotter = "overlayfs",
+                                   .snapshotKey = id}));
     REQUIRE(plain.leases().remove(lease->id));
     const std::string uri = "file://" + logFile.string();
-    REQUIRE(c.tasks().create({.containerId = id, .rootfs = *mounts, .io = {.out = uri, .err = uri}}));
+    REQUIRE(
+        c.tasks().create({.containerId = id, .rootfs = *mounts, .io = {.out = uri, .err = uri}}));
     REQUIRE(c.tasks().start(id));
     waitAnswer(attached->ip);
     const double took = ms(Clock::now() - start);

@@ -35,11 +35,11 @@ namespace faasd::provider {
 enum class ReplicaState { Starting, Ready, Crashed, Stopping };
 
 struct Replica {
-    std::string id;     // container id: <function>-<random>
-    std::string cniId;  // <namespace>-<container id>: the CNI id and netns name
-    std::string netns;  // netns path
+    std::string id;    // container id: <function>-<random>
+    std::string cniId; // <namespace>-<container id>: the CNI id and netns name
+    std::string netns; // netns path
     std::string ip;
-    uint32_t pid = 0;  // of the current task's init process
+    uint32_t pid = 0; // of the current task's init process
     ReplicaState state = ReplicaState::Starting;
     uint32_t restarts = 0;
     std::chrono::steady_clock::time_point nextRestart{};
@@ -49,11 +49,11 @@ struct Replica {
 // What a replica of a deployment is made from, resolved once per deploy
 // (and again after a recovery, when first needed).
 struct ReplicaTemplate {
-    std::string imageName;  // normalised reference in containerd's store
+    std::string imageName; // normalised reference in containerd's store
     image::ImageConfig config;
-    std::string chainId;  // parent of each replica's rw snapshot
+    std::string chainId; // parent of each replica's rw snapshot
     User user;
-    std::string secretsDir;  // empty without secrets
+    std::string secretsDir; // empty without secrets
     std::string resolvConf;
 };
 
@@ -70,8 +70,7 @@ public:
     Result<void> remove(const std::string& name, const std::string& ns) override;
     Result<std::vector<api::FunctionStatus>> list(const std::string& ns) override;
     Result<api::FunctionStatus> get(const std::string& name, const std::string& ns) override;
-    Result<void> scale(const std::string& name, const std::string& ns,
-                       uint64_t replicas) override;
+    Result<void> scale(const std::string& name, const std::string& ns, uint64_t replicas) override;
     Result<std::vector<Endpoint>> resolve(const std::string& name, const std::string& ns) override;
 
     Result<std::vector<api::Secret>> listSecrets(const std::string& ns) override;
@@ -96,7 +95,7 @@ public:
     const ProviderConfig& config() const { return config_; }
 
 private:
-    using Key = std::pair<std::string, std::string>;  // namespace, name
+    using Key = std::pair<std::string, std::string>; // namespace, name
 
     struct Function {
         api::FunctionDeployment deployment;
@@ -104,7 +103,7 @@ private:
         std::chrono::system_clock::time_point createdAt{};
         std::map<std::string, Replica> replicas;
         std::shared_ptr<const ReplicaTemplate> tmpl;
-        bool reconcile = false;  // replica count to be brought to desired
+        bool reconcile = false; // replica count to be brought to desired
     };
 
     ContainerdProvider(ProviderConfig config, containerd::Client client, network::Cni cni);
@@ -161,7 +160,7 @@ private:
 
     std::atomic<bool> stopping_{false};
     std::condition_variable wake_;
-    bool woken_ = false;  // guarded by mu_
+    bool woken_ = false; // guarded by mu_
     std::mutex streamMu_;
     std::optional<containerd::EventStream> stream_;
     std::thread eventsThread_;

@@ -18,14 +18,14 @@ using containerd::Labels;
 
 inline constexpr const char* kFunctionLabel = "com.openfaas.function";
 inline constexpr const char* kAnnotationPrefix = "com.openfaas.annotations.";
-inline constexpr const char* kRoleLabel = "faasd.role";  // "function" | "replica"
+inline constexpr const char* kRoleLabel = "faasd.role"; // "function" | "replica"
 inline constexpr const char* kRoleFunction = "function";
 inline constexpr const char* kRoleReplica = "replica";
-inline constexpr const char* kReplicaLabel = "faasd.replica";      // on replicas: "true"
-inline constexpr const char* kDeploymentLabel = "faasd.deployment";  // JSON, chunked
-inline constexpr const char* kReplicasLabel = "faasd.replicas";    // desired count
-inline constexpr const char* kRestartsLabel = "faasd.restarts";    // on replicas
-inline constexpr const char* kNamespaceLabel = "openfaas";         // on namespaces
+inline constexpr const char* kReplicaLabel = "faasd.replica";       // on replicas: "true"
+inline constexpr const char* kDeploymentLabel = "faasd.deployment"; // JSON, chunked
+inline constexpr const char* kReplicasLabel = "faasd.replicas";     // desired count
+inline constexpr const char* kRestartsLabel = "faasd.restarts";     // on replicas
+inline constexpr const char* kNamespaceLabel = "openfaas";          // on namespaces
 
 // containerd refuses a label whose key and value pass 4096 bytes.
 inline constexpr size_t kLabelChunk = 3800;

@@ -63,8 +63,8 @@ Result<void> ContainerdProvider::logs(const api::LogRequest& request, const LogS
     {
         std::lock_guard lock(mu_);
         if (!functions_.contains({ns, request.name})) {
-            return fail(Code::NotFound, "logs: function {} not found in namespace {}",
-                        request.name, ns);
+            return fail(Code::NotFound, "logs: function {} not found in namespace {}", request.name,
+                        ns);
         }
     }
     const auto dir = logDir(ns, request.name);
@@ -84,8 +84,11 @@ Result<void> ContainerdProvider::logs(const api::LogRequest& request, const LogS
     };
     auto message = [&](const std::string& instance, std::string text,
                        std::chrono::system_clock::time_point ts) {
-        return api::LogMessage{.name = request.name, .ns = ns, .instance = instance,
-                               .timestamp = ts, .text = std::move(text)};
+        return api::LogMessage{.name = request.name,
+                               .ns = ns,
+                               .instance = instance,
+                               .timestamp = ts,
+                               .text = std::move(text)};
     };
 
     scan();
@@ -127,7 +130,7 @@ Result<void> ContainerdProvider::logs(const api::LogRequest& request, const LogS
             if (ec) {
                 continue;
             }
-            if (size < src.offset) {  // rotated: truncated in place
+            if (size < src.offset) { // rotated: truncated in place
                 src.offset = 0;
             }
             if (size == src.offset) {

@@ -5,9 +5,8 @@
 #include "provider/containerd_provider.hpp"
 #include "provider/labels.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
+#include <sys/stat.h>
 
 namespace faasd::provider {
 
@@ -72,8 +71,8 @@ Result<void> ContainerdProvider::createNamespace(const api::NamespaceRequest& ns
 Result<void> ContainerdProvider::updateNamespace(const api::NamespaceRequest& ns) {
     const auto what = fmt::format("updating namespace {}", ns.name);
     TRY(withContext(requireFunctionNamespace(ns.name), what));
-    return withContext(client_.namespaces().setLabels(ns.name, namespaceLabels(ns)).map([](auto&&) {}),
-                       what);
+    return withContext(
+        client_.namespaces().setLabels(ns.name, namespaceLabels(ns)).map([](auto&&) {}), what);
 }
 
 Result<void> ContainerdProvider::removeNamespace(const std::string& name) {

@@ -3,13 +3,12 @@
 #include "common/unique_fd.hpp"
 
 #include <arpa/inet.h>
+#include <cerrno>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <cerrno>
 
 namespace faasd::provider {
 
@@ -62,9 +61,8 @@ Result<int> httpStatus(const std::string& ip, uint16_t port, const std::string& 
             return fail(systemError(fmt::format("connecting to {}:{}", ip, port), err));
         }
     }
-    const std::string request =
-        fmt::format("GET {} HTTP/1.0\r\nHost: {}:{}\r\nUser-Agent: faasd-probe\r\n\r\n", path, ip,
-                    port);
+    const std::string request = fmt::format(
+        "GET {} HTTP/1.0\r\nHost: {}:{}\r\nUser-Agent: faasd-probe\r\n\r\n", path, ip, port);
     size_t sent = 0;
     while (sent < request.size()) {
         ssize_t n = ::send(fd.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);

@@ -11,9 +11,8 @@
 #include "provider/labels.hpp"
 #include "provider/probe.hpp"
 
-#include <signal.h>
-
 #include <fstream>
+#include <signal.h>
 #include <sstream>
 
 namespace faasd::provider {
@@ -126,8 +125,8 @@ ContainerdProvider::makeTemplate(const api::FunctionDeployment& d) {
 
     const auto dir = functionDir(d.ns, d.service);
     TRY(makeOwnedDir(dir, 0700, 0, 0));
-    auto servers = config_.nameservers.empty() ? hostNameservers(config_.hostResolvConf)
-                                               : config_.nameservers;
+    auto servers =
+        config_.nameservers.empty() ? hostNameservers(config_.hostResolvConf) : config_.nameservers;
     std::string resolv;
     for (const auto& s : servers) {
         resolv += "nameserver " + s + "\n";
@@ -206,7 +205,7 @@ Result<Replica> ContainerdProvider::startReplica(const api::FunctionDeployment& 
 }
 
 Result<uint32_t> ContainerdProvider::startTask(const std::string& ns, const std::string& name,
-                                           const Replica& r) {
+                                               const Replica& r) {
     auto c = inNs(ns);
     TRY_ASSIGN(auto mounts, withContext(c.snapshots(config_.snapshotter).mounts(r.id),
                                         "reading its snapshot's mounts"));
@@ -214,9 +213,9 @@ Result<uint32_t> ContainerdProvider::startTask(const std::string& ns, const std:
     std::error_code ec;
     fs::create_directories(logs, ec);
     const std::string uri = "file://" + (logs / (r.id + ".log")).string();
-    TRY(withContext(c.tasks().create({.containerId = r.id, .rootfs = mounts,
-                                      .io = {.out = uri, .err = uri}}),
-                    "creating its task"));
+    TRY(withContext(
+        c.tasks().create({.containerId = r.id, .rootfs = mounts, .io = {.out = uri, .err = uri}}),
+        "creating its task"));
     return withContext(c.tasks().start(r.id), "starting its task");
 }
 

@@ -5,11 +5,10 @@
 #include "common/random.hpp"
 #include "common/unique_fd.hpp"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <algorithm>
 
 namespace faasd::provider {
 
@@ -32,8 +31,8 @@ Result<void> makeOwnedDir(const fs::path& dir, mode_t mode, uid_t uid, gid_t gid
 
 Result<void> writeOwnedFile(const fs::path& path, std::string_view bytes, mode_t mode, uid_t uid,
                             gid_t gid) {
-    const fs::path tmp = path.parent_path() / fmt::format(".{}.{}", path.filename().string(),
-                                                          randomHex(4));
+    const fs::path tmp =
+        path.parent_path() / fmt::format(".{}.{}", path.filename().string(), randomHex(4));
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (!fd) {
         return fail(systemError(fmt::format("creating {}", tmp.string()), errno));
@@ -52,8 +51,7 @@ Result<void> writeOwnedFile(const fs::path& path, std::string_view bytes, mode_t
         }
         done += static_cast<size_t>(n);
     }
-    if (::fchown(fd.get(), uid, gid) < 0 || ::fchmod(fd.get(), mode) < 0 ||
-        ::fsync(fd.get()) < 0) {
+    if (::fchown(fd.get(), uid, gid) < 0 || ::fchmod(fd.get(), mode) < 0 || ::fsync(fd.get()) < 0) {
         int err = errno;
         cleanup();
         return fail(systemError(fmt::format("setting up {}", tmp.string()), err));

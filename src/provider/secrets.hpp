@@ -44,8 +44,8 @@ private:
 
 // Writes bytes to path through a temp file in the same dir, with the owner
 // and mode set before the rename.
-Result<void> writeOwnedFile(const std::filesystem::path& path, std::string_view bytes,
-                            mode_t mode, uid_t uid, gid_t gid);
+Result<void> writeOwnedFile(const std::filesystem::path& path, std::string_view bytes, mode_t mode,
+                            uid_t uid, gid_t gid);
 
 // Creates dir (and parents, 0700) and sets its owner and mode.
 Result<void> makeOwnedDir(const std::filesystem::path& dir, mode_t mode, uid_t uid, gid_t gid);

@@ -2,9 +2,8 @@
 
 #include "api/validate.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <charconv>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace faasd::provider {
@@ -64,8 +63,8 @@ json bindMount(const std::string& source, const std::string& destination, bool r
 
 const std::vector<std::string>& defaultCapabilities() {
     static const std::vector<std::string> caps = {
-        "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",    "CAP_FOWNER",
-        "CAP_NET_RAW", "CAP_SETGID",       "CAP_SETUID",    "CAP_SETFCAP",
+        "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FSETID",     "CAP_FOWNER",
+        "CAP_NET_RAW", "CAP_SETGID",           "CAP_SETUID",     "CAP_SETFCAP",
         "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
     };
     return caps;
@@ -77,7 +76,7 @@ bool userNeedsLookup(std::string_view user) {
     }
     auto colon = user.find(':');
     if (colon == std::string_view::npos) {
-        return true;  // a name, or a uid whose gid comes from passwd
+        return true; // a name, or a uid whose gid comes from passwd
     }
     return !parseId(user.substr(0, colon)) || !parseId(user.substr(colon + 1));
 }
@@ -113,8 +112,10 @@ Result<User> resolveUser(std::string_view user, const std::optional<std::string>
         }
         auto entryUid = parseId((*entry)[2]);
         if (!entryUid) {
-            return fail(Code::FailedPrecondition, "the image's /etc/passwd entry for \"{}\" has "
-                        "no numeric uid", userPart);
+            return fail(Code::FailedPrecondition,
+                        "the image's /etc/passwd entry for \"{}\" has "
+                        "no numeric uid",
+                        userPart);
         }
         out.uid = *entryUid;
     }
@@ -173,7 +174,8 @@ std::vector<std::string> mergeEnv(const std::vector<std::string>& imageEnv,
         hasPath = hasPath || e.starts_with("PATH=");
     }
     if (!hasPath) {
-        out.insert(out.begin(), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        out.insert(out.begin(),
+                   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     }
     return out;
 }
@@ -222,8 +224,7 @@ Result<std::string> generateSpec(const SpecInput& in) {
         {"args", args},
         {"env", mergeEnv(img.env, d.envProcess, d.envVars)},
         {"cwd", img.workingDir.empty() ? "/" : img.workingDir},
-        {"capabilities",
-         {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}},
+        {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}},
         {"rlimits", {{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}, {"soft", 1024}}}},
         {"noNewPrivileges", true},
     };
@@ -233,10 +234,12 @@ Result<std::string> generateSpec(const SpecInput& in) {
         mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
         mount("/dev/pts", "devpts", "devpts",
               {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}),
-        mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}),
+        mount("/dev/shm", "tmpfs", "shm",
+              {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}),
         mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
         mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}),
-        mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", "ro"}),
+        mount("/sys/fs/cgroup", "cgroup", "cgroup",
+              {"nosuid", "noexec", "nodev", "relatime", "ro"}),
         mount("/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777", "size=65536k"}),
         bindMount(in.resolvConfPath, "/etc/resolv.conf", true),
         bindMount(in.hostsPath, "/etc/hosts", true),

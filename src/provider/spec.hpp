@@ -18,7 +18,7 @@
 namespace faasd::provider {
 
 inline constexpr const char* kSecretsMountPath = "/var/openfaas/secrets";
-inline constexpr int64_t kCpuPeriod = 100'000;  // microseconds
+inline constexpr int64_t kCpuPeriod = 100'000; // microseconds
 
 // The capabilities a function keeps (containerd's default set without
 // CAP_MKNOD and CAP_AUDIT_WRITE): enough to bind low ports, change users
@@ -49,26 +49,26 @@ std::vector<std::string> mergeEnv(const std::vector<std::string>& imageEnv,
 
 // cgroup values from limits and requests.
 struct CgroupLimits {
-    std::optional<int64_t> memoryBytes;        // limits.memory
-    std::optional<int64_t> memoryReservation;  // requests.memory
-    std::optional<int64_t> cpuQuota;           // limits.cpu, per kCpuPeriod
-    std::optional<uint64_t> cpuShares;         // requests.cpu (1024 per core)
+    std::optional<int64_t> memoryBytes;       // limits.memory
+    std::optional<int64_t> memoryReservation; // requests.memory
+    std::optional<int64_t> cpuQuota;          // limits.cpu, per kCpuPeriod
+    std::optional<uint64_t> cpuShares;        // requests.cpu (1024 per core)
 };
 Result<CgroupLimits> cgroupLimits(const std::optional<api::Resources>& limits,
                                   const std::optional<api::Resources>& requests);
 
 struct SpecInput {
-    std::string id;        // container id
-    std::string hostname;  // the function's name
+    std::string id;       // container id
+    std::string hostname; // the function's name
     const image::ImageConfig* image = nullptr;
     const api::FunctionDeployment* deployment = nullptr;
     User user;
     std::string netnsPath;
     std::string cgroupsPath;
-    std::string resolvConfPath;  // host file bind-mounted at /etc/resolv.conf
-    std::string hostsPath;       // host file bind-mounted at /etc/hosts
-    std::string secretsDir;      // host dir bind-mounted read-only; empty: none
-    int64_t pidsLimit = 0;       // 0: none
+    std::string resolvConfPath; // host file bind-mounted at /etc/resolv.conf
+    std::string hostsPath;      // host file bind-mounted at /etc/hosts
+    std::string secretsDir;     // host dir bind-mounted read-only; empty: none
+    int64_t pidsLimit = 0;      // 0: none
 };
 
 // The spec as JSON. InvalidArgument when the image gives nothing to run or

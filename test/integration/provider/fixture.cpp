@@ -8,7 +8,6 @@
 #include "test_image.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <sstream>
 #include <thread>
 
@@ -36,8 +35,8 @@ std::string cgi(const std::string& body) {
 Result<image::Layer> webLayer() {
     image::LayerBuilder b;
     TRY(b.addHostFile("/bin/busybox", faasd::testing::kBusybox));
-    for (const char* applet : {"sh", "echo", "cat", "sleep", "id", "env", "httpd", "touch",
-                               "false", "true", "grep"}) {
+    for (const char* applet :
+         {"sh", "echo", "cat", "sleep", "id", "env", "httpd", "touch", "false", "true", "grep"}) {
         b.addSymlink(fmt::format("/bin/{}", applet), "busybox");
     }
     b.addDirectory("/tmp", 01777);
@@ -46,8 +45,7 @@ Result<image::Layer> webLayer() {
     b.addDirectory("/dev");
     b.addDirectory("/etc");
     b.addDirectory("/var");
-    b.addFile("/etc/passwd",
-              "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n");
+    b.addFile("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n");
     b.addFile("/etc/group", "root:x:0:\napp:x:1000:\n");
     b.addDirectory("/www");
     b.addFile("/www/index.html", "hello from a replica\n");
@@ -57,17 +55,16 @@ Result<image::Layer> webLayer() {
     b.addFile("/www/cgi-bin/hostname", cgi("cat /proc/sys/kernel/hostname"), 0755);
     b.addFile("/www/cgi-bin/secret", cgi("cat /var/openfaas/secrets/api-key"), 0755);
     b.addFile("/www/cgi-bin/secretls", cgi("ls -ln /var/openfaas/secrets/ 2>&1"), 0755);
-    b.addFile("/www/cgi-bin/mem",
-              cgi("cat /sys/fs/cgroup/memory/memory.limit_in_bytes"), 0755);
-    b.addFile("/www/cgi-bin/cpu", cgi("cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us "
-                                      "/sys/fs/cgroup/cpu/cpu.cfs_period_us"),
+    b.addFile("/www/cgi-bin/mem", cgi("cat /sys/fs/cgroup/memory/memory.limit_in_bytes"), 0755);
+    b.addFile("/www/cgi-bin/cpu",
+              cgi("cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us "
+                  "/sys/fs/cgroup/cpu/cpu.cfs_period_us"),
               0755);
     b.addFile("/www/cgi-bin/write",
               cgi("if touch /written 2>/dev/null; then echo writable; else echo readonly; fi; "
                   "touch /tmp/x && echo tmp-ok"),
               0755);
-    b.addFile("/www/cgi-bin/log", cgi("echo \"log line from $(id -u)\" >&2; echo logged"),
-              0755);
+    b.addFile("/www/cgi-bin/log", cgi("echo \"log line from $(id -u)\" >&2; echo logged"), 0755);
     b.addFile("/www/cgi-bin/resolv", cgi("cat /etc/resolv.conf /etc/hosts"), 0755);
     return b.build();
 }
@@ -127,8 +124,7 @@ void ProviderEnv::storeImages(const std::string& ns) {
     REQUIRE(image::storeImage(c, "docker.io/" + std::string(kAppImage), config, {*layer}));
     config.user = "";
     config.cmd = {"sh", "-c", "echo about to fail; exit 3"};
-    REQUIRE(
-        image::storeImage(c, "docker.io/" + std::string(kFailingImage), config, {*layer}));
+    REQUIRE(image::storeImage(c, "docker.io/" + std::string(kFailingImage), config, {*layer}));
 }
 
 ProviderEnv::~ProviderEnv() {
@@ -253,8 +249,12 @@ std::vector<std::string> ProviderEnv::filterRules() const {
     return out;
 }
 
-size_t ProviderEnv::containers() const { return client().containers().list().value().size(); }
-size_t ProviderEnv::tasks() const { return client().tasks().list().value().size(); }
+size_t ProviderEnv::containers() const {
+    return client().containers().list().value().size();
+}
+size_t ProviderEnv::tasks() const {
+    return client().tasks().list().value().size();
+}
 size_t ProviderEnv::activeSnapshots() const {
     size_t n = 0;
     const auto snapshots = client().snapshots().list().value();

@@ -5,7 +5,6 @@
 #include "fixture.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <set>
 #include <thread>
 
@@ -194,8 +193,8 @@ TEST_CASE("namespaces and secrets: CRUD and their rules", "[provider]") {
     env.storeImages();
     auto& p = env.provider();
     const std::string team = env.ns() + "-team";
-    REQUIRE(p.createNamespace({.name = team, .labels = {{"owner", "x"}},
-                               .annotations = {{"a", "b"}}}));
+    REQUIRE(
+        p.createNamespace({.name = team, .labels = {{"owner", "x"}}, .annotations = {{"a", "b"}}}));
     auto names = p.listNamespaces();
     REQUIRE(names);
     CHECK(names->front() == env.ns());
@@ -249,12 +248,13 @@ TEST_CASE("logs: tail, instance and follow", "[provider]") {
     REQUIRE(eventually(
         [&] {
             got.clear();
-            REQUIRE(p.logs({.name = "web", .ns = env.ns(), .tail = 1},
-                           [&](const api::LogMessage& m) {
-                               got.push_back(m);
-                               return true;
-                           },
-                           stop));
+            REQUIRE(p.logs(
+                {.name = "web", .ns = env.ns(), .tail = 1},
+                [&](const api::LogMessage& m) {
+                    got.push_back(m);
+                    return true;
+                },
+                stop));
             return got.size() == 1 && got[0].text == "log line from 0";
         },
         5s));
@@ -264,18 +264,20 @@ TEST_CASE("logs: tail, instance and follow", "[provider]") {
 
     std::vector<std::string> followed;
     std::thread follower([&] {
-        (void)p.logs({.name = "web", .ns = env.ns(), .tail = 0, .follow = true},
-                     [&](const api::LogMessage& m) {
-                         followed.push_back(m.text);
-                         return followed.size() < 1;
-                     },
-                     stop);
+        (void)p.logs(
+            {.name = "web", .ns = env.ns(), .tail = 0, .follow = true},
+            [&](const api::LogMessage& m) {
+                followed.push_back(m.text);
+                return followed.size() < 1;
+            },
+            stop);
     });
     std::this_thread::sleep_for(300ms);
     CHECK(httpGet(r.ip, "/cgi-bin/log") == "logged\n");
     follower.join();
     CHECK(followed == std::vector<std::string>{"log line from 0"});
-    CHECK(p.logs({.name = "nope", .ns = env.ns()}, [](auto&) { return true; }, stop)
+    CHECK(p.logs(
+               {.name = "nope", .ns = env.ns()}, [](auto&) { return true; }, stop)
               .error()
               .code() == Code::NotFound);
 }

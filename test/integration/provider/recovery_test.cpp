@@ -45,9 +45,12 @@ TEST_CASE("a restarted provider finds its functions and cleans leaks", "[provide
     REQUIRE(listed);
     CHECK(listed->size() == 2);
     CHECK(p.get("two", env.ns())->replicas == 2);
-    REQUIRE(eventually([&] { return p.resolve("one", env.ns())->size() == 1 &&
-                                    p.resolve("two", env.ns())->size() == 2; },
-                       15s));
+    REQUIRE(eventually(
+        [&] {
+            return p.resolve("one", env.ns())->size() == 1 &&
+                   p.resolve("two", env.ns())->size() == 2;
+        },
+        15s));
     CHECK(p.replicas("one", env.ns())->at(0).id == one.at(0).id);
     for (const auto& name : {"one", "two"}) {
         const auto endpoints = p.resolve(name, env.ns()).value();

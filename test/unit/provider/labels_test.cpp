@@ -10,7 +10,7 @@ namespace {
 api::FunctionDeployment sample() {
     api::FunctionDeployment d{
         .service = "say",
-        .image = "ghcr.io/Example/say:0.1",  // as deployed, not normalised
+        .image = "ghcr.io/Example/say:0.1", // as deployed, not normalised
         .ns = "openfaas-fn",
         .envProcess = "cat",
         .envVars = {{"A", "1"}, {"MULTI", "line one\nline two\n"}},

@@ -1,14 +1,12 @@
-#include "provider/probe.hpp"
-
 #include "common/unique_fd.hpp"
+#include "provider/probe.hpp"
 
 #include <arpa/inet.h>
 #include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
-
 #include <thread>
+#include <unistd.h>
 
 using namespace faasd;
 using namespace faasd::provider;

@@ -1,6 +1,5 @@
-#include "provider/secrets.hpp"
-
 #include "common/files.hpp"
+#include "provider/secrets.hpp"
 
 #include <catch2/catch.hpp>
 #include <sys/stat.h>

@@ -78,9 +78,9 @@ TEST_CASE("env: image, then fprocess, then the user's, replacing in place", "[pr
     CHECK(user.size() == 2);
     CHECK(user[0].starts_with("PATH=/usr/local/sbin:"));
     CHECK(user[1] == "fprocess=mine");
-    CHECK(mergeEnv({"X"}, "", {}) == std::vector<std::string>{
-                                         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                                         "X="});
+    CHECK(mergeEnv({"X"}, "", {}) ==
+          std::vector<std::string>{
+              "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "X="});
 }
 
 TEST_CASE("limits and requests become cgroup values", "[provider][spec]") {
@@ -110,8 +110,11 @@ TEST_CASE("limits and requests become cgroup values", "[provider][spec]") {
 }
 
 TEST_CASE("the spec carries process, mounts, namespaces and limits", "[provider][spec]") {
-    api::FunctionDeployment d{.service = "say", .image = "say:1", .ns = "openfaas-fn",
-                              .envProcess = "cat", .envVars = {{"K", "v"}}};
+    api::FunctionDeployment d{.service = "say",
+                              .image = "say:1",
+                              .ns = "openfaas-fn",
+                              .envProcess = "cat",
+                              .envVars = {{"K", "v"}}};
     d.limits = api::Resources{.memory = "64Mi", .cpu = "250m"};
     image::ImageConfig img;
     img.entrypoint = {"/bin/fwatchdog"};
@@ -144,8 +147,8 @@ TEST_CASE("the spec carries process, mounts, namespaces and limits", "[provider]
     CHECK(netns);
     CHECK_FALSE(linux["maskedPaths"].empty());
     CHECK_FALSE(linux["readonlyPaths"].empty());
-    for (const char* dest : {"/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys",
-                             "/tmp", "/etc/resolv.conf", "/etc/hosts"}) {
+    for (const char* dest : {"/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/tmp",
+                             "/etc/resolv.conf", "/etc/hosts"}) {
         INFO(dest);
         CHECK(findMount(spec, dest) != nullptr);
     }
