@@ -181,6 +181,17 @@ TEST_CASE("update replaces replicas without a gap", "[provider]") {
     }
     CHECK(p.get("web", env.ns())->envVars == api::StringMap{{"VERSION", "2"}});
     CHECK(env.tasks() == 2);
+    // An update whose replicas never get ready leaves the old ones serving.
+    auto broken = deployment("web", env.ns(), kFailingImage);
+    auto refused = p.update(broken);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message().find("exited with status 3") != std::string::npos);
+    CHECK(env.tasks() == 2);
+    CHECK(p.resolve("web", env.ns())->size() == 2);
+    CHECK(p.get("web", env.ns())->image == kImage);
+    for (const auto& r : p.replicas("web", env.ns()).value()) {
+        CHECK(httpGet(r.ip, "/index.html") == "hello from a replica\n");
+    }
     auto missing = p.update(deployment("nope", env.ns()));
     REQUIRE_FALSE(missing);
     CHECK(missing.error().code() == Code::NotFound);
@@ -280,4 +291,84 @@ TEST_CASE("logs: tail, instance and follow", "[provider]") {
                {.name = "nope", .ns = env.ns()}, [](auto&) { return true; }, stop)
               .error()
               .code() == Code::NotFound);
+}
+
+TEST_CASE("concurrent deploys, and resolve is not held up by them", "[provider]") {
+    ProviderEnv env;
+    env.storeImages();
+    auto& p = env.provider();
+    REQUIRE(p.deploy(deployment("first", env.ns())));
+    std::vector<Result<void>> results(3, Result<void>{});
+    std::vector<std::thread> threads;
+    std::atomic<bool> done{false};
+    std::chrono::nanoseconds slowest{0};
+    std::thread resolver([&] {
+        while (!done) {
+            auto start = std::chrono::steady_clock::now();
+            auto e = p.resolve("first", env.ns());
+            slowest = std::max(slowest, std::chrono::steady_clock::now() - start);
+            CHECK(e);
+            std::this_thread::sleep_for(1ms);
+        }
+    });
+    for (int i = 0; i < 3; ++i) {
+        threads.emplace_back([&, i] {
+            auto d = deployment(fmt::format("many-{}", i), env.ns());
+            d.labels = {{"com.openfaas.scale.min", "2"}};
+            results[i] = p.deploy(d);
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    done = true;
+    resolver.join();
+    CHECK(slowest < 50ms);
+    std::set<std::string> ips;
+    for (int i = 0; i < 3; ++i) {
+        REQUIRE(results[i]);
+        auto name = fmt::format("many-{}", i);
+        CHECK(p.get(name, env.ns())->availableReplicas == 2);
+        for (const auto& ip : answeringIps(p, name, env.ns())) {
+            ips.insert(ip);
+        }
+    }
+    CHECK(ips.size() == 6);
+    CHECK(p.list(env.ns())->size() == 4);
+    for (int i = 0; i < 3; ++i) {
+        REQUIRE(p.remove(fmt::format("many-{}", i), env.ns()));
+    }
+    REQUIRE(p.remove("first", env.ns()));
+    requireNothingLeft(env);
+}
+
+TEST_CASE("logs are rotated past their size", "[provider]") {
+    ProviderEnv env;
+    env.storeImages();
+    auto config = env.config();
+    config.maxLogBytes = 64;
+    env.crash();
+    auto p = ContainerdProvider::create(config);
+    REQUIRE(p);
+    REQUIRE((*p)->deploy(deployment("chatty", env.ns())));
+    auto r = (*p)->replicas("chatty", env.ns()).value().at(0);
+    for (int i = 0; i < 5; ++i) {
+        CHECK(httpGet(r.ip, "/cgi-bin/log") == "logged\n");
+    }
+    const auto log = config.stateDir / "logs" / env.ns() / "chatty" / (r.id + ".log");
+    REQUIRE(eventually([&] { return std::filesystem::exists(log.string() + ".1"); }, 5s));
+    CHECK(std::filesystem::file_size(log) <= 64);
+    CHECK(httpGet(r.ip, "/cgi-bin/log") == "logged\n");
+    std::vector<std::string> lines;
+    std::atomic<bool> stop{false};
+    REQUIRE((*p)->logs({.name = "chatty", .ns = env.ns()},
+                       [&](const api::LogMessage& m) {
+                           lines.push_back(m.text);
+                           return true;
+                       },
+                       stop));
+    CHECK_FALSE(lines.empty());
+    CHECK(lines.back() == "log line from 0");
+    REQUIRE((*p)->remove("chatty", env.ns()));
+    CHECK_FALSE(std::filesystem::exists(log));
 }
