@@ -20,6 +20,8 @@ TEST_CASE("a restarted provider finds its functions and cleans leaks", "[provide
     REQUIRE(env.provider().deploy(deployment("one", env.ns())));
     REQUIRE(env.provider().deploy(deployment("two", env.ns())));
     REQUIRE(env.provider().scale("two", env.ns(), 2));
+    REQUIRE(env.provider().deploy(deployment("three", env.ns())));
+    const auto three = env.provider().replicas("three", env.ns()).value();
     const auto one = env.provider().replicas("one", env.ns()).value();
     const auto two = env.provider().replicas("two", env.ns()).value();
 
@@ -35,15 +37,25 @@ TEST_CASE("a restarted provider finds its functions and cleans leaks", "[provide
         REQUIRE(cni);
         REQUIRE(cni->attach(env.ns() + "-leaked", *leakedNs));
     }
+    // And a replica loses its network.
+    {
+        auto cni = network::Cni::load(env.config().network);
+        REQUIRE(cni);
+        REQUIRE(cni->detach(three.at(0).cniId, three.at(0).netns));
+        REQUIRE(network::deleteNetns(three.at(0).netns));
+    }
     CHECK(env.cniAttachments() == 4);
 
     env.restart();
     auto& p = env.provider();
-    CHECK(env.cniAttachments() == 3);
-    CHECK(env.netnsFiles().size() == 3);
+    // The leak is gone; the replica without a network is replaced.
+    REQUIRE(eventually([&] { return p.resolve("three", env.ns())->size() == 1; }, 15s));
+    CHECK(p.replicas("three", env.ns())->at(0).id != three.at(0).id);
+    CHECK(env.cniAttachments() == 4);
+    CHECK(env.netnsFiles().size() == 4);
     auto listed = p.list(env.ns());
     REQUIRE(listed);
-    CHECK(listed->size() == 2);
+    CHECK(listed->size() == 3);
     CHECK(p.get("two", env.ns())->replicas == 2);
     REQUIRE(eventually(
         [&] {
@@ -58,10 +70,11 @@ TEST_CASE("a restarted provider finds its functions and cleans leaks", "[provide
             CHECK(httpGet(e.ip, "/index.html") == "hello from a replica\n");
         }
     }
-    // No duplicates: two records and three replicas.
-    CHECK(env.containers() == 5);
-    CHECK(env.tasks() == 3);
+    // No duplicates: three records and four replicas.
+    CHECK(env.containers() == 7);
+    CHECK(env.tasks() == 4);
     REQUIRE(p.remove("one", env.ns()));
+    REQUIRE(p.remove("three", env.ns()));
     REQUIRE(p.remove("two", env.ns()));
     CHECK(env.containers() == 0);
     CHECK(env.netnsFiles().empty());
