@@ -23,7 +23,7 @@ namespace faasd::provider {
 
 // One ready replica of a function: where its watchdog listens.
 struct Endpoint {
-    std::string instance;  // replica id, e.g. "say-0"
+    std::string instance; // replica id, e.g. "say-0"
     std::string ip;
     uint16_t port = 8080;
 };

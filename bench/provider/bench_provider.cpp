@@ -1,0 +1,184 @@
+// Provider benchmarks against the harness's private containerd and the
+// test CNI network (see test/integration/provider/fixture.hpp):
+//   floor   raw containerd: snapshot + container + netns + CNI ADD + task
+//           + first HTTP answer, through the project's own clients
+//   deploy  Provider::deploy() until it returns (replica ready) + first answer
+//   scale   scale 0 -> 1 + first answer
+//   memory  host memory per replica: the shim's RSS (and the function's)
+// Prints medians of FAASD_BENCH_RUNS runs (default 7) and ratios to the floor.
+
+#include "catch_result.hpp"
+#include "fixture.hpp"
+#include "image/store.hpp"
+#include "network/netns.hpp"
+#include "provider/probe.hpp"
+#include "provider/spec.hpp"
+#include "test_image.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <sstream>
+#include <thread>
+
+using namespace faasd;
+using namespace faasd::provider;
+using namespace faasd::provider::testing;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+int runs() {
+    const char* env = std::getenv("FAASD_BENCH_RUNS");
+    return env ? std::max(1, std::atoi(env)) : 7;
+}
+
+double ms(Clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+void waitAnswer(const std::string& ip) {
+    auto deadline = Clock::now() + 20s;
+    while (Clock::now() < deadline) {
+        if (auto s = httpStatus(ip, 8080, "/index.html", 500ms); s && *s == 200) {
+            return;
+        }
+        std::this_thread::sleep_for(2ms);
+    }
+    FAIL("no answer from " << ip);
+}
+
+// The least containerd + CNI needs to give a first answer.
+double floorRun(ProviderEnv& env, network::Cni& cni, const image::ResolvedImage& img,
+                const std::string& chain, int i) {
+    auto plain = env.client();
+    const std::string id = fmt::format("floor-{}", i);
+    const std::string cniId = env.ns() + "-" + id;
+    const auto logFile = env.config().stateDir / (id + ".log");
+    const auto start = Clock::now();
+    // A lease keeps the snapshot from the collector until the container holds it.
+    auto lease = plain.leases().create("", {}, std::chrono::hours(1));
+    REQUIRE(lease);
+    auto c = plain.withLease(lease->id);
+    auto mounts = c.snapshots().prepare(id, chain);
+    REQUIRE(mounts);
+    auto netns = network::createNetns(env.config().network.netnsDir, cniId);
+    REQUIRE(netns);
+    auto attached = cni.attach(cniId, *netns);
+    REQUIRE(attached);
+    auto spec = nlohmann::json::parse(faasd::testing::minimalSpec(id, img.config.cmd));
+    spec["process"]["env"] = img.config.env;
+    for (auto& ns : spec["linux"]["namespaces"]) {
+        if (ns["type"] == "network") {
+            ns["path"] = *netns;
+        }
+    }
+    REQUIRE(c.containers().create({.id = id,
+                                   .image = img.record.name,
+                                   .spec = spec.dump(),
+                                   .snapshotter = "overlayfs",
+                                   .snapshotKey = id}));
+    REQUIRE(plain.leases().remove(lease->id));
+    const std::string uri = "file://" + logFile.string();
+    REQUIRE(
+        c.tasks().create({.containerId = id, .rootfs = *mounts, .io = {.out = uri, .err = uri}}));
+    REQUIRE(c.tasks().start(id));
+    waitAnswer(attached->ip);
+    const double took = ms(Clock::now() - start);
+    (void)c.tasks().kill(id, SIGKILL, true);
+    (void)c.tasks().wait(id, 10s);
+    (void)c.tasks().remove(id);
+    (void)c.containers().remove(id);
+    (void)c.snapshots().remove(id);
+    (void)cni.detach(cniId, *netns);
+    (void)network::deleteNetns(*netns);
+    return took;
+}
+
+// Sum of VmRSS (kB) of processes whose command line contains needle.
+long rssKb(const std::string& needle, int* count) {
+    long total = 0;
+    *count = 0;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+        const auto pid = entry.path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) {
+            continue;
+        }
+        std::ifstream cmd(entry.path() / "cmdline", std::ios::binary);
+        std::string line(std::istreambuf_iterator<char>(cmd), {});
+        std::replace(line.begin(), line.end(), '\0', ' ');
+        if (line.find(needle) == std::string::npos) {
+            continue;
+        }
+        std::ifstream status(entry.path() / "status");
+        for (std::string l; std::getline(status, l);) {
+            if (l.starts_with("VmRSS:")) {
+                total += std::atol(l.c_str() + 6);
+                ++*count;
+            }
+        }
+    }
+    return total;
+}
+
+} // namespace
+
+TEST_CASE("provider benchmarks", "[bench]") {
+    ProviderEnv env;
+    env.storeImages();
+    auto& p = env.provider();
+    auto c = env.client();
+    auto img = image::resolveImage(c, std::string("docker.io/") + kImage);
+    REQUIRE(img);
+    auto chain = image::unpackImage(c, *img);
+    REQUIRE(chain);
+    auto cni = network::Cni::load(env.config().network);
+    REQUIRE(cni);
+
+    const int n = runs();
+    std::vector<double> floor, deploy, scale;
+    for (int i = 0; i < n; ++i) {
+        floor.push_back(floorRun(env, *cni, *img, *chain, i));
+
+        auto start = Clock::now();
+        REQUIRE(p.deploy(deployment("bench", env.ns())));
+        waitAnswer(p.resolve("bench", env.ns())->at(0).ip);
+        deploy.push_back(ms(Clock::now() - start));
+
+        REQUIRE(p.scale("bench", env.ns(), 0));
+        start = Clock::now();
+        REQUIRE(p.scale("bench", env.ns(), 1));
+        waitAnswer(p.resolve("bench", env.ns())->at(0).ip);
+        scale.push_back(ms(Clock::now() - start));
+        REQUIRE(p.remove("bench", env.ns()));
+    }
+
+    const int replicas = 5;
+    REQUIRE(p.deploy(deployment("mem", env.ns())));
+    REQUIRE(p.scale("mem", env.ns(), replicas));
+    int shims = 0, fns = 0;
+    const long shimKb = rssKb("containerd-shim-runc-v2 -namespace " + env.ns(), &shims);
+    const long fnKb = rssKb("httpd -f -p 8080 -h /www", &fns);
+    REQUIRE(p.remove("mem", env.ns()));
+
+    const double f = median(floor), d = median(deploy), s = median(scale);
+    std::printf("provider bench: %d runs (medians)\n", n);
+    std::printf("  floor  (containerd+CNI+task -> first answer): %8.1f ms\n", f);
+    std::printf("  deploy (deploy -> first answer):              %8.1f ms  %.2fx floor\n", d,
+                d / f);
+    std::printf("  scale  (0 -> 1 -> first answer):              %8.1f ms  %.2fx floor\n", s,
+                s / f);
+    std::printf("  memory per replica: shim %ld kB (%d shims), function %ld kB (%d procs)\n",
+                shims ? shimKb / shims : 0, shims, fns ? fnKb / fns : 0, fns);
+    std::fflush(stdout);
+}

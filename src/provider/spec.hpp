@@ -1,0 +1,78 @@
+#pragma once
+
+// The OCI runtime spec of a replica, generated here as JSON (the shim runs
+// it with runc): process from the image config and the deployment, the
+// mounts every function gets, namespaces, cgroup limits, capabilities.
+// Pure functions of their input, so they are unit-tested without root.
+
+#include "api/types.hpp"
+#include "common/error.hpp"
+#include "image/oci.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace faasd::provider {
+
+inline constexpr const char* kSecretsMountPath = "/var/openfaas/secrets";
+inline constexpr int64_t kCpuPeriod = 100'000; // microseconds
+
+// The capabilities a function keeps (containerd's default set without
+// CAP_MKNOD and CAP_AUDIT_WRITE): enough to bind low ports, change users
+// and own files; nothing that reaches the host.
+const std::vector<std::string>& defaultCapabilities();
+
+struct User {
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+    bool operator==(const User&) const = default;
+};
+
+// Resolves an image's "User" the way Docker does: "", "name", "uid",
+// "name:group", "uid:gid" (and mixes). Names are looked up in the image's
+// /etc/passwd and /etc/group text (nullopt when the image has none); a
+// numeric uid without a group takes its passwd entry's gid, else 0.
+Result<User> resolveUser(std::string_view user, const std::optional<std::string>& passwd,
+                         const std::optional<std::string>& group);
+
+// Whether resolving user needs the image's /etc/passwd or /etc/group.
+bool userNeedsLookup(std::string_view user);
+
+// Image Env, then fprocess=<envProcess> (when set), then the user's envVars:
+// a later value of a variable replaces an earlier one in place. PATH gets a
+// default when nothing sets it.
+std::vector<std::string> mergeEnv(const std::vector<std::string>& imageEnv,
+                                  const std::string& envProcess, const api::StringMap& envVars);
+
+// cgroup values from limits and requests.
+struct CgroupLimits {
+    std::optional<int64_t> memoryBytes;       // limits.memory
+    std::optional<int64_t> memoryReservation; // requests.memory
+    std::optional<int64_t> cpuQuota;          // limits.cpu, per kCpuPeriod
+    std::optional<uint64_t> cpuShares;        // requests.cpu (1024 per core)
+};
+Result<CgroupLimits> cgroupLimits(const std::optional<api::Resources>& limits,
+                                  const std::optional<api::Resources>& requests);
+
+struct SpecInput {
+    std::string id;       // container id
+    std::string hostname; // the function's name
+    const image::ImageConfig* image = nullptr;
+    const api::FunctionDeployment* deployment = nullptr;
+    User user;
+    std::string netnsPath;
+    std::string cgroupsPath;
+    std::string resolvConfPath; // host file bind-mounted at /etc/resolv.conf
+    std::string hostsPath;      // host file bind-mounted at /etc/hosts
+    std::string secretsDir;     // host dir bind-mounted read-only; empty: none
+    int64_t pidsLimit = 0;      // 0: none
+};
+
+// The spec as JSON. InvalidArgument when the image gives nothing to run or
+// a limit does not parse.
+Result<std::string> generateSpec(const SpecInput& input);
+
+} // namespace faasd::provider
