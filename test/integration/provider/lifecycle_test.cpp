@@ -113,8 +113,10 @@ TEST_CASE("bad input is refused clearly and leaves nothing behind", "[provider]"
         requireNothingLeft(env);
     };
     refused(deployment("Bad_Name", env.ns()), Code::InvalidArgument, "function name");
-    refused(deployment("web", env.ns(), "no-such-image:1"), Code::Unimplemented,
-            "docker.io/library/no-such-image:1");
+    // A registry on loopback where nothing listens: the pull fails at once,
+    // and no traffic leaves the machine.
+    refused(deployment("web", env.ns(), "127.0.0.1:9/no-such-image:1"), Code::Unavailable,
+            "127.0.0.1:9");
     auto withSecret = deployment("web", env.ns());
     withSecret.secrets = {"missing"};
     refused(withSecret, Code::FailedPrecondition, "secret missing not found");
