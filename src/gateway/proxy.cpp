@@ -1,15 +1,18 @@
 #include "gateway/proxy.hpp"
 
+#include "common/log.hpp"
 #include "common/random.hpp"
 
 #include <fmt/format.h>
 
 #include <array>
+#include <limits>
 
 namespace faasd::gateway {
 
 namespace {
 
+const Logger kLog("gateway");
 constexpr size_t kChunk = 16 * 1024;
 
 bool skipRequestHeader(std::string_view name) {
@@ -76,6 +79,7 @@ Proxy::sendRequest(Exchange& ex, Upstream& upstream, http::request<http::buffer_
     upstream.stream.expires_after(config.upstreamTimeout);
     co_await http::async_write_header(upstream.stream, sr, ecToken(ec));
     if (ec) {
+        kLog.debug("writing the request header upstream: {}", ec.message());
         co_return SendResult::UpstreamFailed;
     }
     std::array<char, kChunk> buf;
@@ -103,6 +107,7 @@ Proxy::sendRequest(Exchange& ex, Upstream& upstream, http::request<http::buffer_
             ec = {};
         }
         if (ec) {
+            kLog.debug("writing the request body upstream: {}", ec.message());
             co_return SendResult::UpstreamFailed;
         }
     }
@@ -112,6 +117,7 @@ Proxy::sendRequest(Exchange& ex, Upstream& upstream, http::request<http::buffer_
         request.body().more = false;
         co_await http::async_write(upstream.stream, sr, ecToken(ec));
         if (ec && ec != http::error::need_buffer) {
+            kLog.debug("finishing the request upstream: {}", ec.message());
             co_return SendResult::UpstreamFailed;
         }
     }
@@ -227,13 +233,14 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
         }
         if (sent == SendResult::Ok) {
             rp.emplace();
-            rp->body_limit(boost::none);
+            rp->body_limit(std::numeric_limits<uint64_t>::max());  // none misbehaves in Boost 1.74
             rp->skip(isHead);
             upstream->stream.expires_after(config.upstreamTimeout);
             co_await http::async_read_header(upstream->stream, upstream->buffer, *rp, ecToken(ec));
             if (!ec) {
                 break;
             }
+            kLog.debug("reading the response header of {}: {}", function, ec.message());
             if (ec == beast::error::timeout) {
                 co_return co_await answer(
                     ex, call,

@@ -18,7 +18,7 @@ std::string_view nextSegment(std::string_view& text) {
 
 bool matchPattern(std::string_view pattern, std::string_view path,
                   std::map<std::string, std::string>& params) {
-    if (pattern.empty() || path.empty() || pattern[0] != '/' || path[0] != '/') {
+    if (pattern.size() <= 1 || path.size() <= 1 || pattern[0] != '/' || path[0] != '/') {
         return pattern == path;
     }
     pattern.remove_prefix(1);
