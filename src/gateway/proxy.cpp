@@ -146,6 +146,12 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
     }
     const InvokeTarget& t = *parsed;
     const std::string function = t.qualified();
+    auto endpoints = co_await endpointsFor(t);
+    if (!endpoints && endpoints.error().code() == Code::NotFound) {
+        // Unknown functions get no metric series: names come from callers.
+        co_return co_await answer(ex, call, errorResponse(endpoints.error()),
+                                  clientKeepAlive && !hasBody);
+    }
     services_.metrics->started(function);
     struct Record {
         FunctionMetrics& metrics;
@@ -156,8 +162,6 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
             metrics.finished(function, call.status, std::chrono::steady_clock::now() - started);
         }
     } record{*services_.metrics, function, call, started};
-
-    auto endpoints = co_await endpointsFor(t);
     if (!endpoints) {
         co_return co_await answer(ex, call, errorResponse(endpoints.error()),
                                   clientKeepAlive && !hasBody);

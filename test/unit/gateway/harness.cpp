@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -9,9 +10,10 @@
 
 namespace faasd::gateway::test {
 
-TestUpstream::TestUpstream(std::string instance) : instance_(std::move(instance)) {
+TestUpstream::TestUpstream(std::string instance, size_t maxKeepAlive)
+    : instance_(std::move(instance)) {
     server_.set_tcp_nodelay(true);
-    server_.set_keep_alive_max_count(100000);
+    server_.set_keep_alive_max_count(maxKeepAlive);
     auto h = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
     server_.Get(".*", h);
     server_.Post(".*", h);
@@ -89,6 +91,75 @@ uint16_t closedPort() {
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
     ::close(fd);
     return ntohs(addr.sin_port);
+}
+
+RawClient::RawClient(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+        throw std::runtime_error("raw client: cannot connect");
+    }
+}
+
+RawClient::~RawClient() { ::close(fd_); }
+
+void RawClient::send(const std::string& data) {
+    size_t off = 0;
+    while (off < data.size()) {
+        ssize_t n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+        if (n <= 0) {
+            return;
+        }
+        off += static_cast<size_t>(n);
+    }
+}
+
+std::string RawClient::readUntil(const std::string& text, int timeoutMs) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    while (pending_.find(text) == std::string::npos) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now())
+                        .count();
+        pollfd p{fd_, POLLIN, 0};
+        if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) {
+            break;
+        }
+        char buf[4096];
+        ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n <= 0) {
+            break;
+        }
+        pending_.append(buf, static_cast<size_t>(n));
+    }
+    size_t at = pending_.find(text);
+    size_t end = at == std::string::npos ? pending_.size() : at + text.size();
+    std::string out = pending_.substr(0, end);
+    pending_.erase(0, end);
+    return out;
+}
+
+bool RawClient::readToClose(std::string& out, int timeoutMs) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    out = std::move(pending_);
+    pending_.clear();
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now())
+                        .count();
+        pollfd p{fd_, POLLIN, 0};
+        if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) {
+            return false;
+        }
+        char buf[4096];
+        ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n <= 0) {
+            return true;
+        }
+        out.append(buf, static_cast<size_t>(n));
+    }
 }
 
 GatewayConfig Harness::defaultConfig() {

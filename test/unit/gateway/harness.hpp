@@ -21,7 +21,8 @@ namespace faasd::gateway::test {
 // sleeps 1 s; /status/{code} answers that code.
 class TestUpstream {
 public:
-    explicit TestUpstream(std::string instance);
+    // maxKeepAlive: requests per connection before the server closes it.
+    explicit TestUpstream(std::string instance, size_t maxKeepAlive = 100000);
     ~TestUpstream();
 
     uint16_t port() const { return port_; }
@@ -44,6 +45,22 @@ private:
 
 // A port nothing listens on.
 uint16_t closedPort();
+
+// A raw client connection, for what HTTP libraries do not send.
+class RawClient {
+public:
+    explicit RawClient(uint16_t port);
+    ~RawClient();
+    void send(const std::string& data);
+    // Reads until text has arrived, the peer closed, or the timeout passed.
+    std::string readUntil(const std::string& text, int timeoutMs = 3000);
+    // Reads until the peer closes; false on timeout.
+    bool readToClose(std::string& out, int timeoutMs = 3000);
+
+private:
+    int fd_ = -1;
+    std::string pending_;
+};
 
 struct Harness {
     explicit Harness(GatewayConfig config = defaultConfig());

@@ -21,6 +21,7 @@ TEST_CASE("metrics text has the OpenFaaS series after invocations") {
         REQUIRE(c.Get("/function/echo")->status == 200);
     }
     REQUIRE(c.Get("/function/echo/status/500")->status == 500);
+    REQUIRE(c.Get("/function/missing")->status == 404);
 
     auto res = c.Get("/metrics");
     REQUIRE(res);
@@ -39,6 +40,7 @@ TEST_CASE("metrics text has the OpenFaaS series after invocations") {
                     "openfaas-fn\",le=\"+Inf\"} 3\n") != std::string::npos);
     CHECK(text.find("gateway_service_count{function_name=\"echo.openfaas-fn\"} 1\n") !=
           std::string::npos);
+    CHECK(text.find("missing") == std::string::npos);  // no series for unknown names
 
     auto snap = h.gateway->metrics().get("echo.openfaas-fn");
     REQUIRE(snap);
