@@ -15,7 +15,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -77,7 +76,7 @@ int main(int argc, char** argv) {
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);  // threads started below inherit it
+    pthread_sigmask(SIG_BLOCK, &set, nullptr); // threads started below inherit it
 
     if (argc >= 2 && std::strcmp(argv[1], "upstream") == 0) {
         net::io_context ioc{1};

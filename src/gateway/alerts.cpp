@@ -17,7 +17,7 @@ std::string stringField(const nlohmann::json& j, const char* key) {
 
 Result<Response> receiveAlert(const Services& s, const Request& r) {
     if (s.alerts == nullptr) {
-        return Response::empty(202);  // no scaler: accepted and ignored
+        return Response::empty(202); // no scaler: accepted and ignored
     }
     TRY_ASSIGN(auto notification, decodeBody(r, parseAlertNotification));
     TRY(withContext(s.alerts->handle(notification), "handling alert"));

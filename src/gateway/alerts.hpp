@@ -14,9 +14,9 @@
 namespace faasd::gateway {
 
 struct Alert {
-    std::string status;  // "firing" or "resolved"
+    std::string status; // "firing" or "resolved"
     std::string alertName;
-    std::string functionName;  // label function_name, "name" or "name.ns"
+    std::string functionName; // label function_name, "name" or "name.ns"
     api::StringMap labels;
 };
 

@@ -13,15 +13,15 @@
 namespace faasd::gateway {
 
 struct AsyncRequest {
-    std::string callId;       // X-Call-Id sent back with the 202
-    std::string name;         // function
+    std::string callId; // X-Call-Id sent back with the 202
+    std::string name;   // function
     std::string ns;
     std::string method;
-    std::string path;         // forwarded path, "/" by default
-    std::string query;        // raw query string, without '?'
-    std::vector<std::pair<std::string, std::string>> headers;  // hop-by-hop removed
+    std::string path;                                         // forwarded path, "/" by default
+    std::string query;                                        // raw query string, without '?'
+    std::vector<std::pair<std::string, std::string>> headers; // hop-by-hop removed
     std::string body;
-    std::string callbackUrl;  // X-Callback-Url, may be empty
+    std::string callbackUrl; // X-Callback-Url, may be empty
 };
 
 class AsyncQueue {

@@ -14,7 +14,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <string>
 #include <type_traits>
 
@@ -25,18 +24,22 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
-inline std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+inline std::string_view sv(beast::string_view s) {
+    return {s.data(), s.size()};
+}
 
 // Completion token that reports errors in ec instead of throwing.
-inline auto ecToken(beast::error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
+inline auto ecToken(beast::error_code& ec) {
+    return net::redirect_error(net::use_awaitable, ec);
+}
 
 struct Exchange {
     beast::tcp_stream& stream;
     beast::flat_buffer& buffer;
-    http::request_parser<http::empty_body>& parser;  // the header has been read
+    http::request_parser<http::empty_body>& parser; // the header has been read
     const std::string& remoteAddress;
     const GatewayConfig& config;
-    unsigned version;  // the client's HTTP version: 10 or 11
+    unsigned version; // the client's HTTP version: 10 or 11
 };
 
 // Writes a buffered response; returns whether the connection stays open.

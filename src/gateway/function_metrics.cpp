@@ -90,8 +90,8 @@ std::string FunctionMetrics::prometheusText() const {
     for (const auto& [name, series] : series_) {
         for (const auto& [code, count] : series.snapshot.byCode) {
             out += fmt::format(
-                "gateway_function_invocation_total{{code=\"{}\",function_name=\"{}\"}} {}\n",
-                code, escapeLabel(name), count);
+                "gateway_function_invocation_total{{code=\"{}\",function_name=\"{}\"}} {}\n", code,
+                escapeLabel(name), count);
         }
     }
 
@@ -109,8 +109,8 @@ std::string FunctionMetrics::prometheusText() const {
                                "\"{}\",le=\"+Inf\"}} {}\n",
                                code, fn, h.count);
             out += fmt::format(
-                "gateway_functions_seconds_sum{{code=\"{}\",function_name=\"{}\"}} {}\n", code,
-                fn, h.sum);
+                "gateway_functions_seconds_sum{{code=\"{}\",function_name=\"{}\"}} {}\n", code, fn,
+                h.sum);
             out += fmt::format(
                 "gateway_functions_seconds_count{{code=\"{}\",function_name=\"{}\"}} {}\n", code,
                 fn, h.count);
@@ -128,8 +128,8 @@ std::string FunctionMetrics::prometheusText() const {
     out += "# HELP gateway_service_count Current count of replicas for function\n"
            "# TYPE gateway_service_count gauge\n";
     for (const auto& [name, series] : series_) {
-        out += fmt::format("gateway_service_count{{function_name=\"{}\"}} {}\n",
-                           escapeLabel(name), series.snapshot.replicas);
+        out += fmt::format("gateway_service_count{{function_name=\"{}\"}} {}\n", escapeLabel(name),
+                           series.snapshot.replicas);
     }
     return out;
 }

@@ -20,10 +20,10 @@ public:
                                                         0.5,   1,    2.5,   5,    10};
 
     struct Snapshot {
-        uint64_t started = 0;    // gateway_function_invocation_started
-        uint64_t completed = 0;  // sum of gateway_function_invocation_total over codes
+        uint64_t started = 0;   // gateway_function_invocation_started
+        uint64_t completed = 0; // sum of gateway_function_invocation_total over codes
         uint64_t inFlight = 0;
-        uint64_t replicas = 0;   // gateway_service_count
+        uint64_t replicas = 0; // gateway_service_count
         std::map<unsigned, uint64_t> byCode;
     };
 

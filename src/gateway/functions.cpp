@@ -9,7 +9,9 @@ namespace faasd::gateway {
 
 namespace {
 
-std::string qualified(const std::string& name, const std::string& ns) { return name + "." + ns; }
+std::string qualified(const std::string& name, const std::string& ns) {
+    return name + "." + ns;
+}
 
 // The provider does not count invocations; the gateway does.
 void addMetrics(api::FunctionStatus& status, const FunctionMetrics& metrics) {
@@ -89,8 +91,12 @@ void addFunctionRoutes(Router& router, const Services& s) {
     router.add({"/system/functions", {"PUT"}, true, RouteKind::Blocking, wrap(s, updateFunction)});
     router.add(
         {"/system/functions", {"DELETE"}, true, RouteKind::Blocking, wrap(s, deleteFunction)});
-    router.add({"/system/function/{name}", {"GET"}, true, RouteKind::Blocking, wrap(s, getFunction)});
-    router.add({"/system/scale-function/{name}", {"POST"}, true, RouteKind::Blocking,
+    router.add(
+        {"/system/function/{name}", {"GET"}, true, RouteKind::Blocking, wrap(s, getFunction)});
+    router.add({"/system/scale-function/{name}",
+                {"POST"},
+                true,
+                RouteKind::Blocking,
                 wrap(s, scaleFunction)});
 }
 

@@ -7,7 +7,9 @@ namespace faasd::gateway {
 Gateway::Gateway(GatewayConfig config, provider::Provider& provider)
     : config_(std::move(config)), provider_(provider) {}
 
-Gateway::~Gateway() { stop(); }
+Gateway::~Gateway() {
+    stop();
+}
 
 Result<void> Gateway::start() {
     if (server_) {
@@ -37,6 +39,8 @@ void Gateway::stop() {
     }
 }
 
-uint16_t Gateway::port() const { return server_ ? server_->port() : 0; }
+uint16_t Gateway::port() const {
+    return server_ ? server_->port() : 0;
+}
 
 } // namespace faasd::gateway

@@ -25,22 +25,22 @@ namespace faasd::gateway {
 
 struct GatewayConfig {
     std::string bindAddress = "0.0.0.0";
-    uint16_t port = 8080;  // 0: the OS chooses; read it back with port()
-    unsigned ioThreads = 0;        // event loops; 0: one per core
-    unsigned blockingThreads = 4;  // provider calls (deploy can take seconds)
+    uint16_t port = 8080;         // 0: the OS chooses; read it back with port()
+    unsigned ioThreads = 0;       // event loops; 0: one per core
+    unsigned blockingThreads = 4; // provider calls (deploy can take seconds)
 
     bool authEnabled = false;
-    Credentials credentials;  // from basic-auth-user / basic-auth-password
+    Credentials credentials; // from basic-auth-user / basic-auth-password
 
-    uint64_t maxBodyBytes = 32ull << 20;  // larger bodies get 413
+    uint64_t maxBodyBytes = 32ull << 20; // larger bodies get 413
     std::string defaultNamespace = "openfaas-fn";
 
     std::chrono::milliseconds upstreamConnectTimeout{5'000};
-    std::chrono::milliseconds upstreamTimeout{60'000};  // each upstream read/write
-    std::chrono::milliseconds clientTimeout{60'000};    // each client read/write, idle keep-alive
-    std::chrono::milliseconds wakeTimeout{30'000};      // ReplicaWaker deadline
-    std::chrono::milliseconds shutdownTimeout{10'000};  // stop() waits this long for in-flight
-    size_t maxIdlePerUpstream = 64;                     // pooled keep-alive connections
+    std::chrono::milliseconds upstreamTimeout{60'000}; // each upstream read/write
+    std::chrono::milliseconds clientTimeout{60'000};   // each client read/write, idle keep-alive
+    std::chrono::milliseconds wakeTimeout{30'000};     // ReplicaWaker deadline
+    std::chrono::milliseconds shutdownTimeout{10'000}; // stop() waits this long for in-flight
+    size_t maxIdlePerUpstream = 64;                    // pooled keep-alive connections
     std::chrono::milliseconds upstreamIdleTimeout{30'000};
 };
 

@@ -29,7 +29,9 @@ Response Response::text(unsigned status, std::string body) {
     return Response{status, "text/plain; charset=utf-8", std::move(body), {}};
 }
 
-Response Response::empty(unsigned status) { return Response{status, "", "", {}}; }
+Response Response::empty(unsigned status) {
+    return Response{status, "", "", {}};
+}
 
 namespace {
 
@@ -80,7 +82,7 @@ std::map<std::string, std::string> parseQuery(std::string_view raw) {
         std::string key = percentDecode(pair.substr(0, eq), true);
         std::string value =
             eq == std::string_view::npos ? std::string{} : percentDecode(pair.substr(eq + 1), true);
-        out.emplace(std::move(key), std::move(value));  // the first value wins
+        out.emplace(std::move(key), std::move(value)); // the first value wins
     }
     return out;
 }

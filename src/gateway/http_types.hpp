@@ -16,11 +16,11 @@ namespace faasd::gateway {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct Request {
-    std::string method;  // "GET", "POST", ...
-    std::string path;    // without the query
+    std::string method; // "GET", "POST", ...
+    std::string path;   // without the query
     std::string rawQuery;
-    std::map<std::string, std::string> query;   // decoded, first value of each key
-    std::map<std::string, std::string> params;  // named segments of the route
+    std::map<std::string, std::string> query;  // decoded, first value of each key
+    std::map<std::string, std::string> params; // named segments of the route
     HeaderList headers;
     std::string body;
     std::string remoteAddress;

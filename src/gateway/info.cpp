@@ -1,9 +1,8 @@
 // /system/info: provider name, orchestration, versions and architecture.
 
 #include "api/json.hpp"
-#include "gateway/services.hpp"
-
 #include "faasd_version.h"
+#include "gateway/services.hpp"
 
 #include <sys/utsname.h>
 

@@ -13,7 +13,7 @@ namespace faasd::gateway {
 struct InvokeTarget {
     std::string name;
     std::string ns;
-    std::string path;  // forwarded path, "/" by default
+    std::string path; // forwarded path, "/" by default
 
     std::string qualified() const { return name + "." + ns; }
 };

@@ -4,9 +4,8 @@
 #include "api/validate.hpp"
 #include "gateway/services.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace faasd::gateway {
 
@@ -71,12 +70,16 @@ Result<Response> deleteNamespace(const Services& s, const Request& r) {
 
 void addNamespaceRoutes(Router& router, const Services& s) {
     router.add({"/system/namespaces", {"GET"}, true, RouteKind::Blocking, wrap(s, listNamespaces)});
-    router.add({"/system/namespace/{ns}", {"GET"}, true, RouteKind::Blocking, wrap(s, getNamespace)});
+    router.add(
+        {"/system/namespace/{ns}", {"GET"}, true, RouteKind::Blocking, wrap(s, getNamespace)});
     router.add(
         {"/system/namespace/{ns}", {"POST"}, true, RouteKind::Blocking, wrap(s, createNamespace)});
     router.add(
         {"/system/namespace/{ns}", {"PUT"}, true, RouteKind::Blocking, wrap(s, updateNamespace)});
-    router.add({"/system/namespace/{ns}", {"DELETE"}, true, RouteKind::Blocking,
+    router.add({"/system/namespace/{ns}",
+                {"DELETE"},
+                true,
+                RouteKind::Blocking,
                 wrap(s, deleteNamespace)});
 }
 

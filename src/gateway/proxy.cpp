@@ -4,8 +4,6 @@
 #include "common/random.hpp"
 
 #include <fmt/format.h>
-
-#include <array>
 #include <limits>
 
 namespace faasd::gateway {
@@ -13,15 +11,10 @@ namespace faasd::gateway {
 namespace {
 
 const Logger kLog("gateway");
-constexpr size_t kChunk = 16 * 1024;
 
 bool skipRequestHeader(std::string_view name) {
     return isHopByHopHeader(name) || equalsIgnoreCase(name, "Expect") ||
            equalsIgnoreCase(name, "Host") || equalsIgnoreCase(name, "Content-Length");
-}
-
-bool skipResponseHeader(std::string_view name) {
-    return isHopByHopHeader(name) || equalsIgnoreCase(name, "Content-Length");
 }
 
 std::string headerOr(const http::fields& fields, std::string_view name, std::string fallback) {
@@ -43,8 +36,7 @@ net::awaitable<bool> Proxy::answer(Exchange& ex, Call& call, Response response, 
     co_return co_await writeResponse(ex, std::move(response), keepAlive);
 }
 
-net::awaitable<Result<std::vector<provider::Endpoint>>>
-Proxy::endpointsFor(const InvokeTarget& t) {
+net::awaitable<Result<std::vector<provider::Endpoint>>> Proxy::endpointsFor(const InvokeTarget& t) {
     auto endpoints = services_.provider->resolve(t.name, t.ns);
     if (!endpoints || !endpoints->empty()) {
         co_return endpoints;
@@ -64,64 +56,6 @@ Proxy::endpointsFor(const InvokeTarget& t) {
         co_return fail(Code::Unavailable, "no replicas available for {}", t.qualified());
     }
     co_return endpoints;
-}
-
-net::awaitable<Proxy::SendResult>
-Proxy::sendRequest(Exchange& ex, Upstream& upstream, http::request<http::buffer_body>& request,
-                   http::request_parser<http::buffer_body>& body, bool hasBody,
-                   bool& bodyStarted) {
-    const auto& config = *services_.config;
-    beast::error_code ec;
-    http::request_serializer<http::buffer_body> sr{request};
-    request.body().data = nullptr;
-    request.body().size = 0;
-    request.body().more = hasBody;
-    upstream.stream.expires_after(config.upstreamTimeout);
-    co_await http::async_write_header(upstream.stream, sr, ecToken(ec));
-    if (ec) {
-        kLog.debug("writing the request header upstream: {}", ec.message());
-        co_return SendResult::UpstreamFailed;
-    }
-    std::array<char, kChunk> buf;
-    while (hasBody && !body.is_done()) {
-        bodyStarted = true;
-        body.get().body().data = buf.data();
-        body.get().body().size = buf.size();
-        ex.stream.expires_after(config.clientTimeout);
-        co_await http::async_read(ex.stream, ex.buffer, body, ecToken(ec));
-        if (ec == http::error::need_buffer) {
-            ec = {};
-        }
-        if (ec == http::error::body_limit) {
-            co_return SendResult::TooLarge;
-        }
-        if (ec) {
-            co_return SendResult::ClientFailed;
-        }
-        request.body().data = buf.data();
-        request.body().size = buf.size() - body.get().body().size;
-        request.body().more = !body.is_done();
-        upstream.stream.expires_after(config.upstreamTimeout);
-        co_await http::async_write(upstream.stream, sr, ecToken(ec));
-        if (ec == http::error::need_buffer) {
-            ec = {};
-        }
-        if (ec) {
-            kLog.debug("writing the request body upstream: {}", ec.message());
-            co_return SendResult::UpstreamFailed;
-        }
-    }
-    if (!sr.is_done()) {
-        request.body().data = nullptr;
-        request.body().size = 0;
-        request.body().more = false;
-        co_await http::async_write(upstream.stream, sr, ecToken(ec));
-        if (ec && ec != http::error::need_buffer) {
-            kLog.debug("finishing the request upstream: {}", ec.message());
-            co_return SendResult::UpstreamFailed;
-        }
-    }
-    co_return SendResult::Ok;
 }
 
 net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string rawQuery) {
@@ -218,17 +152,18 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
     beast::error_code ec;
     for (int attempt = 0;; ++attempt) {
         const bool bodyUnread = !hasBody || !bodyStarted;
-        auto acquired = co_await pool_.acquire(endpoint, config.upstreamConnectTimeout, attempt == 0);
+        auto acquired =
+            co_await pool_.acquire(endpoint, config.upstreamConnectTimeout, attempt == 0);
         if (!acquired) {
-            Response r = Response::text(acquired.error().code() == Code::Timeout ? 504 : 502,
-                                        fmt::format("can't reach service {}: {}\n", function,
-                                                    acquired.error().message()));
+            Response r = Response::text(
+                acquired.error().code() == Code::Timeout ? 504 : 502,
+                fmt::format("can't reach service {}: {}\n", function, acquired.error().message()));
             co_return co_await answer(ex, call, std::move(r), clientKeepAlive && bodyUnread);
         }
         upstream = std::move(*acquired);
         SendResult sent = co_await sendRequest(ex, *upstream, up, body, hasBody, bodyStarted);
         if (sent == SendResult::ClientFailed) {
-            call.status = 499;  // the caller went away
+            call.status = 499; // the caller went away
             co_return false;
         }
         if (sent == SendResult::TooLarge) {
@@ -237,7 +172,7 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
         }
         if (sent == SendResult::Ok) {
             rp.emplace();
-            rp->body_limit(std::numeric_limits<uint64_t>::max());  // none misbehaves in Boost 1.74
+            rp->body_limit(std::numeric_limits<uint64_t>::max()); // none misbehaves in Boost 1.74
             rp->skip(isHead);
             upstream->stream.expires_after(config.upstreamTimeout);
             co_await http::async_read_header(upstream->stream, upstream->buffer, *rp, ecToken(ec));
@@ -262,82 +197,9 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
             clientKeepAlive && (!hasBody || body.is_done()));
     }
 
-    // The answer: status and headers, then the body streamed back.
-    const auto& upRes = rp->get();
-    http::response<http::buffer_body> res;
-    res.version(ex.version);
-    res.result(upRes.result_int());
-    for (const auto& field : upRes) {
-        if (!skipResponseHeader(sv(field.name_string()))) {
-            res.insert(field.name_string(), field.value());
-        }
-    }
-    res.set("X-Call-Id", call.callId);
-    res.set("X-Start-Time", call.startTime);
-    if (upRes.find("X-Duration-Seconds") == upRes.end()) {
-        std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-        res.set("X-Duration-Seconds", fmt::format("{:.6f}", took.count()));
-    }
-    bool keepAlive = clientKeepAlive && (!hasBody || body.is_done());
-    const bool bodyExpected = !rp->is_done();
-    if (auto length = rp->content_length()) {
-        res.content_length(*length);
-    } else if (bodyExpected) {
-        if (ex.version >= 11) {
-            res.chunked(true);
-        } else {
-            keepAlive = false;  // the end of the body is the end of the connection
-        }
-    }
-    res.keep_alive(keepAlive);
-    call.status = upRes.result_int();
-
-    http::response_serializer<http::buffer_body> sr{res};
-    res.body().data = nullptr;
-    res.body().size = 0;
-    res.body().more = bodyExpected;
-    ex.stream.expires_after(config.clientTimeout);
-    co_await http::async_write_header(ex.stream, sr, ecToken(ec));
-    if (ec) {
-        co_return false;
-    }
-    std::array<char, kChunk> buf;
-    while (!rp->is_done()) {
-        rp->get().body().data = buf.data();
-        rp->get().body().size = buf.size();
-        upstream->stream.expires_after(config.upstreamTimeout);
-        co_await http::async_read(upstream->stream, upstream->buffer, *rp, ecToken(ec));
-        if (ec == http::error::need_buffer) {
-            ec = {};
-        }
-        if (ec) {
-            co_return false;  // cut short: the client sees the connection close
-        }
-        res.body().data = buf.data();
-        res.body().size = buf.size() - rp->get().body().size;
-        res.body().more = !rp->is_done();
-        ex.stream.expires_after(config.clientTimeout);
-        co_await http::async_write(ex.stream, sr, ecToken(ec));
-        if (ec == http::error::need_buffer) {
-            ec = {};
-        }
-        if (ec) {
-            co_return false;
-        }
-    }
-    if (!sr.is_done()) {
-        res.body().data = nullptr;
-        res.body().size = 0;
-        res.body().more = false;
-        co_await http::async_write(ex.stream, sr, ecToken(ec));
-        if (ec && ec != http::error::need_buffer) {
-            co_return false;
-        }
-    }
-    if (rp->keep_alive()) {
-        pool_.release(endpoint, std::move(upstream));
-    }
-    co_return keepAlive;
+    const bool keepAlive = clientKeepAlive && (!hasBody || body.is_done());
+    co_return co_await relayResponse(ex, call, endpoint, std::move(upstream), *rp, keepAlive,
+                                     started);
 }
 
 } // namespace faasd::gateway

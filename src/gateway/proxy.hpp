@@ -29,8 +29,8 @@ private:
 
     struct Call {
         std::string callId;
-        std::string startTime;  // X-Start-Time
-        unsigned status = 502;  // recorded in the metrics
+        std::string startTime; // X-Start-Time
+        unsigned status = 502; // recorded in the metrics
     };
 
     net::awaitable<bool> answer(Exchange& ex, Call& call, Response response, bool keepAlive);
@@ -39,11 +39,16 @@ private:
                                            http::request<http::buffer_body>& request,
                                            http::request_parser<http::buffer_body>& body,
                                            bool hasBody, bool& bodyStarted);
+    net::awaitable<bool> relayResponse(Exchange& ex, Call& call, const provider::Endpoint& endpoint,
+                                       UpstreamPtr upstream,
+                                       http::response_parser<http::buffer_body>& response,
+                                       bool keepAlive,
+                                       std::chrono::steady_clock::time_point started);
 
     Services services_;
     net::thread_pool& blocking_;
     UpstreamPool pool_;
-    std::unordered_map<std::string, size_t> next_;  // round robin per function
+    std::unordered_map<std::string, size_t> next_; // round robin per function
 };
 
 } // namespace faasd::gateway

@@ -55,7 +55,9 @@ bool matchPattern(std::string_view pattern, std::string_view path,
     return true;
 }
 
-void Router::add(Route route) { routes_.push_back(std::move(route)); }
+void Router::add(Route route) {
+    routes_.push_back(std::move(route));
+}
 
 RouteMatch Router::match(std::string_view method, std::string_view path) const {
     RouteMatch result;
@@ -64,9 +66,9 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
         if (!matchPattern(route.pattern, path, params)) {
             continue;
         }
-        bool allowed = route.methods.empty() ||
-                       std::find(route.methods.begin(), route.methods.end(), method) !=
-                           route.methods.end();
+        bool allowed =
+            route.methods.empty() ||
+            std::find(route.methods.begin(), route.methods.end(), method) != route.methods.end();
         if (!allowed) {
             result.methodNotAllowed = true;
             continue;

@@ -17,25 +17,25 @@
 namespace faasd::gateway {
 
 enum class RouteKind {
-    Inline,       // cheap, runs on the I/O thread (healthz, metrics, ui)
-    Blocking,     // calls the provider: runs on the blocking pool
-    Invoke,       // the sync invoke proxy, streamed
-    Logs,         // NDJSON streaming
+    Inline,   // cheap, runs on the I/O thread (healthz, metrics, ui)
+    Blocking, // calls the provider: runs on the blocking pool
+    Invoke,   // the sync invoke proxy, streamed
+    Logs,     // NDJSON streaming
 };
 
 using Handler = std::function<Response(const Request&)>;
 
 struct Route {
     std::string pattern;
-    std::vector<std::string> methods;  // empty: any method
+    std::vector<std::string> methods; // empty: any method
     bool auth = false;
     RouteKind kind = RouteKind::Blocking;
-    Handler handler;  // Inline and Blocking routes
+    Handler handler; // Inline and Blocking routes
 };
 
 struct RouteMatch {
     const Route* route = nullptr;
-    bool methodNotAllowed = false;  // the path matched, the method did not
+    bool methodNotAllowed = false; // the path matched, the method did not
     std::map<std::string, std::string> params;
 };
 

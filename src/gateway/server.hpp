@@ -23,7 +23,7 @@ public:
     void stop();
     uint16_t port() const;
 
-    struct Impl;  // opaque: Beast and Asio stay in server.cpp
+    struct Impl; // opaque: Beast and Asio stay in server.cpp
 
 private:
     std::unique_ptr<Impl> impl_;

@@ -30,14 +30,14 @@ inline Handler wrap(const Services& services, ResultHandler fn) {
     };
 }
 
-void addFunctionRoutes(Router& router, const Services& services);   // functions.cpp
-void addSecretRoutes(Router& router, const Services& services);     // secrets.cpp
-void addNamespaceRoutes(Router& router, const Services& services);  // namespaces.cpp
-void addInfoRoutes(Router& router, const Services& services);       // info.cpp
-void addAlertRoutes(Router& router, const Services& services);      // alerts.cpp
-void addUiRoutes(Router& router, const Services& services);         // ui.cpp: /, /ui/, healthz, metrics
-void addInvokeRoutes(Router& router, const Services& services);    // invoke.cpp
-void addLogRoutes(Router& router);                                  // logs.cpp
+void addFunctionRoutes(Router& router, const Services& services);  // functions.cpp
+void addSecretRoutes(Router& router, const Services& services);    // secrets.cpp
+void addNamespaceRoutes(Router& router, const Services& services); // namespaces.cpp
+void addInfoRoutes(Router& router, const Services& services);      // info.cpp
+void addAlertRoutes(Router& router, const Services& services);     // alerts.cpp
+void addUiRoutes(Router& router, const Services& services);     // ui.cpp: /, /ui/, healthz, metrics
+void addInvokeRoutes(Router& router, const Services& services); // invoke.cpp
+void addLogRoutes(Router& router);                              // logs.cpp
 
 // The full table.
 Router buildRouter(const Services& services);

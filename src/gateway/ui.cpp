@@ -24,17 +24,20 @@ Response redirectToUi() {
 
 void addUiRoutes(Router& router, const Services& s) {
     const FunctionMetrics* metrics = s.metrics;
-    router.add({"/healthz", {"GET", "HEAD"}, false, RouteKind::Inline,
-                [](const Request&) { return Response::text(200, "OK"); }});
+    router.add({"/healthz", {"GET", "HEAD"}, false, RouteKind::Inline, [](const Request&) {
+                    return Response::text(200, "OK");
+                }});
     router.add({"/metrics", {"GET"}, false, RouteKind::Inline, [metrics](const Request&) {
                     Response r = Response::text(200, metrics->prometheusText());
                     r.contentType = "text/plain; version=0.0.4; charset=utf-8";
                     return r;
                 }});
-    router.add({"/", {"GET", "HEAD"}, false, RouteKind::Inline,
-                [](const Request&) { return redirectToUi(); }});
-    router.add({"/ui", {"GET", "HEAD"}, true, RouteKind::Inline,
-                [](const Request&) { return redirectToUi(); }});
+    router.add({"/", {"GET", "HEAD"}, false, RouteKind::Inline, [](const Request&) {
+                    return redirectToUi();
+                }});
+    router.add({"/ui", {"GET", "HEAD"}, true, RouteKind::Inline, [](const Request&) {
+                    return redirectToUi();
+                }});
     router.add({"/ui/{*rest}", {"GET", "HEAD"}, true, RouteKind::Inline, [](const Request&) {
                     Response r = Response::text(200, kUiPage);
                     r.contentType = "text/html; charset=utf-8";

@@ -1,8 +1,7 @@
 #include "gateway/upstream_pool.hpp"
 
-#include <sys/socket.h>
-
 #include <cerrno>
+#include <sys/socket.h>
 
 namespace faasd::gateway {
 
@@ -70,7 +69,7 @@ net::awaitable<Result<UpstreamPtr>> UpstreamPool::acquire(const provider::Endpoi
 
 void UpstreamPool::release(const provider::Endpoint& endpoint, UpstreamPtr upstream) {
     if (!upstream || upstream->buffer.size() != 0) {
-        return;  // leftover bytes: the connection's framing is unknown
+        return; // leftover bytes: the connection's framing is unknown
     }
     auto& list = idle_[endpointKey(endpoint)];
     if (list.size() >= maxIdle_) {

@@ -28,8 +28,7 @@ class UpstreamPool {
 public:
     UpstreamPool(net::any_io_executor executor, size_t maxIdlePerEndpoint,
                  std::chrono::milliseconds idleTimeout)
-        : executor_(std::move(executor)), maxIdle_(maxIdlePerEndpoint),
-          idleTimeout_(idleTimeout) {}
+        : executor_(std::move(executor)), maxIdle_(maxIdlePerEndpoint), idleTimeout_(idleTimeout) {}
 
     // A pooled connection that still looks open (when allowReuse), else a
     // new one. Errors: Timeout when connecting takes too long, Unavailable

@@ -7,7 +7,9 @@ namespace faasd::gateway::test {
 
 namespace {
 
-std::string key(const std::string& name, const std::string& ns) { return name + "." + ns; }
+std::string key(const std::string& name, const std::string& ns) {
+    return name + "." + ns;
+}
 
 } // namespace
 
@@ -224,7 +226,7 @@ Result<void> FakeProvider::logs(const api::LogRequest& request, const provider::
 
 api::ProviderInfo FakeProvider::info() {
     api::ProviderInfo info;
-    info.provider = "faasd";  // the gateway must not report exactly this
+    info.provider = "faasd"; // the gateway must not report exactly this
     info.orchestration = "containerd";
     return info;
 }

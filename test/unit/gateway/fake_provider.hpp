@@ -42,16 +42,16 @@ public:
     void addFunction(const std::string& name, const std::string& ns, const std::string& image);
 
     std::mutex mutex;
-    std::map<std::string, api::FunctionDeployment> functions;  // "name.ns"
+    std::map<std::string, api::FunctionDeployment> functions; // "name.ns"
     std::map<std::string, uint64_t> replicas;
     std::map<std::string, std::vector<provider::Endpoint>> endpoints;
-    std::map<std::string, api::Secret> secrets;  // "ns/name"
+    std::map<std::string, api::Secret> secrets; // "ns/name"
     std::map<std::string, api::NamespaceRequest> namespaces;
     std::vector<api::LogMessage> logLines;
-    bool logFollowBlocks = false;          // after the lines, wait for stop
-    std::atomic<bool> logStopSeen{false};  // the stream was stopped
+    bool logFollowBlocks = false;         // after the lines, wait for stop
+    std::atomic<bool> logStopSeen{false}; // the stream was stopped
     api::LogRequest lastLogRequest;
-    std::string lastNamespace;  // of the last function call
+    std::string lastNamespace; // of the last function call
 };
 
 } // namespace faasd::gateway::test

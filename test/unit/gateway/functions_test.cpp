@@ -1,8 +1,7 @@
 // /system/functions, /system/function/{name}, /system/scale-function/{name}.
 
-#include "harness.hpp"
-
 #include "catch_result.hpp"
+#include "harness.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,12 +1,11 @@
 #include "harness.hpp"
 
-#include <sys/socket.h>
+#include <chrono>
 #include <netinet/in.h>
 #include <poll.h>
-#include <unistd.h>
-
-#include <chrono>
 #include <stdexcept>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace faasd::gateway::test {
 
@@ -104,7 +103,9 @@ RawClient::RawClient(uint16_t port) {
     }
 }
 
-RawClient::~RawClient() { ::close(fd_); }
+RawClient::~RawClient() {
+    ::close(fd_);
+}
 
 void RawClient::send(const std::string& data) {
     size_t off = 0;
@@ -182,7 +183,9 @@ Harness::Harness(GatewayConfig config) {
     gateway = std::make_unique<Gateway>(std::move(config), provider);
 }
 
-Harness::~Harness() { gateway->stop(); }
+Harness::~Harness() {
+    gateway->stop();
+}
 
 std::string Harness::url() const {
     return "http://127.0.0.1:" + std::to_string(gateway->port());

@@ -7,7 +7,6 @@
 #include "gateway/gateway.hpp"
 
 #include <httplib.h>
-
 #include <memory>
 #include <mutex>
 #include <set>

@@ -1,9 +1,8 @@
 // /metrics after invocations, FunctionMetrics, /system/logs, /async-function.
 
-#include "harness.hpp"
-
 #include "api/json.hpp"
 #include "catch_result.hpp"
+#include "harness.hpp"
 
 #include <sstream>
 
@@ -12,8 +11,8 @@ using namespace faasd::gateway;
 using namespace faasd::gateway::test;
 
 TEST_CASE("metrics text has the OpenFaaS series after invocations") {
-    Harness h;
     TestUpstream up("echo-0");
+    Harness h;
     h.provider.setEndpoints("echo", "openfaas-fn", {up.endpoint()});
     REQUIRE(h.gateway->start());
     auto c = h.client();
@@ -40,7 +39,7 @@ TEST_CASE("metrics text has the OpenFaaS series after invocations") {
                     "openfaas-fn\",le=\"+Inf\"} 3\n") != std::string::npos);
     CHECK(text.find("gateway_service_count{function_name=\"echo.openfaas-fn\"} 1\n") !=
           std::string::npos);
-    CHECK(text.find("missing") == std::string::npos);  // no series for unknown names
+    CHECK(text.find("missing") == std::string::npos); // no series for unknown names
 
     auto snap = h.gateway->metrics().get("echo.openfaas-fn");
     REQUIRE(snap);
@@ -120,11 +119,10 @@ TEST_CASE("logs: follow streams until the client goes away") {
     h.provider.logFollowBlocks = true;
     REQUIRE(h.gateway->start());
     std::string received;
-    auto res = h.client().Get("/system/logs?name=say&follow=true",
-                              [&](const char* data, size_t n) {
-                                  received.append(data, n);
-                                  return received.find('\n') == std::string::npos;
-                              });
+    auto res = h.client().Get("/system/logs?name=say&follow=true", [&](const char* data, size_t n) {
+        received.append(data, n);
+        return received.find('\n') == std::string::npos;
+    });
     CHECK(received.find("\"text\":\"first\"") != std::string::npos);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (!h.provider.logStopSeen && std::chrono::steady_clock::now() < deadline) {

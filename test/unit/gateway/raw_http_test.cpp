@@ -1,17 +1,16 @@
 // What HTTP client libraries rarely send: Expect: 100-continue, HTTP/1.0,
 // malformed requests; and replicas that close keep-alive connections.
 
-#include "harness.hpp"
-
 #include "catch_result.hpp"
+#include "harness.hpp"
 
 using namespace faasd;
 using namespace faasd::gateway;
 using namespace faasd::gateway::test;
 
 TEST_CASE("Expect: 100-continue is answered before the body is sent") {
-    Harness h;
     TestUpstream up("echo-0");
+    Harness h;
     h.provider.setEndpoints("echo", "openfaas-fn", {up.endpoint()});
     REQUIRE(h.gateway->start());
     RawClient c(h.gateway->port());
@@ -26,8 +25,8 @@ TEST_CASE("Expect: 100-continue is answered before the body is sent") {
 }
 
 TEST_CASE("an HTTP/1.0 caller gets an HTTP/1.0 answer and the connection closes") {
-    Harness h;
     TestUpstream up("echo-0");
+    Harness h;
     h.provider.setEndpoints("echo", "openfaas-fn", {up.endpoint()});
     REQUIRE(h.gateway->start());
     RawClient c(h.gateway->port());
@@ -51,8 +50,8 @@ TEST_CASE("a malformed request is 400 and the connection closes") {
 TEST_CASE("keep-alive connections the replica closed are not reused") {
     auto config = Harness::defaultConfig();
     config.ioThreads = 1;
-    Harness h(config);
-    TestUpstream up("echo-0", 2);  // closes every connection after 2 requests
+    TestUpstream up("echo-0", 2);
+    Harness h(config); // closes every connection after 2 requests
     h.provider.setEndpoints("echo", "openfaas-fn", {up.endpoint()});
     REQUIRE(h.gateway->start());
     auto c = h.client();
@@ -67,8 +66,8 @@ TEST_CASE("keep-alive connections the replica closed are not reused") {
 }
 
 TEST_CASE("pipelined requests on one connection are answered in order") {
-    Harness h;
     TestUpstream up("echo-0");
+    Harness h;
     h.provider.setEndpoints("echo", "openfaas-fn", {up.endpoint()});
     REQUIRE(h.gateway->start());
     RawClient c(h.gateway->port());

@@ -1,9 +1,8 @@
 // Secrets, namespaces, info, alert, healthz, ui, auth.
 
-#include "harness.hpp"
-
-#include "common/base64.hpp"
 #include "catch_result.hpp"
+#include "common/base64.hpp"
+#include "harness.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -50,9 +49,9 @@ TEST_CASE("secrets: namespace from body or query; rawValue wins; bad names 400")
     Harness h;
     REQUIRE(h.gateway->start());
     auto c = h.client();
-    auto res = c.Post("/system/secrets",
-                      R"({"name":"k","namespace":"dev","value":"v","rawValue":"AAEC"})",
-                      "application/json");
+    auto res =
+        c.Post("/system/secrets", R"({"name":"k","namespace":"dev","value":"v","rawValue":"AAEC"})",
+               "application/json");
     REQUIRE(res);
     CHECK(res->status == 201);
     CHECK(h.provider.secrets["dev/k"].bytes() == std::string("\0\1\2", 3));
@@ -182,8 +181,8 @@ TEST_CASE("basic auth guards /system and /ui, not /healthz, /metrics or /functio
     auto config = Harness::defaultConfig();
     config.authEnabled = true;
     config.credentials = {"admin", "pa:ss"};
-    Harness h(config);
     TestUpstream up("echo-0");
+    Harness h(config);
     h.provider.setEndpoints("echo", "openfaas-fn", {up.endpoint()});
     REQUIRE(h.gateway->start());
     auto c = h.client();

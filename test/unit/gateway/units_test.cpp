@@ -1,13 +1,12 @@
 // Pure pieces: route patterns, query parsing, status mapping, auth checks,
 // invoke targets.
 
+#include "catch_result.hpp"
+#include "common/base64.hpp"
 #include "gateway/auth.hpp"
 #include "gateway/errors.hpp"
 #include "gateway/invoke.hpp"
 #include "gateway/router.hpp"
-
-#include "common/base64.hpp"
-#include "catch_result.hpp"
 
 using namespace faasd;
 using namespace faasd::gateway;
