@@ -1,6 +1,7 @@
 #include "gateway/auth.hpp"
 
 #include "common/base64.hpp"
+#include "common/files.hpp"
 
 #include <algorithm>
 
@@ -17,6 +18,29 @@ bool constantTimeEquals(std::string_view a, std::string_view b) {
         diff |= static_cast<unsigned char>(x ^ y);
     }
     return diff == 0;
+}
+
+namespace {
+
+Result<std::string> readTrimmed(const std::filesystem::path& path) {
+    TRY_ASSIGN(auto text, readFile(path));
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' ||
+                             text.back() == '\t')) {
+        text.pop_back();
+    }
+    if (text.empty()) {
+        return fail(Code::InvalidArgument, "{} is empty", path.string());
+    }
+    return text;
+}
+
+} // namespace
+
+Result<Credentials> readCredentials(const std::filesystem::path& dir) {
+    Credentials c;
+    TRY_ASSIGN(c.user, readTrimmed(dir / "basic-auth-user"));
+    TRY_ASSIGN(c.password, readTrimmed(dir / "basic-auth-password"));
+    return c;
 }
 
 bool BasicAuth::allows(std::optional<std::string_view> authorization) const {

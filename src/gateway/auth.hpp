@@ -3,8 +3,10 @@
 // HTTP basic auth for /system/* and /ui/: credentials compared in constant
 // time; failures answer 401 with WWW-Authenticate: Basic realm="Restricted".
 
+#include "common/error.hpp"
 #include "gateway/http_types.hpp"
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +17,10 @@ struct Credentials {
     std::string user;
     std::string password;
 };
+
+// Reads dir/basic-auth-user and dir/basic-auth-password, trailing
+// whitespace trimmed (the files usually end with a newline).
+Result<Credentials> readCredentials(const std::filesystem::path& dir);
 
 class BasicAuth {
 public:

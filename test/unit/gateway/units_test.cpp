@@ -3,6 +3,7 @@
 
 #include "catch_result.hpp"
 #include "common/base64.hpp"
+#include "common/files.hpp"
 #include "gateway/auth.hpp"
 #include "gateway/errors.hpp"
 #include "gateway/invoke.hpp"
@@ -81,4 +82,17 @@ TEST_CASE("invoke targets split at the last dot and keep the path") {
     CHECK_FALSE(isCallbackUrl("ftp://x"));
     CHECK_FALSE(isCallbackUrl("http://"));
     CHECK_FALSE(isCallbackUrl("not a url"));
+}
+
+TEST_CASE("credentials are read from basic-auth-user and basic-auth-password") {
+    auto dir = TempDir::create("gateway-auth");
+    REQUIRE(dir);
+    REQUIRE(writeFileAtomic(dir->path() / "basic-auth-user", "admin\n", 0600));
+    REQUIRE(writeFileAtomic(dir->path() / "basic-auth-password", "s3cret\n", 0600));
+    auto c = readCredentials(dir->path());
+    REQUIRE(c);
+    CHECK(c->user == "admin");
+    CHECK(c->password == "s3cret");
+    std::filesystem::remove(dir->path() / "basic-auth-password");
+    CHECK_FALSE(readCredentials(dir->path()));
 }
