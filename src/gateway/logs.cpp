@@ -91,6 +91,7 @@ void LogChannel::cancel() {
         stop_ = true;
     }
     space_.notify_all();
+    wake();
 }
 
 void LogStreams::start(std::shared_ptr<LogChannel> channel, std::function<void()> run) {
@@ -155,6 +156,9 @@ net::awaitable<bool> streamLogs(Exchange& ex, const Request& request, const Serv
     beast::error_code ec;
     for (int round = 0;; ++round) {
         auto batch = channel->take();
+        // Whether this round suspended after take(): then lines may have
+        // arrived whose wake-up was spent, so look again before waiting.
+        bool suspended = false;
         if (!headerSent) {
             if (batch.lines.empty() && batch.done && batch.error) {
                 channel->cancel();
@@ -167,11 +171,13 @@ net::awaitable<bool> streamLogs(Exchange& ex, const Request& request, const Serv
                     break;
                 }
                 headerSent = true;
+                suspended = true;
             }
         }
         for (const auto& line : batch.lines) {
             ex.stream.expires_after(ex.config.clientTimeout);
             co_await net::async_write(ex.stream, http::make_chunk(net::buffer(line)), ecToken(ec));
+            suspended = true;
             if (ec) {
                 break;
             }
@@ -185,6 +191,9 @@ net::awaitable<bool> streamLogs(Exchange& ex, const Request& request, const Serv
         }
         if (channel->stopFlag()) {
             break;
+        }
+        if (suspended) {
+            continue;
         }
         // The first wait is short so the status line goes out promptly.
         co_await channel->wait(round == 0 ? std::chrono::milliseconds(200)

@@ -40,6 +40,8 @@ public:
     };
     Batch take();
     net::awaitable<void> wait(std::chrono::milliseconds atMost);
+
+    // Any thread, while the I/O thread's io_context exists.
     void cancel();
 
     const std::atomic<bool>& stopFlag() const { return stop_; }
