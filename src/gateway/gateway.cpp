@@ -1,0 +1,46 @@
+#include "gateway/gateway.hpp"
+
+#include "gateway/server.hpp"
+
+namespace faasd::gateway {
+
+Gateway::Gateway(GatewayConfig config, provider::Provider& provider)
+    : config_(std::move(config)), provider_(provider) {}
+
+Gateway::~Gateway() {
+    stop();
+}
+
+Result<void> Gateway::start() {
+    if (server_) {
+        return fail(Code::FailedPrecondition, "the gateway is already started");
+    }
+    if (config_.authEnabled &&
+        (config_.credentials.user.empty() || config_.credentials.password.empty())) {
+        return fail(Code::InvalidArgument, "basic auth is on but the credentials are empty");
+    }
+    Services services;
+    services.config = &config_;
+    services.provider = &provider_;
+    services.metrics = &metrics_;
+    services.waker = waker_;
+    services.queue = queue_;
+    services.alerts = alerts_;
+    auto server = std::make_unique<Server>(config_, services);
+    TRY(server->start());
+    server_ = std::move(server);
+    return {};
+}
+
+void Gateway::stop() {
+    if (server_) {
+        server_->stop();
+        server_.reset();
+    }
+}
+
+uint16_t Gateway::port() const {
+    return server_ ? server_->port() : 0;
+}
+
+} // namespace faasd::gateway

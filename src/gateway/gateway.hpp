@@ -1,0 +1,80 @@
+#pragma once
+
+// The OpenFaaS gateway: REST API, invoke proxy, basic auth and metrics on
+// one HTTP port, in front of a Provider.
+//
+//   Gateway gw(config, provider);
+//   gw.setReplicaWaker(&scaler);      // optional, before start()
+//   TRY(gw.start());                  // binds; fails fast (port in use)
+//   ... gw.port() ...
+//   gw.stop();                        // graceful, bounded
+
+#include "gateway/alerts.hpp"
+#include "gateway/async_queue.hpp"
+#include "gateway/auth.hpp"
+#include "gateway/function_metrics.hpp"
+#include "gateway/replica_waker.hpp"
+#include "provider/provider.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace faasd::gateway {
+
+struct GatewayConfig {
+    std::string bindAddress = "0.0.0.0";
+    uint16_t port = 8080;         // 0: the OS chooses; read it back with port()
+    unsigned ioThreads = 0;       // event loops; 0: one per core
+    unsigned blockingThreads = 4; // provider calls (deploy can take seconds)
+
+    bool authEnabled = false;
+    Credentials credentials; // from basic-auth-user / basic-auth-password
+
+    uint64_t maxBodyBytes = 32ull << 20; // larger bodies get 413
+    std::string defaultNamespace = "openfaas-fn";
+
+    std::chrono::milliseconds upstreamConnectTimeout{5'000};
+    std::chrono::milliseconds upstreamTimeout{60'000}; // each upstream read/write
+    std::chrono::milliseconds clientTimeout{60'000};   // each client read/write, idle keep-alive
+    std::chrono::milliseconds wakeTimeout{30'000};     // ReplicaWaker deadline
+    std::chrono::milliseconds shutdownTimeout{10'000}; // stop() waits this long for in-flight
+    size_t maxIdlePerUpstream = 64;                    // pooled keep-alive connections
+    std::chrono::milliseconds upstreamIdleTimeout{30'000};
+};
+
+class Server;
+
+class Gateway {
+public:
+    Gateway(GatewayConfig config, provider::Provider& provider);
+    ~Gateway();
+    Gateway(const Gateway&) = delete;
+    Gateway& operator=(const Gateway&) = delete;
+
+    // Optional collaborators; set before start(). Not owned.
+    void setReplicaWaker(ReplicaWaker* waker) { waker_ = waker; }
+    void setAsyncQueue(AsyncQueue* queue) { queue_ = queue; }
+    void setAlertHandler(AlertHandler* handler) { alerts_ = handler; }
+
+    Result<void> start();
+    // Stops accepting, closes idle connections, lets in-flight requests
+    // finish within shutdownTimeout, then closes the rest.
+    void stop();
+    uint16_t port() const;
+
+    FunctionMetrics& metrics() { return metrics_; }
+    const GatewayConfig& config() const { return config_; }
+
+private:
+    GatewayConfig config_;
+    provider::Provider& provider_;
+    FunctionMetrics metrics_;
+    ReplicaWaker* waker_ = nullptr;
+    AsyncQueue* queue_ = nullptr;
+    AlertHandler* alerts_ = nullptr;
+    std::unique_ptr<Server> server_;
+};
+
+} // namespace faasd::gateway

@@ -1,0 +1,55 @@
+#pragma once
+
+// The gateway's view of a buffered request and response, independent of
+// the HTTP engine. System handlers take a Request and return a Response;
+// only the server and the proxy see Beast.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace faasd::gateway {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+    std::string method; // "GET", "POST", ...
+    std::string path;   // without the query
+    std::string rawQuery;
+    std::map<std::string, std::string> query;  // decoded, first value of each key
+    std::map<std::string, std::string> params; // named segments of the route
+    HeaderList headers;
+    std::string body;
+    std::string remoteAddress;
+
+    // The query value, or fallback when absent or empty.
+    std::string queryValue(const std::string& key, const std::string& fallback = {}) const;
+    bool hasQuery(const std::string& key) const { return query.count(key) != 0; }
+    // Case-insensitive header lookup.
+    std::optional<std::string> header(std::string_view name) const;
+};
+
+struct Response {
+    unsigned status = 200;
+    std::string contentType = "text/plain; charset=utf-8";
+    std::string body;
+    HeaderList headers;
+
+    static Response json(unsigned status, std::string body);
+    static Response text(unsigned status, std::string body);
+    static Response empty(unsigned status);
+};
+
+// "a=1&b=x%20y" -> {a: 1, b: "x y"}; '+' is a space as in HTML forms.
+std::map<std::string, std::string> parseQuery(std::string_view raw);
+std::string percentDecode(std::string_view text, bool plusIsSpace);
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b);
+
+// Connection, Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding, Upgrade.
+bool isHopByHopHeader(std::string_view name);
+
+} // namespace faasd::gateway

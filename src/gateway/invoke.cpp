@@ -1,0 +1,101 @@
+// /function/ routes and /async-function/: target parsing and the queue hand-off.
+
+#include "gateway/invoke.hpp"
+
+#include "api/validate.hpp"
+#include "common/random.hpp"
+#include "gateway/services.hpp"
+
+namespace faasd::gateway {
+
+Result<InvokeTarget> parseInvokeTarget(std::string_view target, const std::string& defaultNs) {
+    size_t slash = target.find('/');
+    std::string_view function = target.substr(0, slash);
+    auto q = api::splitQualifiedName(function, defaultNs);
+    if (q.name.empty() || !api::validateName("function name", q.name) ||
+        !api::validateName("namespace", q.ns)) {
+        return fail(Code::NotFound, "Cannot find service: {}.", function);
+    }
+    InvokeTarget t{std::move(q.name), std::move(q.ns), "/"};
+    if (slash != std::string_view::npos) {
+        t.path = std::string(target.substr(slash));
+    }
+    return t;
+}
+
+std::string unixNanos(std::chrono::system_clock::time_point tp) {
+    return std::to_string(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(tp.time_since_epoch()).count());
+}
+
+bool isCallbackUrl(std::string_view text) {
+    std::string_view rest;
+    if (text.substr(0, 7) == "http://") {
+        rest = text.substr(7);
+    } else if (text.substr(0, 8) == "https://") {
+        rest = text.substr(8);
+    } else {
+        return false;
+    }
+    std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
+    if (host.empty() || host.front() == ':') {
+        return false;
+    }
+    for (char c : host) {
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '"' || c == '<' || c == '>') {
+            return false;
+        }
+    }
+    return true;
+}
+
+namespace {
+
+Result<Response> enqueueAsync(const Services& s, const Request& r) {
+    TRY_ASSIGN(auto target, parseInvokeTarget(r.params.at("target"), s.defaultNs()));
+    if (s.queue == nullptr) {
+        return fail(Code::Unimplemented, "asynchronous invocation is not configured");
+    }
+    AsyncRequest a;
+    a.callId = r.header("X-Call-Id").value_or("");
+    if (a.callId.empty()) {
+        a.callId = uuid4();
+    }
+    a.callbackUrl = r.header("X-Callback-Url").value_or("");
+    if (!a.callbackUrl.empty() && !isCallbackUrl(a.callbackUrl)) {
+        return fail(Code::InvalidArgument, "X-Callback-Url is not a valid URL: {}", a.callbackUrl);
+    }
+    a.name = target.name;
+    a.ns = target.ns;
+    a.method = r.method;
+    a.path = target.path;
+    a.query = r.rawQuery;
+    a.body = r.body;
+    const std::string start = unixNanos(std::chrono::system_clock::now());
+    bool hasStart = false;
+    for (const auto& [key, value] : r.headers) {
+        if (!isHopByHopHeader(key) && !equalsIgnoreCase(key, "Expect")) {
+            hasStart = hasStart || equalsIgnoreCase(key, "X-Start-Time");
+            a.headers.emplace_back(key, value);
+        }
+    }
+    if (!hasStart) {
+        a.headers.emplace_back("X-Start-Time", start);
+    }
+    TRY_ASSIGN(auto callId,
+               withContext(s.queue->enqueue(std::move(a)), "queueing " + target.qualified()));
+    Response response = Response::empty(202);
+    response.headers.emplace_back("X-Call-Id", callId);
+    response.headers.emplace_back("X-Start-Time", start);
+    return response;
+}
+
+} // namespace
+
+void addInvokeRoutes(Router& router, const Services& s) {
+    router.add({"/function/{*target}", {}, false, RouteKind::Invoke, {}});
+    router.add(
+        {"/async-function/{*target}", {"POST"}, false, RouteKind::Blocking, wrap(s, enqueueAsync)});
+}
+
+} // namespace faasd::gateway

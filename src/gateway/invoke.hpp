@@ -1,0 +1,31 @@
+#pragma once
+
+// The parts of /function/ and /async-function/ that do not touch sockets.
+
+#include "common/error.hpp"
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace faasd::gateway {
+
+struct InvokeTarget {
+    std::string name;
+    std::string ns;
+    std::string path; // forwarded path, "/" by default
+
+    std::string qualified() const { return name + "." + ns; }
+};
+
+// "say.dev/a/b" -> {say, dev, /a/b}; the namespace split is at the last '.'
+// of the first segment. Invalid names are NotFound (nothing can be there).
+Result<InvokeTarget> parseInvokeTarget(std::string_view target, const std::string& defaultNs);
+
+// Decimal Unix nanoseconds, as X-Start-Time carries them.
+std::string unixNanos(std::chrono::system_clock::time_point tp);
+
+// Does text look like an absolute http(s) URL with a host?
+bool isCallbackUrl(std::string_view text);
+
+} // namespace faasd::gateway

@@ -1,0 +1,205 @@
+#include "gateway/proxy.hpp"
+
+#include "common/log.hpp"
+#include "common/random.hpp"
+
+#include <fmt/format.h>
+#include <limits>
+
+namespace faasd::gateway {
+
+namespace {
+
+const Logger kLog("gateway");
+
+bool skipRequestHeader(std::string_view name) {
+    return isHopByHopHeader(name) || equalsIgnoreCase(name, "Expect") ||
+           equalsIgnoreCase(name, "Host") || equalsIgnoreCase(name, "Content-Length");
+}
+
+std::string headerOr(const http::fields& fields, std::string_view name, std::string fallback) {
+    auto it = fields.find(beast::string_view(name.data(), name.size()));
+    return it == fields.end() ? fallback : std::string(it->value());
+}
+
+} // namespace
+
+Proxy::Proxy(net::any_io_executor executor, const Services& services, net::thread_pool& blocking)
+    : services_(services), blocking_(blocking),
+      pool_(std::move(executor), services.config->maxIdlePerUpstream,
+            services.config->upstreamIdleTimeout) {}
+
+net::awaitable<bool> Proxy::answer(Exchange& ex, Call& call, Response response, bool keepAlive) {
+    call.status = response.status;
+    response.headers.emplace_back("X-Call-Id", call.callId);
+    response.headers.emplace_back("X-Start-Time", call.startTime);
+    co_return co_await writeResponse(ex, std::move(response), keepAlive);
+}
+
+net::awaitable<Result<std::vector<provider::Endpoint>>> Proxy::endpointsFor(const InvokeTarget& t) {
+    auto endpoints = services_.provider->resolve(t.name, t.ns);
+    if (!endpoints || !endpoints->empty()) {
+        co_return endpoints;
+    }
+    if (services_.waker == nullptr) {
+        co_return fail(Code::Unavailable, "no replicas available for {}", t.qualified());
+    }
+    auto deadline = std::chrono::steady_clock::now() + services_.config->wakeTimeout;
+    ReplicaWaker* waker = services_.waker;
+    Result<void> woke =
+        co_await runBlocking(blocking_, [&] { return waker->wake(t.name, t.ns, deadline); });
+    if (!woke) {
+        co_return fail(woke.error().context("waking " + t.qualified()));
+    }
+    endpoints = services_.provider->resolve(t.name, t.ns);
+    if (endpoints && endpoints->empty()) {
+        co_return fail(Code::Unavailable, "no replicas available for {}", t.qualified());
+    }
+    co_return endpoints;
+}
+
+net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string rawQuery) {
+    const auto& config = *services_.config;
+    const auto started = std::chrono::steady_clock::now();
+    auto& req = ex.parser.get();
+    const bool hasBody = !ex.parser.is_done();
+    const bool clientKeepAlive = req.keep_alive();
+    const bool isHead = req.method() == http::verb::head;
+
+    Call call;
+    call.callId = headerOr(req, "X-Call-Id", "");
+    if (call.callId.empty()) {
+        call.callId = uuid4();
+    }
+    call.startTime = unixNanos(std::chrono::system_clock::now());
+
+    auto parsed = parseInvokeTarget(target, config.defaultNamespace);
+    if (!parsed) {
+        co_return co_await answer(ex, call, errorResponse(parsed.error()),
+                                  clientKeepAlive && !hasBody);
+    }
+    const InvokeTarget& t = *parsed;
+    const std::string function = t.qualified();
+    auto endpoints = co_await endpointsFor(t);
+    if (!endpoints && endpoints.error().code() == Code::NotFound) {
+        // Unknown functions get no metric series: names come from callers.
+        co_return co_await answer(ex, call, errorResponse(endpoints.error()),
+                                  clientKeepAlive && !hasBody);
+    }
+    services_.metrics->started(function);
+    struct Record {
+        FunctionMetrics& metrics;
+        const std::string& function;
+        const Call& call;
+        std::chrono::steady_clock::time_point started;
+        ~Record() {
+            metrics.finished(function, call.status, std::chrono::steady_clock::now() - started);
+        }
+    } record{*services_.metrics, function, call, started};
+    if (!endpoints) {
+        co_return co_await answer(ex, call, errorResponse(endpoints.error()),
+                                  clientKeepAlive && !hasBody);
+    }
+    services_.metrics->setReplicas(function, endpoints->size());
+    const provider::Endpoint endpoint = (*endpoints)[next_[function]++ % endpoints->size()];
+
+    if (auto length = ex.parser.content_length(); length && *length > config.maxBodyBytes) {
+        co_return co_await answer(ex, call, Response::text(413, "request body too large\n"), false);
+    }
+    if (hasBody && !co_await sendContinueIfExpected(ex)) {
+        co_return false;
+    }
+
+    // The upstream request: path and query forwarded, hop-by-hop dropped.
+    std::string upstreamTarget = t.path;
+    if (!rawQuery.empty()) {
+        upstreamTarget += '?';
+        upstreamTarget += rawQuery;
+    }
+    http::request<http::buffer_body> up;
+    up.version(11);
+    up.method_string(req.method_string());
+    up.target(upstreamTarget);
+    for (const auto& field : req) {
+        if (!skipRequestHeader(sv(field.name_string()))) {
+            up.insert(field.name_string(), field.value());
+        }
+    }
+    up.set(http::field::host, fmt::format("{}:{}", endpoint.ip, endpoint.port));
+    if (req.find("X-Forwarded-Host") == req.end() && req.find(http::field::host) != req.end()) {
+        up.set("X-Forwarded-Host", req[http::field::host]);
+    }
+    if (req.find("X-Forwarded-For") == req.end() && !ex.remoteAddress.empty()) {
+        up.set("X-Forwarded-For", ex.remoteAddress);
+    }
+    up.set("X-Call-Id", call.callId);
+    up.set("X-Start-Time", call.startTime);
+    if (hasBody) {
+        if (auto length = ex.parser.content_length()) {
+            up.content_length(*length);
+        } else {
+            up.chunked(true);
+        }
+    }
+
+    // From here the client's body is read by a streaming parser.
+    http::request_parser<http::buffer_body> body{std::move(ex.parser)};
+    body.body_limit(config.maxBodyBytes);
+
+    UpstreamPtr upstream;
+    std::optional<http::response_parser<http::buffer_body>> rp;
+    bool bodyStarted = false;
+    beast::error_code ec;
+    for (int attempt = 0;; ++attempt) {
+        const bool bodyUnread = !hasBody || !bodyStarted;
+        auto acquired =
+            co_await pool_.acquire(endpoint, config.upstreamConnectTimeout, attempt == 0);
+        if (!acquired) {
+            Response r = Response::text(
+                acquired.error().code() == Code::Timeout ? 504 : 502,
+                fmt::format("can't reach service {}: {}\n", function, acquired.error().message()));
+            co_return co_await answer(ex, call, std::move(r), clientKeepAlive && bodyUnread);
+        }
+        upstream = std::move(*acquired);
+        SendResult sent = co_await sendRequest(ex, *upstream, up, body, hasBody, bodyStarted);
+        if (sent == SendResult::ClientFailed) {
+            call.status = 499; // the caller went away
+            co_return false;
+        }
+        if (sent == SendResult::TooLarge) {
+            co_return co_await answer(ex, call, Response::text(413, "request body too large\n"),
+                                      false);
+        }
+        if (sent == SendResult::Ok) {
+            rp.emplace();
+            rp->body_limit(std::numeric_limits<uint64_t>::max()); // none misbehaves in Boost 1.74
+            rp->skip(isHead);
+            upstream->stream.expires_after(config.upstreamTimeout);
+            co_await http::async_read_header(upstream->stream, upstream->buffer, *rp, ecToken(ec));
+            if (!ec) {
+                break;
+            }
+            kLog.debug("reading the response header of {}: {}", function, ec.message());
+            if (ec == beast::error::timeout) {
+                co_return co_await answer(
+                    ex, call,
+                    Response::text(504, fmt::format("{} did not answer in time\n", function)),
+                    clientKeepAlive && body.is_done());
+            }
+        }
+        // A pooled connection the replica had closed: retry once on a new
+        // one while the client's body is still unread.
+        if (upstream->reused && !bodyStarted && attempt == 0) {
+            continue;
+        }
+        co_return co_await answer(
+            ex, call, Response::text(502, fmt::format("can't reach service {}\n", function)),
+            clientKeepAlive && (!hasBody || body.is_done()));
+    }
+
+    const bool keepAlive = clientKeepAlive && (!hasBody || body.is_done());
+    co_return co_await relayResponse(ex, call, endpoint, std::move(upstream), *rp, keepAlive,
+                                     started);
+}
+
+} // namespace faasd::gateway

@@ -1,0 +1,54 @@
+#pragma once
+
+// The sync invoke proxy: /function/{name}[.{ns}][/{path}] streamed to one
+// ready replica (round robin) over a pooled keep-alive connection, and the
+// answer streamed back. One Proxy per I/O thread.
+
+#include "gateway/exchange.hpp"
+#include "gateway/invoke.hpp"
+#include "gateway/services.hpp"
+#include "gateway/upstream_pool.hpp"
+
+#include <string>
+#include <unordered_map>
+
+namespace faasd::gateway {
+
+class Proxy {
+public:
+    Proxy(net::any_io_executor executor, const Services& services, net::thread_pool& blocking);
+
+    // target is what follows "/function/"; returns whether the client
+    // connection stays open.
+    net::awaitable<bool> invoke(Exchange& ex, std::string target, std::string rawQuery);
+
+    UpstreamPool& pool() { return pool_; }
+
+private:
+    enum class SendResult { Ok, UpstreamFailed, ClientFailed, TooLarge };
+
+    struct Call {
+        std::string callId;
+        std::string startTime; // X-Start-Time
+        unsigned status = 502; // recorded in the metrics
+    };
+
+    net::awaitable<bool> answer(Exchange& ex, Call& call, Response response, bool keepAlive);
+    net::awaitable<Result<std::vector<provider::Endpoint>>> endpointsFor(const InvokeTarget& t);
+    net::awaitable<SendResult> sendRequest(Exchange& ex, Upstream& upstream,
+                                           http::request<http::buffer_body>& request,
+                                           http::request_parser<http::buffer_body>& body,
+                                           bool hasBody, bool& bodyStarted);
+    net::awaitable<bool> relayResponse(Exchange& ex, Call& call, const provider::Endpoint& endpoint,
+                                       UpstreamPtr upstream,
+                                       http::response_parser<http::buffer_body>& response,
+                                       bool keepAlive,
+                                       std::chrono::steady_clock::time_point started);
+
+    Services services_;
+    net::thread_pool& blocking_;
+    UpstreamPool pool_;
+    std::unordered_map<std::string, size_t> next_; // round robin per function
+};
+
+} // namespace faasd::gateway

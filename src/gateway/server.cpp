@@ -1,0 +1,157 @@
+#include "common/log.hpp"
+#include "gateway/server_impl.hpp"
+
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+namespace faasd::gateway {
+
+namespace {
+
+const Logger kLog("gateway");
+
+} // namespace
+
+net::awaitable<void> Server::Impl::acceptLoop() {
+    beast::error_code ec;
+    for (;;) {
+        Worker& worker = *workers[nextWorker++ % workers.size()];
+        tcp::socket socket(worker.ioc);
+        co_await acceptor->async_accept(socket, ecToken(ec));
+        if (stopping || !acceptor->is_open()) {
+            co_return;
+        }
+        if (ec) {
+            // Out of descriptors or similar: back off instead of spinning.
+            kLog.warn("accept: {}", ec.message());
+            net::steady_timer pause(co_await net::this_coro::executor,
+                                    std::chrono::milliseconds(50));
+            co_await pause.async_wait(ecToken(ec));
+            continue;
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        {
+            std::lock_guard lock(mutex);
+            ++activeSessions;
+        }
+        net::co_spawn(worker.ioc, session(std::move(socket), worker), net::detached);
+    }
+}
+
+void Server::Impl::cancelSessions(bool idleOnly) {
+    for (auto& worker : workers) {
+        Worker* w = worker.get();
+        net::post(w->ioc, [w, idleOnly] {
+            for (SessionState* s : w->sessions) {
+                if (s->stream != nullptr && (s->idle || !idleOnly)) {
+                    s->stream->cancel();
+                }
+            }
+        });
+    }
+}
+
+Server::Server(const GatewayConfig& config, const Services& services)
+    : impl_(std::make_unique<Impl>(config, services)) {}
+
+Server::~Server() {
+    stop();
+}
+
+uint16_t Server::port() const {
+    return impl_->port;
+}
+
+Result<void> Server::start() {
+    Impl& s = *impl_;
+    if (s.started) {
+        return fail(Code::FailedPrecondition, "the gateway is already started");
+    }
+    unsigned n = s.config.ioThreads != 0 ? s.config.ioThreads : std::thread::hardware_concurrency();
+    n = std::max(1u, n);
+    for (unsigned i = 0; i < n; ++i) {
+        auto w = std::make_unique<Worker>();
+        w->work.emplace(w->ioc.get_executor());
+        w->proxy = std::make_unique<Proxy>(w->ioc.get_executor(), s.services, s.blocking);
+        s.workers.push_back(std::move(w));
+    }
+    beast::error_code ec;
+    auto address = net::ip::make_address(s.config.bindAddress, ec);
+    if (ec) {
+        return fail(Code::InvalidArgument, "bad bind address {}: {}", s.config.bindAddress,
+                    ec.message());
+    }
+    tcp::endpoint endpoint(address, s.config.port);
+    s.acceptor.emplace(s.workers[0]->ioc);
+    s.acceptor->open(endpoint.protocol(), ec);
+    if (!ec) {
+        s.acceptor->set_option(net::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+        s.acceptor->bind(endpoint, ec);
+    }
+    if (!ec) {
+        s.acceptor->listen(net::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        s.acceptor.reset();
+        s.workers.clear();
+        return fail(Code::Unavailable, "listening on {}:{}: {}", s.config.bindAddress,
+                    s.config.port, ec.message());
+    }
+    s.port = s.acceptor->local_endpoint(ec).port();
+    net::co_spawn(s.workers[0]->ioc, s.acceptLoop(), net::detached);
+    for (auto& w : s.workers) {
+        Worker* worker = w.get();
+        worker->thread = std::thread([worker] { worker->ioc.run(); });
+    }
+    s.started = true;
+    kLog.info("listening on {}:{} with {} I/O threads", s.config.bindAddress, s.port, n);
+    return {};
+}
+
+void Server::stop() {
+    Impl& s = *impl_;
+    if (!s.started || s.stopped) {
+        return;
+    }
+    s.stopped = true;
+    s.stopping = true;
+    net::post(s.workers[0]->ioc, [&s] {
+        beast::error_code ec;
+        s.acceptor->close(ec);
+    });
+    s.cancelSessions(true);
+    s.logStreams.stopAll();
+    {
+        std::unique_lock lock(s.mutex);
+        if (!s.sessionsDone.wait_for(lock, s.config.shutdownTimeout,
+                                     [&] { return s.activeSessions == 0; })) {
+            kLog.warn("{} connections still busy after {} ms; closing them", s.activeSessions,
+                      s.config.shutdownTimeout.count());
+            lock.unlock();
+            s.cancelSessions(false);
+            lock.lock();
+            s.sessionsDone.wait_for(lock, std::chrono::seconds(1),
+                                    [&] { return s.activeSessions == 0; });
+        }
+    }
+    s.logStreams.stopAll();
+    s.blocking.join();
+    for (auto& w : s.workers) {
+        w->work.reset();
+        w->ioc.stop();
+    }
+    for (auto& w : s.workers) {
+        if (w->thread.joinable()) {
+            w->thread.join();
+        }
+    }
+    for (auto& w : s.workers) {
+        w->proxy->pool().clear();
+    }
+    s.acceptor.reset();
+    s.workers.clear();
+}
+
+} // namespace faasd::gateway

@@ -1,0 +1,70 @@
+#pragma once
+
+// Internals of Server shared by server.cpp (threads, accept, stop) and
+// session.cpp (one connection: read, route, answer).
+
+#include "gateway/auth.hpp"
+#include "gateway/exchange.hpp"
+#include "gateway/logs.hpp"
+#include "gateway/proxy.hpp"
+#include "gateway/server.hpp"
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <condition_variable>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace faasd::gateway {
+
+struct SessionState {
+    beast::tcp_stream* stream = nullptr;
+    bool idle = true; // waiting for the next request
+};
+
+struct Worker {
+    // Declared first, destroyed last: the sessions' guards touch it.
+    std::list<SessionState*> sessions;
+    net::io_context ioc{1};
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+    std::unique_ptr<Proxy> proxy;
+    std::thread thread;
+};
+
+struct Server::Impl {
+    Impl(const GatewayConfig& c, const Services& s)
+        : config(c), services(s), router(buildRouter(s)),
+          blocking(std::max(1u, c.blockingThreads)) {
+        if (c.authEnabled) {
+            auth.emplace(c.credentials);
+        }
+    }
+
+    net::awaitable<void> acceptLoop();
+    net::awaitable<void> session(tcp::socket socket, Worker& worker);
+    net::awaitable<bool> dispatch(Exchange& ex, Worker& worker);
+    void cancelSessions(bool idleOnly);
+
+    const GatewayConfig& config;
+    Services services;
+    Router router;
+    std::optional<BasicAuth> auth;
+    net::thread_pool blocking;
+    LogStreams logStreams;
+    std::vector<std::unique_ptr<Worker>> workers;
+    std::optional<tcp::acceptor> acceptor;
+    uint16_t port = 0;
+    bool started = false;
+    bool stopped = false;
+    std::atomic<bool> stopping{false};
+    size_t nextWorker = 0; // used by the accept loop only
+
+    std::mutex mutex;
+    std::condition_variable sessionsDone;
+    size_t activeSessions = 0;
+};
+
+} // namespace faasd::gateway

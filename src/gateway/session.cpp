@@ -1,0 +1,153 @@
+// One client connection: read a request header, route it, answer; repeat
+// while the connection is kept alive and the server is not stopping.
+
+#include "gateway/server_impl.hpp"
+
+namespace faasd::gateway {
+
+namespace {
+
+constexpr uint32_t kHeaderLimit = 64 * 1024;
+
+bool isParseError(const beast::error_code& ec) {
+    return ec.category() == http::make_error_code(http::error::bad_target).category() &&
+           ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+} // namespace
+
+// Keeps the session registry and the active count right however the
+// session coroutine ends (including destruction at shutdown).
+struct SessionGuard {
+    SessionGuard(Server::Impl& impl, Worker& worker) : impl(impl), worker(worker) {
+        it = worker.sessions.insert(worker.sessions.end(), &state);
+    }
+    ~SessionGuard() {
+        worker.sessions.erase(it);
+        std::lock_guard lock(impl.mutex);
+        if (--impl.activeSessions == 0) {
+            impl.sessionsDone.notify_all();
+        }
+    }
+    Server::Impl& impl;
+    Worker& worker;
+    SessionState state;
+    std::list<SessionState*>::iterator it;
+};
+
+net::awaitable<void> Server::Impl::session(tcp::socket socket, Worker& worker) {
+    SessionGuard guard(*this, worker);
+    beast::error_code ec;
+    std::string remote;
+    if (auto peer = socket.remote_endpoint(ec); !ec) {
+        remote = peer.address().to_string();
+    }
+    beast::tcp_stream stream(std::move(socket));
+    guard.state.stream = &stream;
+    beast::flat_buffer buffer;
+    while (!stopping) {
+        http::request_parser<http::empty_body> parser;
+        parser.header_limit(kHeaderLimit);
+        parser.body_limit(config.maxBodyBytes);
+        guard.state.idle = true;
+        stream.expires_after(config.clientTimeout);
+        co_await http::async_read_header(stream, buffer, parser, ecToken(ec));
+        guard.state.idle = false;
+        Exchange ex{stream, buffer, parser, remote, config, 11};
+        if (ec == http::error::body_limit) {
+            co_await writeResponse(ex, Response::text(413, "request body too large\n"), false);
+            break;
+        }
+        if (ec) {
+            if (isParseError(ec)) {
+                co_await writeResponse(ex, Response::text(400, "Bad Request\n"), false);
+            }
+            break;
+        }
+        ex.version = parser.get().version() >= 11 ? 11 : 10;
+        if (!co_await dispatch(ex, worker)) {
+            break;
+        }
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.close();
+}
+
+net::awaitable<bool> Server::Impl::dispatch(Exchange& ex, Worker& worker) {
+    auto& req = ex.parser.get();
+    std::string_view target(req.target().data(), req.target().size());
+    size_t q = target.find('?');
+    std::string path(target.substr(0, q));
+    std::string rawQuery = q == std::string_view::npos ? "" : std::string(target.substr(q + 1));
+    std::string method(req.method_string());
+    const bool hasBody = !ex.parser.is_done();
+    const bool keepAlive = req.keep_alive();
+
+    RouteMatch match = router.match(method, path);
+    if (match.route == nullptr) {
+        Response r = match.methodNotAllowed ? Response::text(405, "Method Not Allowed\n")
+                                            : Response::text(404, "404 page not found\n");
+        co_return co_await writeResponse(ex, std::move(r), keepAlive && !hasBody);
+    }
+    const Route& route = *match.route;
+    if (route.auth && auth) {
+        auto it = req.find(http::field::authorization);
+        std::optional<std::string_view> header;
+        if (it != req.end()) {
+            header = std::string_view(it->value().data(), it->value().size());
+        }
+        if (!auth->allows(header)) {
+            co_return co_await writeResponse(ex, BasicAuth::unauthorized(), keepAlive && !hasBody);
+        }
+    }
+    if (route.kind == RouteKind::Invoke) {
+        co_return co_await worker.proxy->invoke(ex, match.params["target"], std::move(rawQuery));
+    }
+
+    Request request;
+    request.method = std::move(method);
+    request.path = std::move(path);
+    request.query = parseQuery(rawQuery);
+    request.rawQuery = std::move(rawQuery);
+    request.params = std::move(match.params);
+    request.remoteAddress = ex.remoteAddress;
+    for (const auto& field : req) {
+        request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    if (hasBody) {
+        if (auto length = ex.parser.content_length(); length && *length > config.maxBodyBytes) {
+            co_return co_await writeResponse(ex, Response::text(413, "request body too large\n"),
+                                             false);
+        }
+        if (!co_await sendContinueIfExpected(ex)) {
+            co_return false;
+        }
+        http::request_parser<http::string_body> full{std::move(ex.parser)};
+        full.body_limit(config.maxBodyBytes);
+        beast::error_code ec;
+        ex.stream.expires_after(config.clientTimeout);
+        co_await http::async_read(ex.stream, ex.buffer, full, ecToken(ec));
+        if (ec == http::error::body_limit) {
+            co_return co_await writeResponse(ex, Response::text(413, "request body too large\n"),
+                                             false);
+        }
+        if (ec) {
+            co_return false;
+        }
+        request.body = std::move(full.get().body());
+    }
+
+    switch (route.kind) {
+    case RouteKind::Logs:
+        co_return co_await streamLogs(ex, request, services, logStreams);
+    case RouteKind::Inline:
+        co_return co_await writeResponse(ex, route.handler(request), keepAlive);
+    default:
+        break;
+    }
+    const Handler& handler = route.handler;
+    Response response = co_await runBlocking(blocking, [&] { return handler(request); });
+    co_return co_await writeResponse(ex, std::move(response), keepAlive);
+}
+
+} // namespace faasd::gateway

@@ -1,0 +1,91 @@
+#include "gateway/upstream_pool.hpp"
+
+#include <cerrno>
+#include <sys/socket.h>
+
+namespace faasd::gateway {
+
+namespace {
+
+std::string endpointKey(const provider::Endpoint& e) {
+    return e.ip + ":" + std::to_string(e.port);
+}
+
+// An idle keep-alive connection is usable when reading from it would block:
+// 0 means the peer closed it, data means it sent something unasked.
+bool looksOpen(tcp::socket& socket) {
+    char c;
+    ssize_t n = ::recv(socket.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+} // namespace
+
+UpstreamPtr UpstreamPool::takeIdle(const std::string& key) {
+    auto it = idle_.find(key);
+    if (it == idle_.end()) {
+        return nullptr;
+    }
+    auto& list = it->second;
+    const auto now = std::chrono::steady_clock::now();
+    while (!list.empty()) {
+        UpstreamPtr u = std::move(list.back());
+        list.pop_back();
+        if (now - u->idleSince < idleTimeout_ && looksOpen(u->stream.socket())) {
+            u->reused = true;
+            return u;
+        }
+    }
+    return nullptr;
+}
+
+net::awaitable<Result<UpstreamPtr>> UpstreamPool::acquire(const provider::Endpoint& endpoint,
+                                                          std::chrono::milliseconds connectTimeout,
+                                                          bool allowReuse) {
+    const std::string key = endpointKey(endpoint);
+    if (allowReuse) {
+        if (UpstreamPtr u = takeIdle(key)) {
+            co_return u;
+        }
+    }
+    beast::error_code ec;
+    auto address = net::ip::make_address(endpoint.ip, ec);
+    if (ec) {
+        co_return fail(Code::Unavailable, "replica {} has a bad address {}", endpoint.instance,
+                       endpoint.ip);
+    }
+    auto u = std::make_unique<Upstream>(executor_);
+    u->stream.expires_after(connectTimeout);
+    co_await u->stream.async_connect(tcp::endpoint(address, endpoint.port), ecToken(ec));
+    if (ec == beast::error::timeout) {
+        co_return fail(Code::Timeout, "connecting to {} timed out", key);
+    }
+    if (ec) {
+        co_return fail(Code::Unavailable, "connecting to {}: {}", key, ec.message());
+    }
+    u->stream.socket().set_option(tcp::no_delay(true), ec);
+    co_return u;
+}
+
+void UpstreamPool::release(const provider::Endpoint& endpoint, UpstreamPtr upstream) {
+    if (!upstream || upstream->buffer.size() != 0) {
+        return; // leftover bytes: the connection's framing is unknown
+    }
+    auto& list = idle_[endpointKey(endpoint)];
+    if (list.size() >= maxIdle_) {
+        return;
+    }
+    upstream->stream.expires_never();
+    upstream->idleSince = std::chrono::steady_clock::now();
+    list.push_back(std::move(upstream));
+}
+
+size_t UpstreamPool::idleCount() const {
+    size_t n = 0;
+    for (const auto& [key, list] : idle_) {
+        n += list.size();
+    }
+    return n;
+}
+
+} // namespace faasd::gateway

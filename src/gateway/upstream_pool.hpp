@@ -1,0 +1,54 @@
+#pragma once
+
+// Keep-alive connections to function replicas, per endpoint. One pool per
+// I/O thread, used only from that thread, so it needs no lock. The number
+// of idle connections kept per endpoint is bounded; idle ones expire.
+
+#include "gateway/exchange.hpp"
+#include "provider/provider.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace faasd::gateway {
+
+struct Upstream {
+    explicit Upstream(const net::any_io_executor& executor) : stream(executor) {}
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    bool reused = false;
+    std::chrono::steady_clock::time_point idleSince;
+};
+using UpstreamPtr = std::unique_ptr<Upstream>;
+
+class UpstreamPool {
+public:
+    UpstreamPool(net::any_io_executor executor, size_t maxIdlePerEndpoint,
+                 std::chrono::milliseconds idleTimeout)
+        : executor_(std::move(executor)), maxIdle_(maxIdlePerEndpoint), idleTimeout_(idleTimeout) {}
+
+    // A pooled connection that still looks open (when allowReuse), else a
+    // new one. Errors: Timeout when connecting takes too long, Unavailable
+    // when the replica refuses or is unreachable.
+    net::awaitable<Result<UpstreamPtr>> acquire(const provider::Endpoint& endpoint,
+                                                std::chrono::milliseconds connectTimeout,
+                                                bool allowReuse);
+    // Returns a connection whose last exchange completed cleanly.
+    void release(const provider::Endpoint& endpoint, UpstreamPtr upstream);
+
+    size_t idleCount() const;
+    void clear() { idle_.clear(); }
+
+private:
+    UpstreamPtr takeIdle(const std::string& key);
+
+    net::any_io_executor executor_;
+    size_t maxIdle_;
+    std::chrono::milliseconds idleTimeout_;
+    std::unordered_map<std::string, std::vector<UpstreamPtr>> idle_;
+};
+
+} // namespace faasd::gateway

@@ -1,0 +1,103 @@
+// The invoke proxy's failures and limits: 413, 502, 503, 504, waking.
+
+#include "harness.hpp"
+
+#include "catch_result.hpp"
+
+using namespace faasd;
+using namespace faasd::gateway;
+using namespace faasd::gateway::test;
+
+TEST_CASE("bodies over the limit get 413, by length and when chunked") {
+    auto config = Harness::defaultConfig();
+    config.maxBodyBytes = 1024;
+    TestUpstream up("echo-0");
+    Harness h(config);
+    h.provider.setEndpoints("echo", "openfaas-fn", {up.endpoint()});
+    REQUIRE(h.gateway->start());
+    auto res = h.client().Post("/function/echo", std::string(2048, 'a'), "text/plain");
+    REQUIRE(res);
+    CHECK(res->status == 413);
+    res = h.client().Post("/function/echo", std::string(1000, 'a'), "text/plain");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+
+    const std::string part(600, 'b');
+    int sent = 0;
+    res = h.client().Post(
+        "/function/echo",
+        [&](size_t, httplib::DataSink& sink) {
+            if (sent < 4) {
+                sink.write(part.data(), part.size());
+                ++sent;
+            } else {
+                sink.done();
+            }
+            return true;
+        },
+        "text/plain");
+    REQUIRE(res);
+    CHECK(res->status == 413);
+}
+
+TEST_CASE("502 when the replica is down, 503 with no replicas, 404 unknown function") {
+    Harness h;
+    h.provider.setEndpoints("down", "openfaas-fn", {{"down-0", "127.0.0.1", closedPort()}});
+    h.provider.setEndpoints("idle", "openfaas-fn", {});
+    REQUIRE(h.gateway->start());
+    auto c = h.client();
+    auto res = c.Get("/function/down");
+    REQUIRE(res);
+    CHECK(res->status == 502);
+    CHECK_FALSE(res->get_header_value("X-Call-Id").empty());
+    res = c.Get("/function/idle");
+    REQUIRE(res);
+    CHECK(res->status == 503);
+    CHECK(res->body.find("no replicas") != std::string::npos);
+    res = c.Get("/function/missing");
+    REQUIRE(res);
+    CHECK(res->status == 404);
+}
+
+TEST_CASE("504 when the replica is slower than the upstream timeout") {
+    auto config = Harness::defaultConfig();
+    config.upstreamTimeout = std::chrono::milliseconds(200);
+    TestUpstream up("slow-0");
+    Harness h(config);
+    h.provider.setEndpoints("slow", "openfaas-fn", {up.endpoint()});
+    REQUIRE(h.gateway->start());
+    auto res = h.client().Get("/function/slow/slow");
+    REQUIRE(res);
+    CHECK(res->status == 504);
+}
+
+namespace {
+
+struct CountingWaker : ReplicaWaker {
+    CountingWaker(FakeProvider& p, provider::Endpoint e) : provider(p), endpoint(std::move(e)) {}
+    Result<void> wake(const std::string& name, const std::string& ns,
+                      std::chrono::steady_clock::time_point) override {
+        ++calls;
+        provider.setEndpoints(name, ns, {endpoint});
+        return {};
+    }
+    FakeProvider& provider;
+    provider::Endpoint endpoint;
+    std::atomic<int> calls{0};
+};
+
+} // namespace
+
+TEST_CASE("with no ready replica the waker is asked, then the call goes through") {
+    TestUpstream up("echo-0");
+    Harness h;
+    CountingWaker waker(h.provider, up.endpoint());
+    h.provider.setEndpoints("sleepy", "openfaas-fn", {});
+    h.gateway->setReplicaWaker(&waker);
+    REQUIRE(h.gateway->start());
+    auto res = h.client().Post("/function/sleepy", "wake up", "text/plain");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->body == "wake up");
+    CHECK(waker.calls == 1);
+}

@@ -1,0 +1,182 @@
+// /metrics after invocations, FunctionMetrics, /system/logs, /async-function.
+
+#include "api/json.hpp"
+#include "catch_result.hpp"
+#include "harness.hpp"
+
+#include <sstream>
+
+using namespace faasd;
+using namespace faasd::gateway;
+using namespace faasd::gateway::test;
+
+TEST_CASE("metrics text has the OpenFaaS series after invocations") {
+    TestUpstream up("echo-0");
+    Harness h;
+    h.provider.setEndpoints("echo", "openfaas-fn", {up.endpoint()});
+    REQUIRE(h.gateway->start());
+    auto c = h.client();
+    for (int i = 0; i < 3; ++i) {
+        REQUIRE(c.Get("/function/echo")->status == 200);
+    }
+    REQUIRE(c.Get("/function/echo/status/500")->status == 500);
+    REQUIRE(c.Get("/function/missing")->status == 404);
+
+    auto res = c.Get("/metrics");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    const std::string& text = res->body;
+    CHECK(text.find("# TYPE gateway_function_invocation_total counter") != std::string::npos);
+    CHECK(text.find("gateway_function_invocation_total{code=\"200\",function_name=\"echo."
+                    "openfaas-fn\"} 3\n") != std::string::npos);
+    CHECK(text.find("gateway_function_invocation_total{code=\"500\",function_name=\"echo."
+                    "openfaas-fn\"} 1\n") != std::string::npos);
+    CHECK(text.find("gateway_function_invocation_started{function_name=\"echo.openfaas-fn\"} "
+                    "4\n") != std::string::npos);
+    CHECK(text.find("gateway_functions_seconds_count{code=\"200\",function_name=\"echo."
+                    "openfaas-fn\"} 3\n") != std::string::npos);
+    CHECK(text.find("gateway_functions_seconds_bucket{code=\"200\",function_name=\"echo."
+                    "openfaas-fn\",le=\"+Inf\"} 3\n") != std::string::npos);
+    CHECK(text.find("gateway_service_count{function_name=\"echo.openfaas-fn\"} 1\n") !=
+          std::string::npos);
+    CHECK(text.find("missing") == std::string::npos); // no series for unknown names
+
+    auto snap = h.gateway->metrics().get("echo.openfaas-fn");
+    REQUIRE(snap);
+    CHECK(snap->started == 4);
+    CHECK(snap->completed == 4);
+    CHECK(snap->inFlight == 0);
+    CHECK(snap->byCode.at(200) == 3);
+
+    // invocationCount in the function status comes from the same counters.
+    h.provider.addFunction("echo", "openfaas-fn", "echo:1");
+    auto f = c.Get("/system/function/echo");
+    REQUIRE(f);
+    CHECK(f->body.find("\"invocationCount\":4") != std::string::npos);
+}
+
+TEST_CASE("FunctionMetrics histogram buckets are cumulative") {
+    FunctionMetrics m;
+    m.started("f.ns");
+    m.finished("f.ns", 200, std::chrono::milliseconds(30));
+    const std::string text = m.prometheusText();
+    CHECK(text.find("le=\"0.025\"} 0\n") != std::string::npos);
+    CHECK(text.find("le=\"0.05\"} 1\n") != std::string::npos);
+    CHECK(text.find("le=\"10\"} 1\n") != std::string::npos);
+}
+
+namespace {
+
+api::LogMessage line(const std::string& text) {
+    return {"say", "openfaas-fn", "say-0", std::chrono::system_clock::now(), text};
+}
+
+} // namespace
+
+TEST_CASE("logs stream NDJSON, one object a line") {
+    Harness h;
+    h.provider.addFunction("say", "openfaas-fn", "say:1");
+    h.provider.logLines = {line("Forking fprocess."), line("Wrote 11 Bytes"), line("third")};
+    REQUIRE(h.gateway->start());
+    auto res = h.client().Get("/system/logs?name=say&tail=-1&follow=false");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->get_header_value("Content-Type") == "application/x-ndjson");
+    std::istringstream in(res->body);
+    std::vector<api::LogMessage> got;
+    for (std::string l; std::getline(in, l);) {
+        auto m = api::parseLogMessage(l);
+        REQUIRE(m);
+        got.push_back(*m);
+    }
+    REQUIRE(got.size() == 3);
+    CHECK(got[0].text == "Forking fprocess.");
+    CHECK(got[1].instance == "say-0");
+    CHECK_FALSE(h.provider.lastLogRequest.tail.has_value());
+}
+
+TEST_CASE("logs: bad parameters are 422, unknown function 404") {
+    Harness h;
+    h.provider.addFunction("say", "openfaas-fn", "say:1");
+    REQUIRE(h.gateway->start());
+    auto c = h.client();
+    CHECK(c.Get("/system/logs?name=say&tail=abc")->status == 422);
+    CHECK(c.Get("/system/logs?name=say&since=yesterday")->status == 422);
+    CHECK(c.Get("/system/logs?name=say&follow=maybe")->status == 422);
+    CHECK(c.Get("/system/logs")->status == 422);
+    CHECK(c.Get("/system/logs?name=nope")->status == 404);
+    auto ok = c.Get("/system/logs?name=say&tail=5&since=2024-01-02T03:04:05Z");
+    REQUIRE(ok);
+    CHECK(ok->status == 200);
+    CHECK(h.provider.lastLogRequest.tail == 5);
+    CHECK(h.provider.lastLogRequest.since.has_value());
+}
+
+TEST_CASE("logs: follow streams until the client goes away") {
+    Harness h;
+    h.provider.addFunction("say", "openfaas-fn", "say:1");
+    h.provider.logLines = {line("first")};
+    h.provider.logFollowBlocks = true;
+    REQUIRE(h.gateway->start());
+    std::string received;
+    auto res = h.client().Get("/system/logs?name=say&follow=true", [&](const char* data, size_t n) {
+        received.append(data, n);
+        return received.find('\n') == std::string::npos;
+    });
+    CHECK(received.find("\"text\":\"first\"") != std::string::npos);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!h.provider.logStopSeen && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(h.provider.logStopSeen);
+}
+
+namespace {
+
+struct MemoryQueue : AsyncQueue {
+    Result<std::string> enqueue(AsyncRequest r) override {
+        std::lock_guard lock(mutex);
+        requests.push_back(r);
+        return r.callId;
+    }
+    std::mutex mutex;
+    std::vector<AsyncRequest> requests;
+};
+
+} // namespace
+
+TEST_CASE("async-function: 501 without a queue; 202 with X-Call-Id; 400 bad callback") {
+    {
+        Harness h;
+        REQUIRE(h.gateway->start());
+        auto res = h.client().Post("/async-function/say", "x", "text/plain");
+        REQUIRE(res);
+        CHECK(res->status == 501);
+    }
+    Harness h;
+    MemoryQueue queue;
+    h.gateway->setAsyncQueue(&queue);
+    REQUIRE(h.gateway->start());
+    auto c = h.client();
+    auto res = c.Post("/async-function/say.dev/p?q=1",
+                      {{"X-Callback-Url", "http://127.0.0.1:9/cb"}, {"X-Call-Id", "abc"}}, "body",
+                      "text/plain");
+    REQUIRE(res);
+    CHECK(res->status == 202);
+    CHECK(res->get_header_value("X-Call-Id") == "abc");
+    REQUIRE(queue.requests.size() == 1);
+    const auto& a = queue.requests[0];
+    CHECK(a.name == "say");
+    CHECK(a.ns == "dev");
+    CHECK(a.path == "/p");
+    CHECK(a.query == "q=1");
+    CHECK(a.body == "body");
+    CHECK(a.callbackUrl == "http://127.0.0.1:9/cb");
+
+    res = c.Post("/async-function/say", {{"X-Callback-Url", "not a url"}}, "x", "text/plain");
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    res = c.Post("/async-function/say", "x", "text/plain");
+    REQUIRE(res);
+    CHECK(res->get_header_value("X-Call-Id").size() == 36);
+}
