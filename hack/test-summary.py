@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Sums meson's JSON test logs into one line: "N passed, N failed, N skipped".
 
-A Catch2 executable counts as its test cases (read from its summary line);
-any other test counts as one. With CI=true, any skipped test fails the run.
+A Catch2 executable counts as its test cases (read from its summary line), a
+script that ends with "N passed, N failed" as its checks; any other test
+counts as one. With CI=true, any skipped test fails the run.
 """
 import json
 import os
@@ -11,6 +12,7 @@ import sys
 
 ALL_PASSED = re.compile(r"All tests passed \(\d+ assertions? in (\d+) test cases?\)")
 MIXED = re.compile(r"test cases:\s+(\d+) \|\s+(\d+) passed \|\s+(\d+) failed")
+PLAIN = re.compile(r"^(\d+) passed, (\d+) failed$", re.M)
 
 
 def count(entry):
@@ -21,6 +23,10 @@ def count(entry):
     m = ALL_PASSED.search(out)
     if m and result == "OK":
         return int(m.group(1)), 0, 0
+    m = PLAIN.search(out)
+    if m:
+        failed = int(m.group(2))
+        return int(m.group(1)), max(failed, 1 if result != "OK" else 0), 0
     m = MIXED.search(out)
     if m:
         return int(m.group(2)), max(int(m.group(3)), 1 if result != "OK" else 0), 0

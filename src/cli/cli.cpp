@@ -26,6 +26,7 @@ int run(int argc, char** argv) {
         }
     });
 
+    addUp(app);
     addVersion(app);
 
     try {

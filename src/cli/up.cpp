@@ -1,0 +1,214 @@
+// faasd up: the daemon in the foreground. Gateway, provider (and, as they
+// land, queue and scaler) in one process; logs to stderr.
+
+#include "cli/cli.hpp"
+#include "cli/daemon_support.hpp"
+#include "common/log.hpp"
+#include "config/daemon_config.hpp"
+#include "gateway/gateway.hpp"
+#include "provider/containerd_provider.hpp"
+
+#include <CLI/CLI.hpp>
+#include <faasd_version.h>
+#include <fmt/ranges.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace faasd::cli {
+namespace {
+
+const Logger kLog("up");
+
+struct UpFlags {
+    std::optional<uint16_t> port;
+    std::string stateDir;
+    std::string socket;
+    bool noAuth = false;
+    bool stopFunctionsOnExit = false;
+};
+
+int fatal(const std::string& message) {
+    fmt::print(stderr, "faasd up: {}\n", message);
+    return 1;
+}
+
+bool haveBinary(const std::string& name) {
+    if (name.find('/') != std::string::npos) {
+        return ::access(name.c_str(), X_OK) == 0;
+    }
+    const char* path = std::getenv("PATH");
+    std::string dirs = path ? path : "/usr/sbin:/usr/bin:/sbin:/bin";
+    size_t pos = 0;
+    while (pos <= dirs.size()) {
+        auto next = dirs.find(':', pos);
+        auto dir = dirs.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+        if (!dir.empty() && ::access((dir + "/" + name).c_str(), X_OK) == 0) {
+            return true;
+        }
+        if (next == std::string::npos) {
+            break;
+        }
+        pos = next + 1;
+    }
+    return false;
+}
+
+provider::ProviderConfig providerConfig(const config::DaemonConfig& c) {
+    provider::ProviderConfig p;
+    p.stateDir = c.providerStateDir;
+    p.containerdSocket = c.containerdSocket;
+    p.snapshotter = c.snapshotter;
+    p.network.bridge = c.cniBridge;
+    p.network.subnet = c.cniSubnet;
+    p.network.confDir = c.cniConfDir;
+    p.network.pluginDirs.assign(c.cniPluginDirs.begin(), c.cniPluginDirs.end());
+    p.network.netnsDir = c.netnsDir;
+    p.network.ipamDataDir = c.cniIpamDir;
+    p.network.stateDir = std::filesystem::path(c.providerStateDir) / "cni";
+    p.pullPolicy = image::parsePullPolicy(c.pullPolicy).value_or(image::PullPolicy::IfNotPresent);
+    p.registry.insecure = c.insecureRegistries;
+    p.registry.mirrors = c.registryMirrors;
+    std::error_code ec;
+    if (std::filesystem::exists(c.dockerConfig, ec)) {
+        p.registry.dockerConfig = c.dockerConfig;
+    }
+    p.nameservers = c.nameservers;
+    p.readinessTimeout = c.readinessTimeout;
+    p.maxReplicas = c.maxReplicas;
+    p.version = FAASD_VERSION;
+    return p;
+}
+
+int up(const UpFlags& flags) {
+    auto loaded = config::fromEnv(config::processEnv());
+    if (!loaded) {
+        return fatal(loaded.error().message());
+    }
+    config::DaemonConfig c = *loaded;
+    if (flags.port) {
+        c.gatewayPort = *flags.port;
+    }
+    if (!flags.stateDir.empty()) {
+        c.stateDir = flags.stateDir;
+    }
+    if (!flags.socket.empty()) {
+        c.containerdSocket = flags.socket;
+    }
+    if (flags.noAuth) {
+        c.basicAuth = false;
+    }
+    if (flags.stopFunctionsOnExit) {
+        c.stopFunctionsOnExit = true;
+    }
+    if (auto level = parseLogLevel(c.logLevel)) {
+        setLogLevel(*level);
+    }
+
+    // Signals are taken by sigwait below; block them before any thread starts.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    std::error_code ec;
+    for (const auto& dir : {c.stateDir, c.providerStateDir}) {
+        std::filesystem::create_directories(dir, ec);
+        if (ec) {
+            return fatal(fmt::format("creating {}: {}", dir, ec.message()));
+        }
+    }
+    bool haveCni = false;
+    for (const auto& dir : c.cniPluginDirs) {
+        haveCni = haveCni || std::filesystem::exists(std::filesystem::path(dir) / "bridge", ec);
+    }
+    if (!haveCni) {
+        return fatal(fmt::format("no CNI plugins (bridge) in {}: install containernetworking-plugins",
+                                 fmt::join(c.cniPluginDirs, ":")));
+    }
+
+    std::unique_ptr<OwnContainerd> ownContainerd;
+    if (!containerdAnswers(c.containerdSocket, std::chrono::milliseconds(2000))) {
+        if (!c.startContainerd || !haveBinary(c.containerdBinary)) {
+            return fatal(fmt::format("containerd is not answering on {} and no {} binary to start",
+                                     c.containerdSocket, c.containerdBinary));
+        }
+        auto started = OwnContainerd::start(c);
+        if (!started) {
+            return fatal(started.error().message());
+        }
+        ownContainerd = std::move(*started);
+    }
+
+    auto creds = ensureCredentials(c);
+    if (!creds) {
+        return fatal(creds.error().message());
+    }
+    if (creds->created) {
+        kLog.info("created admin credentials in {} and {}", c.basicAuthUserFile(),
+                  c.basicAuthPasswordFile());
+    }
+
+    auto provider = provider::ContainerdProvider::create(providerConfig(c));
+    if (!provider) {
+        return fatal(provider.error().message());
+    }
+
+    gateway::GatewayConfig g;
+    g.bindAddress = c.gatewayAddress;
+    g.port = c.gatewayPort;
+    g.authEnabled = c.basicAuth;
+    g.credentials = {creds->user, creds->password};
+    g.maxBodyBytes = c.maxBodyBytes;
+    gateway::Gateway gw(g, **provider);
+    if (auto r = gw.start(); !r) {
+        return fatal(r.error().message());
+    }
+    kLog.info("faasd {} serving on {}:{} (containerd {})", FAASD_VERSION, c.gatewayAddress,
+              gw.port(), c.containerdSocket);
+    sdNotify("READY=1");
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    kLog.info("received signal {}; stopping", sig);
+    sdNotify("STOPPING=1");
+    gw.stop();
+    if (c.stopFunctionsOnExit) {
+        if (auto namespaces = (*provider)->listNamespaces()) {
+            for (const auto& ns : *namespaces) {
+                if (auto fns = (*provider)->list(ns)) {
+                    for (const auto& fn : *fns) {
+                        (void)(*provider)->remove(fn.name, ns);
+                    }
+                }
+            }
+        }
+    }
+    provider->reset();
+    ownContainerd.reset();
+    return 0;
+}
+
+} // namespace
+
+void addUp(CLI::App& app) {
+    auto* cmd = app.add_subcommand("up", "Run the faasd daemon in the foreground");
+    auto flags = std::make_shared<UpFlags>();
+    cmd->add_option("--port", flags->port, "gateway port (env FAASD_GATEWAY_PORT, default 8080)");
+    cmd->add_option("--state-dir", flags->stateDir, "state directory (env FAASD_STATE_DIR)");
+    cmd->add_option("--containerd-socket", flags->socket,
+                    "containerd's socket (env FAASD_CONTAINERD_SOCKET)");
+    cmd->add_flag("--no-auth", flags->noAuth, "serve /system/* without basic auth");
+    cmd->add_flag("--stop-functions-on-exit", flags->stopFunctionsOnExit,
+                  "remove every function when stopping");
+    cmd->callback([flags] {
+        if (int rc = up(*flags); rc != 0) {
+            throw CLI::RuntimeError(rc);
+        }
+    });
+}
+
+} // namespace faasd::cli
