@@ -154,6 +154,17 @@ check "faasd up starts again" start_daemon
 check "invoke after a restart" \
   test "$(curl -fsS -d 'again' "$gw/function/echo")" = "again"
 
+# --- kill -9: nothing is lost, nothing duplicated
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+pid=
+check "faasd up starts after kill -9" start_daemon
+check "invoke after kill -9" test "$(curl -fsS -d 'after kill' "$gw/function/echo")" = "after kill"
+check "still two replicas, not duplicated" bash -c \
+  "curl -fsS -u admin:$pass $gw/system/function/echo | grep -q '\"replicas\":2'"
+check "exactly two replica tasks in containerd" test "$(ctr -a "$FAASD_CONTAINERD_SOCKET" \
+  -n openfaas-fn tasks list -q | wc -l)" -eq 2
+
 code=$(curl -s -o /dev/null -w '%{http_code}' -u "admin:$pass" -X DELETE \
   -d '{"functionName":"echo"}' "$gw/system/functions")
 check "delete answers 200 or 202" bash -c "[[ $code == 200 || $code == 202 ]]"
