@@ -12,6 +12,7 @@ root=$(pwd)
 build=${FAASD_RELEASE_BUILD_DIR:-$root/build-release}
 prefix=${FAASD_PREFIX:-/usr/local}
 state=${FAASD_STATE_DIR:-/var/lib/faasd}
+gateway=http://127.0.0.1:${FAASD_GATEWAY_PORT:-8080}
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "install: run as root: sudo $0" >&2
@@ -23,6 +24,8 @@ fi
 if [[ ! -f $build/build.ninja ]]; then
   meson setup "$build" --wrap-mode=nodownload --buildtype=release --prefix="$prefix" \
     -Dtests=false >/dev/null
+else
+  meson configure "$build" --prefix="$prefix" >/dev/null
 fi
 ninja -C "$build" >/dev/null
 meson install -C "$build" --quiet >/dev/null
@@ -40,19 +43,19 @@ if [[ -d /run/systemd/system ]]; then
 fi
 
 mkdir -p "$state"
-if curl -fsS -o /dev/null "http://127.0.0.1:8080/healthz" 2>/dev/null; then
-  echo "install: a gateway already answers on 127.0.0.1:8080; not starting another"
+if curl -fsS -o /dev/null "$gateway/healthz" 2>/dev/null; then
+  echo "install: a gateway already answers on $gateway; not starting another"
   exit 0
 fi
 nohup "$faasd" up >>"$state/faasd.log" 2>&1 &
 echo "install: started faasd up (pid $!), log in $state/faasd.log"
 for _ in $(seq 1 120); do
-  if curl -fsS -o /dev/null "http://127.0.0.1:8080/healthz" 2>/dev/null; then
-    echo "install: the gateway answers on http://127.0.0.1:8080"
+  if curl -fsS -o /dev/null "$gateway/healthz" 2>/dev/null; then
+    echo "install: the gateway answers on $gateway"
     echo "install: admin password in $state/secrets/basic-auth-password"
     exit 0
   fi
   sleep 0.5
 done
-echo "install: faasd did not answer on :8080 within 60 s; see $state/faasd.log" >&2
+echo "install: faasd did not answer on $gateway within 60 s; see $state/faasd.log" >&2
 exit 1

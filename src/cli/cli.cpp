@@ -27,6 +27,7 @@ int run(int argc, char** argv) {
     });
 
     addUp(app);
+    addInstall(app);
     addVersion(app);
 
     try {

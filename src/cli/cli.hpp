@@ -13,5 +13,6 @@ int run(int argc, char** argv);
 // One function per subcommand file: adds the subcommand to app.
 void addVersion(CLI::App& app);
 void addUp(CLI::App& app);
+void addInstall(CLI::App& app);
 
 } // namespace faasd::cli

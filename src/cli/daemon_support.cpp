@@ -5,6 +5,8 @@
 #include "common/random.hpp"
 #include "containerd/client.hpp"
 
+#include <faasd_version.h>
+
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -159,6 +161,32 @@ OwnContainerd::~OwnContainerd() {
             (void)process_->wait();
         }
     }
+}
+
+provider::ProviderConfig providerConfigFrom(const config::DaemonConfig& c) {
+    provider::ProviderConfig p;
+    p.stateDir = c.providerStateDir;
+    p.containerdSocket = c.containerdSocket;
+    p.snapshotter = c.snapshotter;
+    p.network.bridge = c.cniBridge;
+    p.network.subnet = c.cniSubnet;
+    p.network.confDir = c.cniConfDir;
+    p.network.pluginDirs.assign(c.cniPluginDirs.begin(), c.cniPluginDirs.end());
+    p.network.netnsDir = c.netnsDir;
+    p.network.ipamDataDir = c.cniIpamDir;
+    p.network.stateDir = std::filesystem::path(c.providerStateDir) / "cni";
+    p.pullPolicy = image::parsePullPolicy(c.pullPolicy).value_or(image::PullPolicy::IfNotPresent);
+    p.registry.insecure = c.insecureRegistries;
+    p.registry.mirrors = c.registryMirrors;
+    std::error_code ec;
+    if (std::filesystem::exists(c.dockerConfig, ec)) {
+        p.registry.dockerConfig = c.dockerConfig;
+    }
+    p.nameservers = c.nameservers;
+    p.readinessTimeout = c.readinessTimeout;
+    p.maxReplicas = c.maxReplicas;
+    p.version = FAASD_VERSION;
+    return p;
 }
 
 void sdNotify(const std::string& state) {

@@ -7,6 +7,7 @@
 #include "common/error.hpp"
 #include "common/subprocess.hpp"
 #include "config/daemon_config.hpp"
+#include "provider/provider_config.hpp"
 
 #include <atomic>
 #include <memory>
@@ -52,6 +53,9 @@ private:
 
 // Whether containerd answers on socket within timeout.
 bool containerdAnswers(const std::string& socket, std::chrono::milliseconds timeout);
+
+// The provider's configuration from the daemon's.
+provider::ProviderConfig providerConfigFrom(const config::DaemonConfig& config);
 
 // Sends state (e.g. "READY=1") to systemd when NOTIFY_SOCKET is set.
 void sdNotify(const std::string& state);

@@ -55,32 +55,6 @@ bool haveBinary(const std::string& name) {
     return false;
 }
 
-provider::ProviderConfig providerConfig(const config::DaemonConfig& c) {
-    provider::ProviderConfig p;
-    p.stateDir = c.providerStateDir;
-    p.containerdSocket = c.containerdSocket;
-    p.snapshotter = c.snapshotter;
-    p.network.bridge = c.cniBridge;
-    p.network.subnet = c.cniSubnet;
-    p.network.confDir = c.cniConfDir;
-    p.network.pluginDirs.assign(c.cniPluginDirs.begin(), c.cniPluginDirs.end());
-    p.network.netnsDir = c.netnsDir;
-    p.network.ipamDataDir = c.cniIpamDir;
-    p.network.stateDir = std::filesystem::path(c.providerStateDir) / "cni";
-    p.pullPolicy = image::parsePullPolicy(c.pullPolicy).value_or(image::PullPolicy::IfNotPresent);
-    p.registry.insecure = c.insecureRegistries;
-    p.registry.mirrors = c.registryMirrors;
-    std::error_code ec;
-    if (std::filesystem::exists(c.dockerConfig, ec)) {
-        p.registry.dockerConfig = c.dockerConfig;
-    }
-    p.nameservers = c.nameservers;
-    p.readinessTimeout = c.readinessTimeout;
-    p.maxReplicas = c.maxReplicas;
-    p.version = FAASD_VERSION;
-    return p;
-}
-
 int up(const UpFlags& flags) {
     auto loaded = config::fromEnv(config::processEnv());
     if (!loaded) {
@@ -152,7 +126,7 @@ int up(const UpFlags& flags) {
                   c.basicAuthPasswordFile());
     }
 
-    auto provider = provider::ContainerdProvider::create(providerConfig(c));
+    auto provider = provider::ContainerdProvider::create(providerConfigFrom(c));
     if (!provider) {
         return fatal(provider.error().message());
     }

@@ -7,8 +7,8 @@
 # Usage: daemon_test.sh FAASD FWATCHDOG   (exits 77 when not root)
 set -uo pipefail
 
-faasd=$1
-fwatchdog=$2
+faasd=$(realpath "$1")
+fwatchdog=$(realpath "$2")
 if [[ $(id -u) -ne 0 ]]; then
   echo "SKIP: needs root"
   exit 77
@@ -17,76 +17,8 @@ for bin in containerd ctr runc curl busybox; do
   command -v "$bin" >/dev/null || { echo "SKIP: needs $bin"; exit 77; }
 done
 
-tmp=$(mktemp -d /tmp/faasd-e2e-XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export FAASD_STATE_DIR=$tmp/state
-export FAASD_PROVIDER_STATE_DIR=$tmp/provider
-export FAASD_CONTAINERD_SOCKET=$tmp/c.sock
-export FAASD_GATEWAY_ADDRESS=127.0.0.1
-export FAASD_GATEWAY_PORT=$port
-export FAASD_CNI_BRIDGE=faasde2e0
-export FAASD_CNI_SUBNET=10.197.0.0/24
-export FAASD_CNI_CONF_DIR=$tmp/cni
-export FAASD_CNI_IPAM_DIR=$tmp/ipam
-export FAASD_NETNS_DIR=$tmp/netns
-export FAASD_PULL_POLICY=Never
-gw=http://127.0.0.1:$port
-pid=
-failures=0
-passes=0
-
-check() { # name, command...
-  local name=$1
-  shift
-  if "$@"; then
-    echo "ok: $name"
-    passes=$((passes + 1))
-  else
-    echo "FAILED: $name"
-    failures=$((failures + 1))
-  fi
-}
-
-stop_daemon() {
-  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null
-  fi
-  pid=
-}
-
-cleanup() {
-  # Remove the function first so its netns, IP and iptables rules go too.
-  if [[ -n $pid ]]; then
-    curl -s -u "admin:$(cat "$FAASD_STATE_DIR/secrets/basic-auth-password" 2>/dev/null)" \
-      -X DELETE -d '{"functionName":"echo"}' "$gw/system/functions" >/dev/null
-  fi
-  stop_daemon
-  pkill -KILL -f "$tmp" 2>/dev/null
-  sleep 0.2
-  grep " $tmp" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  ip link del faasde2e0 2>/dev/null
-  for table in nat filter; do
-    iptables -t $table -S 2>/dev/null | grep -e 10.197.0 | sed 's/^-A/-D/' |
-      while read -r rule; do eval "iptables -t $table $rule" 2>/dev/null; done
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-start_daemon() {
-  "$faasd" up >>"$tmp/faasd.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 300); do
-    if curl -fsS -o /dev/null "$gw/healthz" 2>/dev/null; then return 0; fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "faasd up did not answer; its log:"
-  cat "$tmp/faasd.log"
-  return 1
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
 # --- one clear line when containerd is missing and cannot be started
 out=$(FAASD_CONTAINERD_SOCKET=$tmp/none.sock FAASD_CONTAINERD_BIN=/nonexistent/containerd \
@@ -107,27 +39,7 @@ check "/system/info names the provider" \
   bash -c "curl -fsS -u admin:$pass $gw/system/info | grep -q containerd"
 
 # --- an image built here: fwatchdog running cat, on busybox
-img=$tmp/img
-mkdir -p "$img/rootfs/bin" "$img/rootfs/tmp" "$img/rootfs/etc" "$img/rootfs/proc" \
-  "$img/rootfs/sys" "$img/rootfs/dev"
-cp "$(command -v busybox)" "$img/rootfs/bin/busybox"
-ln -s busybox "$img/rootfs/bin/cat"
-ln -s busybox "$img/rootfs/bin/sh"
-cp "$fwatchdog" "$img/rootfs/fwatchdog"
-chmod 1777 "$img/rootfs/tmp"
-tar -C "$img/rootfs" --numeric-owner --owner=0 --group=0 -cf "$img/layer.tar" .
-diffid=$(sha256sum "$img/layer.tar" | cut -d' ' -f1)
-cat >"$img/config.json" <<JSON
-{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin","fprocess=cat"],"Cmd":["/fwatchdog"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:$diffid"]}}
-JSON
-cfg=$(sha256sum "$img/config.json" | cut -d' ' -f1)
-mkdir -p "$img/archive"
-cp "$img/layer.tar" "$img/archive/$diffid.tar"
-cp "$img/config.json" "$img/archive/$cfg.json"
-cat >"$img/archive/manifest.json" <<JSON
-[{"Config":"$cfg.json","RepoTags":["faasd.test/echo:1"],"Layers":["$diffid.tar"]}]
-JSON
-tar -C "$img/archive" -cf "$img/image.tar" .
+build_image
 check "the test image imports" \
   ctr -a "$FAASD_CONTAINERD_SOCKET" -n openfaas-fn images import "$img/image.tar"
 

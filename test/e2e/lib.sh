@@ -1,0 +1,105 @@
+# Shared by the e2e tests: a private environment for `faasd up` (state,
+# containerd socket, CNI bridge and subnet, port, all test-only), checks
+# counted as "N passed, N failed", daemon start/stop, a function image built
+# here, and a cleanup that leaves nothing behind. Source it after setting
+# $faasd (the binary) and $fwatchdog.
+# shellcheck shell=bash
+: "${faasd:?faasd must be set}" "${fwatchdog:?fwatchdog must be set}"
+
+tmp=$(mktemp -d /tmp/faasd-e2e-XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export FAASD_STATE_DIR=$tmp/state
+export FAASD_PROVIDER_STATE_DIR=$tmp/provider
+export FAASD_CONTAINERD_SOCKET=$tmp/c.sock
+export FAASD_GATEWAY_ADDRESS=127.0.0.1
+export FAASD_GATEWAY_PORT=$port
+export FAASD_CNI_BRIDGE=faasde2e0
+export FAASD_CNI_SUBNET=10.197.0.0/24
+export FAASD_CNI_CONF_DIR=$tmp/cni
+export FAASD_CNI_IPAM_DIR=$tmp/ipam
+export FAASD_NETNS_DIR=$tmp/netns
+export FAASD_PULL_POLICY=Never
+gw=http://127.0.0.1:$port
+pid=
+failures=0
+passes=0
+
+check() { # name, command...
+  local name=$1
+  shift
+  if "$@"; then
+    echo "ok: $name"
+    passes=$((passes + 1))
+  else
+    echo "FAILED: $name"
+    failures=$((failures + 1))
+  fi
+}
+
+stop_daemon() {
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+  fi
+  pid=
+}
+
+cleanup() {
+  # Remove the function first so its netns, IP and iptables rules go too.
+  if [[ -n $pid ]]; then
+    curl -s -u "admin:$(cat "$FAASD_STATE_DIR/secrets/basic-auth-password" 2>/dev/null)" \
+      -X DELETE -d '{"functionName":"echo"}' "$gw/system/functions" >/dev/null
+  fi
+  stop_daemon
+  if [[ -n ${extra_cleanup:-} ]]; then "$extra_cleanup"; fi
+  pkill -KILL -f "$tmp" 2>/dev/null
+  sleep 0.2
+  grep " $tmp" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  ip link del faasde2e0 2>/dev/null
+  for table in nat filter; do
+    iptables -t $table -S 2>/dev/null | grep -e 10.197.0 | sed 's/^-A/-D/' |
+      while read -r rule; do eval "iptables -t $table $rule" 2>/dev/null; done
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+start_daemon() {
+  "$faasd" up >>"$tmp/faasd.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 300); do
+    if curl -fsS -o /dev/null "$gw/healthz" 2>/dev/null; then return 0; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "faasd up did not answer; its log:"
+  cat "$tmp/faasd.log"
+  return 1
+}
+
+# build_image: writes $img/image.tar, a docker-save archive of
+# faasd.test/echo:1 (fwatchdog running cat, on busybox).
+build_image() {
+  img=$tmp/img
+  mkdir -p "$img/rootfs/bin" "$img/rootfs/tmp" "$img/rootfs/etc" "$img/rootfs/proc" \
+    "$img/rootfs/sys" "$img/rootfs/dev"
+  cp "$(command -v busybox)" "$img/rootfs/bin/busybox"
+  ln -s busybox "$img/rootfs/bin/cat"
+  ln -s busybox "$img/rootfs/bin/sh"
+  cp "$fwatchdog" "$img/rootfs/fwatchdog"
+  chmod 1777 "$img/rootfs/tmp"
+  tar -C "$img/rootfs" --numeric-owner --owner=0 --group=0 -cf "$img/layer.tar" .
+  diffid=$(sha256sum "$img/layer.tar" | cut -d' ' -f1)
+  cat >"$img/config.json" <<JSON
+{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin","fprocess=cat"],"Cmd":["/fwatchdog"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:$diffid"]}}
+JSON
+  cfg=$(sha256sum "$img/config.json" | cut -d' ' -f1)
+  mkdir -p "$img/archive"
+  cp "$img/layer.tar" "$img/archive/$diffid.tar"
+  cp "$img/config.json" "$img/archive/$cfg.json"
+  cat >"$img/archive/manifest.json" <<JSON
+[{"Config":"$cfg.json","RepoTags":["faasd.test/echo:1"],"Layers":["$diffid.tar"]}]
+JSON
+  tar -C "$img/archive" -cf "$img/image.tar" .
+}
