@@ -60,6 +60,22 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -u "admin:$pass" -X POST \
   -d '{"service":"Bad_Name","image":"faasd.test/echo:1"}' "$gw/system/functions")
 check "an invalid name is 400" test "$code" = 400
 
+# --- every method, a path suffix and a query reach the function
+code=$(curl -s -o "$tmp/deploy.out" -w '%{http_code}' -u "admin:$pass" -X POST \
+  -d '{"service":"env","image":"faasd.test/echo:1","envProcess":"env"}' "$gw/system/functions")
+check "deploy a second function" bash -c "[[ $code == 200 || $code == 202 ]] || { cat $tmp/deploy.out; false; }"
+for method in GET POST PUT PATCH DELETE; do
+  curl -fsS -D "$tmp/headers" -o "$tmp/body" -X "$method" -d 'x' \
+    -H 'X-Call-Id: e2e-call-1' "$gw/function/env/sub/path?q=1&r=2"
+  check "$method reaches the function with its path and query" bash -c \
+    "grep -qx 'Http_Method=$method' '$tmp/body' && grep -qx 'Http_Path=/sub/path' '$tmp/body' &&
+     grep -qx 'Http_Query=q=1&r=2' '$tmp/body'"
+  check "$method answer carries X-Call-Id, X-Start-Time, X-Duration-Seconds" bash -c \
+    "grep -qi '^X-Call-Id: e2e-call-1' '$tmp/headers' && grep -qi '^X-Start-Time: [0-9]' '$tmp/headers' &&
+     grep -qi '^X-Duration-Seconds: ' '$tmp/headers'"
+done
+curl -fsS -o /dev/null -u "admin:$pass" -X DELETE -d '{"functionName":"env"}' "$gw/system/functions"
+
 # --- restart: functions keep running and are found again
 stop_daemon
 check "faasd up starts again" start_daemon

@@ -87,6 +87,7 @@ build_image() {
   cp "$(command -v busybox)" "$img/rootfs/bin/busybox"
   ln -s busybox "$img/rootfs/bin/cat"
   ln -s busybox "$img/rootfs/bin/sh"
+  ln -s busybox "$img/rootfs/bin/env"
   cp "$fwatchdog" "$img/rootfs/fwatchdog"
   chmod 1777 "$img/rootfs/tmp"
   tar -C "$img/rootfs" --numeric-owner --owner=0 --group=0 -cf "$img/layer.tar" .
