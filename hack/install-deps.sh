@@ -10,14 +10,14 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libcpp-httplib-dev libyaml-cpp-dev libfmt-dev catch2 nlohmann-json3-dev
   libcli11-dev libarchive-dev libssl-dev libsqlite3-dev libboost-dev
-  libexpected-dev
+  libexpected-dev libcrypt-dev
   # containerd's own API definitions (read for field numbers)
   golang-github-containerd-containerd-dev
   # runtime
   containerd runc containernetworking-plugins iptables iproute2
   busybox-static docker-registry golang-go curl
-  # test tools
-  wrk shellcheck
+  # test tools: systemd-analyze verifies the unit; python3 sums test logs
+  wrk shellcheck systemd python3
 )
 
 if [[ $(id -u) -ne 0 ]]; then
