@@ -77,6 +77,9 @@ api::FunctionStatus makeStatus(const api::FunctionDeployment& d, uint64_t replic
     s.constraints = d.constraints;
     s.secrets = d.secrets;
     s.labels = d.labels;
+    // OpenFaaS providers other than faasd CE report the function's name as
+    // this label too; clients (and the certifier) expect it.
+    s.labels["faas_function"] = d.service;
     s.annotations = d.annotations;
     if (d.limits && !d.limits->empty()) {
         s.limits = d.limits;

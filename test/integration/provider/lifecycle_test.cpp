@@ -55,7 +55,7 @@ TEST_CASE("deploy answers; scale to 3, 0 and back; remove leaves nothing", "[pro
     CHECK(status->image == kImage);
     CHECK(status->replicas == 1);
     CHECK(status->availableReplicas == 1);
-    CHECK(status->labels == api::StringMap{{"team", "a"}});
+    CHECK(status->labels == api::StringMap{{"team", "a"}, {"faas_function", "web"}});
     CHECK(status->annotations == api::StringMap{{"note", "two\nlines"}});
     CHECK(status->envVars.empty());
     CHECK_FALSE(status->limits);

@@ -94,6 +94,10 @@ TEST_CASE("status: what the user set, objects always, absent when empty", "[prov
     CHECK_FALSE(s.requests);
     CHECK(s.envVars == d.envVars);
     CHECK(s.readOnlyRootFilesystem);
+    // The user's labels, plus the function's name as OpenFaaS reports it.
+    auto want = d.labels;
+    want["faas_function"] = "say";
+    CHECK(s.labels == want);
 }
 
 TEST_CASE("bad deployments are refused before anything is made", "[provider][labels]") {
