@@ -4,6 +4,7 @@
 #include "cli/cli.hpp"
 #include "cli/daemon_support.hpp"
 #include "common/log.hpp"
+#include "common/subprocess.hpp"
 #include "config/daemon_config.hpp"
 #include "gateway/gateway.hpp"
 #include "provider/containerd_provider.hpp"
@@ -32,27 +33,6 @@ struct UpFlags {
 int fatal(const std::string& message) {
     fmt::print(stderr, "faasd up: {}\n", message);
     return 1;
-}
-
-bool haveBinary(const std::string& name) {
-    if (name.find('/') != std::string::npos) {
-        return ::access(name.c_str(), X_OK) == 0;
-    }
-    const char* path = std::getenv("PATH");
-    std::string dirs = path ? path : "/usr/sbin:/usr/bin:/sbin:/bin";
-    size_t pos = 0;
-    while (pos <= dirs.size()) {
-        auto next = dirs.find(':', pos);
-        auto dir = dirs.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
-        if (!dir.empty() && ::access((dir + "/" + name).c_str(), X_OK) == 0) {
-            return true;
-        }
-        if (next == std::string::npos) {
-            break;
-        }
-        pos = next + 1;
-    }
-    return false;
 }
 
 int up(const UpFlags& flags) {
@@ -106,7 +86,7 @@ int up(const UpFlags& flags) {
 
     std::unique_ptr<OwnContainerd> ownContainerd;
     if (!containerdAnswers(c.containerdSocket, std::chrono::milliseconds(2000))) {
-        if (!c.startContainerd || !haveBinary(c.containerdBinary)) {
+        if (!c.startContainerd || !isExecutable(c.containerdBinary)) {
             return fatal(fmt::format("containerd is not answering on {} and no {} binary to start",
                                      c.containerdSocket, c.containerdBinary));
         }

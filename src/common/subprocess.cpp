@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 extern char** environ;
@@ -51,6 +52,28 @@ std::vector<char*> cStrings(const std::vector<std::string>& strings) {
 }
 
 } // namespace
+
+bool isExecutable(const std::string& name) {
+    if (name.empty()) {
+        return false;
+    }
+    if (name.find('/') != std::string::npos) {
+        return ::access(name.c_str(), X_OK) == 0;
+    }
+    const char* path = std::getenv("PATH");
+    std::string_view dirs = path ? path : "/usr/bin:/bin";
+    while (true) {
+        auto colon = dirs.find(':');
+        std::string dir(dirs.substr(0, colon));
+        if (!dir.empty() && ::access((dir + "/" + name).c_str(), X_OK) == 0) {
+            return true;
+        }
+        if (colon == std::string_view::npos) {
+            return false;
+        }
+        dirs.remove_prefix(colon + 1);
+    }
+}
 
 std::string commandLine(const std::vector<std::string>& argv) {
     std::string line;

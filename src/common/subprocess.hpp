@@ -77,6 +77,10 @@ struct RunOutput {
 Result<RunOutput> run(SubprocessOptions options, std::string_view input,
                       std::chrono::milliseconds timeout, size_t maxOutput = 16 << 20);
 
+// Whether name is an executable: a path with '/', or found in $PATH (the
+// way posix_spawnp looks it up).
+bool isExecutable(const std::string& name);
+
 // The string form of a command line for messages: "ip netns add x".
 std::string commandLine(const std::vector<std::string>& argv);
 

@@ -16,18 +16,6 @@
 namespace faasd::testing {
 namespace {
 
-bool onPath(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    std::stringstream ss(path ? path : "/usr/bin:/bin");
-    std::string dir;
-    while (std::getline(ss, dir, ':')) {
-        if (::access((std::filesystem::path(dir) / name).c_str(), X_OK) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 // Mount points under dir, deepest first.
 std::vector<std::string> mountsUnder(const std::filesystem::path& dir) {
     std::ifstream f("/proc/self/mountinfo");
@@ -100,7 +88,7 @@ std::string integrationSkipReason() {
         return "integration tests need root";
     }
     for (const char* bin : {"containerd", "containerd-shim-runc-v2", "runc"}) {
-        if (!onPath(bin)) {
+        if (!isExecutable(bin)) {
             return std::string("integration tests need ") + bin + " (hack/install-deps.sh)";
         }
     }

@@ -67,3 +67,11 @@ TEST_CASE("output over the limit is an error", "[subprocess]") {
     REQUIRE_FALSE(out);
     CHECK(out.error().code() == Code::ResourceExhausted);
 }
+
+TEST_CASE("executables are found on PATH or by path", "[subprocess]") {
+    CHECK(isExecutable("sh"));
+    CHECK(isExecutable("/bin/sh"));
+    CHECK_FALSE(isExecutable("no-such-program-faasd"));
+    CHECK_FALSE(isExecutable("/nonexistent/sh"));
+    CHECK_FALSE(isExecutable(""));
+}
