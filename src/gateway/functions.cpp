@@ -31,11 +31,9 @@ Result<Response> listFunctions(const Services& s, const Request& r) {
 }
 
 Result<api::FunctionDeployment> decodeDeployment(const Services& s, const Request& r) {
+    // The parser already requires "service" and "image".
     TRY_ASSIGN(auto d, decodeBody(r, api::parseFunctionDeployment));
     TRY(api::validateName("function name", d.service));
-    if (d.image.empty()) {
-        return fail(Code::InvalidArgument, "image is required");
-    }
     TRY_ASSIGN(d.ns, resolveNamespace(r, d.ns, s.defaultNs()));
     return d;
 }
