@@ -3,7 +3,9 @@
 #include <sys/random.h>
 
 #include <cerrno>
+#include <array>
 #include <cstdint>
+#include <random>
 #include <vector>
 
 namespace faasd {
@@ -41,11 +43,23 @@ std::string randomHex(size_t bytes) {
 }
 
 std::string uuid4() {
+    thread_local std::mt19937_64 generator = [] {
+        std::array<uint32_t, 16> seed;
+        fill(reinterpret_cast<uint8_t*>(seed.data()), sizeof seed);
+        std::seed_seq sequence(seed.begin(), seed.end());
+        return std::mt19937_64(sequence);
+    }();
     uint8_t b[16];
-    fill(b, sizeof b);
+    for (int half = 0; half < 2; ++half) {
+        uint64_t v = generator();
+        for (int i = 0; i < 8; ++i) {
+            b[half * 8 + i] = static_cast<uint8_t>(v >> (8 * i));
+        }
+    }
     b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
     b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
     std::string out;
+    out.reserve(36);
     for (int i = 0; i < 16; ++i) {
         if (i == 4 || i == 6 || i == 8 || i == 10) {
             out += '-';

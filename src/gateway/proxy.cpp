@@ -153,7 +153,7 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
     for (int attempt = 0;; ++attempt) {
         const bool bodyUnread = !hasBody || !bodyStarted;
         auto acquired =
-            co_await pool_.acquire(endpoint, config.upstreamConnectTimeout, attempt == 0);
+            co_await pool_.acquire(endpoint, config.upstreamConnectTimeout, attempt == 0, hasBody);
         if (!acquired) {
             Response r = Response::text(
                 acquired.error().code() == Code::Timeout ? 504 : 502,

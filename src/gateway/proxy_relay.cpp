@@ -31,18 +31,31 @@ net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, Upstream& ups
     request.body().size = 0;
     request.body().more = hasBody;
     upstream.stream.expires_after(config.upstreamTimeout);
-    co_await http::async_write_header(upstream.stream, sr, ecToken(ec));
-    if (ec) {
-        kLog.debug("writing the request header upstream: {}", ec.message());
-        co_return SendResult::UpstreamFailed;
+    if (!hasBody) {
+        co_await http::async_write(upstream.stream, sr, ecToken(ec));
+        if (ec) {
+            kLog.debug("writing the request upstream: {}", ec.message());
+            co_return SendResult::UpstreamFailed;
+        }
+        co_return SendResult::Ok;
+    }
+    // Body bytes that came with the header leave with it, in one write;
+    // when none are here yet the header goes first, so a streamed upload
+    // reaches the replica as it arrives.
+    if (ex.buffer.size() == 0) {
+        co_await http::async_write_header(upstream.stream, sr, ecToken(ec));
+        if (ec) {
+            kLog.debug("writing the request header upstream: {}", ec.message());
+            co_return SendResult::UpstreamFailed;
+        }
     }
     std::array<char, kChunk> buf;
-    while (hasBody && !body.is_done()) {
+    while (!body.is_done()) {
         bodyStarted = true;
         body.get().body().data = buf.data();
         body.get().body().size = buf.size();
         ex.stream.expires_after(config.clientTimeout);
-        co_await http::async_read(ex.stream, ex.buffer, body, ecToken(ec));
+        co_await http::async_read_some(ex.stream, ex.buffer, body, ecToken(ec));
         if (ec == http::error::need_buffer) {
             ec = {};
         }
@@ -55,6 +68,9 @@ net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, Upstream& ups
         request.body().data = buf.data();
         request.body().size = buf.size() - body.get().body().size;
         request.body().more = !body.is_done();
+        if (request.body().size == 0 && !body.is_done()) {
+            continue; // only framing so far (a chunk header): an empty chunk would end the body
+        }
         upstream.stream.expires_after(config.upstreamTimeout);
         co_await http::async_write(upstream.stream, sr, ecToken(ec));
         if (ec == http::error::need_buffer) {
@@ -119,16 +135,26 @@ net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
     res.body().size = 0;
     res.body().more = bodyExpected;
     ex.stream.expires_after(config.clientTimeout);
-    co_await http::async_write_header(ex.stream, sr, ecToken(ec));
-    if (ec) {
-        co_return false;
+    // Body bytes that came with the header leave with it, in one write;
+    // otherwise the header goes at once (a stream's first event may be far
+    // off). Each later piece is relayed as soon as it is read.
+    if (!bodyExpected) {
+        co_await http::async_write(ex.stream, sr, ecToken(ec));
+        if (ec) {
+            co_return false;
+        }
+    } else if (upstream->buffer.size() == 0) {
+        co_await http::async_write_header(ex.stream, sr, ecToken(ec));
+        if (ec) {
+            co_return false;
+        }
     }
     std::array<char, kChunk> buf;
     while (!rp.is_done()) {
         rp.get().body().data = buf.data();
         rp.get().body().size = buf.size();
         upstream->stream.expires_after(config.upstreamTimeout);
-        co_await http::async_read(upstream->stream, upstream->buffer, rp, ecToken(ec));
+        co_await http::async_read_some(upstream->stream, upstream->buffer, rp, ecToken(ec));
         if (ec == http::error::need_buffer) {
             ec = {};
         }
@@ -138,6 +164,17 @@ net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
         res.body().data = buf.data();
         res.body().size = buf.size() - rp.get().body().size;
         res.body().more = !rp.is_done();
+        if (res.body().size == 0 && !rp.is_done()) {
+            // Only framing so far (a chunk header): an empty chunk would end
+            // the body. The header waits no longer for a body to join it.
+            if (!sr.is_header_done() && upstream->buffer.size() == 0) {
+                co_await http::async_write_header(ex.stream, sr, ecToken(ec));
+                if (ec) {
+                    co_return false;
+                }
+            }
+            continue;
+        }
         ex.stream.expires_after(config.clientTimeout);
         co_await http::async_write(ex.stream, sr, ecToken(ec));
         if (ec == http::error::need_buffer) {

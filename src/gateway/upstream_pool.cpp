@@ -21,7 +21,7 @@ bool looksOpen(tcp::socket& socket) {
 
 } // namespace
 
-UpstreamPtr UpstreamPool::takeIdle(const std::string& key) {
+UpstreamPtr UpstreamPool::takeIdle(const std::string& key, bool verify) {
     auto it = idle_.find(key);
     if (it == idle_.end()) {
         return nullptr;
@@ -31,7 +31,9 @@ UpstreamPtr UpstreamPool::takeIdle(const std::string& key) {
     while (!list.empty()) {
         UpstreamPtr u = std::move(list.back());
         list.pop_back();
-        if (now - u->idleSince < idleTimeout_ && looksOpen(u->stream.socket())) {
+        const auto idle = now - u->idleSince;
+        if (idle < idleTimeout_ &&
+            ((!verify && idle < kTrustedIdle) || looksOpen(u->stream.socket()))) {
             u->reused = true;
             return u;
         }
@@ -41,10 +43,10 @@ UpstreamPtr UpstreamPool::takeIdle(const std::string& key) {
 
 net::awaitable<Result<UpstreamPtr>> UpstreamPool::acquire(const provider::Endpoint& endpoint,
                                                           std::chrono::milliseconds connectTimeout,
-                                                          bool allowReuse) {
+                                                          bool allowReuse, bool verify) {
     const std::string key = endpointKey(endpoint);
     if (allowReuse) {
-        if (UpstreamPtr u = takeIdle(key)) {
+        if (UpstreamPtr u = takeIdle(key, verify)) {
             co_return u;
         }
     }

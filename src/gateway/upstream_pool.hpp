@@ -30,12 +30,19 @@ public:
                  std::chrono::milliseconds idleTimeout)
         : executor_(std::move(executor)), maxIdle_(maxIdlePerEndpoint), idleTimeout_(idleTimeout) {}
 
-    // A pooled connection that still looks open (when allowReuse), else a
-    // new one. Errors: Timeout when connecting takes too long, Unavailable
-    // when the replica refuses or is unreachable.
+    // A pooled connection (when allowReuse), else a new one. A connection
+    // idle for longer than kTrustedIdle, or any when verify is set (the
+    // request has a body, so it could not be retried), is first checked to
+    // be still open. Errors: Timeout when connecting takes too long,
+    // Unavailable when the replica refuses or is unreachable.
     net::awaitable<Result<UpstreamPtr>> acquire(const provider::Endpoint& endpoint,
                                                 std::chrono::milliseconds connectTimeout,
-                                                bool allowReuse);
+                                                bool allowReuse, bool verify);
+
+    // Replicas close keep-alive connections after seconds of idleness, not
+    // within this; a connection idle for less is used unchecked (and a
+    // bodiless request on it is retried once if it turns out closed).
+    static constexpr std::chrono::milliseconds kTrustedIdle{1'000};
     // Returns a connection whose last exchange completed cleanly.
     void release(const provider::Endpoint& endpoint, UpstreamPtr upstream);
 
@@ -43,7 +50,7 @@ public:
     void clear() { idle_.clear(); }
 
 private:
-    UpstreamPtr takeIdle(const std::string& key);
+    UpstreamPtr takeIdle(const std::string& key, bool verify);
 
     net::any_io_executor executor_;
     size_t maxIdle_;

@@ -4,6 +4,14 @@
 #include "catch_result.hpp"
 #include "harness.hpp"
 
+#include <arpa/inet.h>
+#include <condition_variable>
+#include <mutex>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
 using namespace faasd;
 using namespace faasd::gateway;
 using namespace faasd::gateway::test;
@@ -83,4 +91,105 @@ TEST_CASE("pipelined requests on one connection are answered in order") {
     REQUIRE(two != std::string::npos);
     CHECK(one < two);
     CHECK(two < ok);
+}
+
+TEST_CASE("bodiless requests on connections the replica closed are retried, not failed") {
+    auto config = Harness::defaultConfig();
+    config.ioThreads = 1;
+    TestUpstream up("echo-0", 1);
+    Harness h(config); // closes every connection after one request
+    h.provider.setEndpoints("echo", "openfaas-fn", {up.endpoint()});
+    REQUIRE(h.gateway->start());
+    auto c = h.client();
+    for (int i = 0; i < 10; ++i) {
+        auto res = c.Get("/function/echo/get" + std::to_string(i));
+        REQUIRE(res);
+        CHECK(res->status == 200);
+        CHECK(res->get_header_value("X-Echo-Path") == "/get" + std::to_string(i));
+    }
+    CHECK(up.requests() == 10);
+}
+
+namespace {
+
+// A replica that answers with a chunked stream whose second part it holds
+// back until told to go on (or 5 s pass).
+struct HoldingUpstream {
+    HoldingUpstream() {
+        listener = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        REQUIRE(::listen(listener, 4) == 0);
+        socklen_t len = sizeof addr;
+        ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+        port = ntohs(addr.sin_port);
+        thread = std::thread([this] { serve(); });
+    }
+    ~HoldingUpstream() {
+        release();
+        thread.join();
+        ::close(listener);
+    }
+    void release() {
+        std::lock_guard lock(mutex);
+        released = true;
+        cv.notify_all();
+    }
+    void serve() {
+        int fd = ::accept(listener, nullptr, nullptr);
+        if (fd < 0) {
+            return;
+        }
+        std::string request;
+        char buf[4096];
+        while (request.find("\r\n\r\n") == std::string::npos) {
+            ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0) {
+                ::close(fd);
+                return;
+            }
+            request.append(buf, static_cast<size_t>(n));
+        }
+        const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                                 "Transfer-Encoding: chunked\r\n\r\n"
+                                 "b\r\ndata: one\n\n\r\n";
+        (void)::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+        {
+            std::unique_lock lock(mutex);
+            cv.wait_for(lock, std::chrono::seconds(5), [this] { return released; });
+            heldBack = !released;
+        }
+        const std::string tail = "b\r\ndata: two\n\n\r\n0\r\n\r\n";
+        (void)::send(fd, tail.data(), tail.size(), MSG_NOSIGNAL);
+        ::close(fd);
+    }
+
+    int listener = -1;
+    uint16_t port = 0;
+    std::thread thread;
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool released = false;
+    bool heldBack = false; // the 5 s passed without release()
+};
+
+} // namespace
+
+TEST_CASE("a streamed answer reaches the caller piece by piece") {
+    HoldingUpstream up;
+    Harness h;
+    h.provider.setEndpoints("events", "openfaas-fn", {{"events-0", "127.0.0.1", up.port}});
+    REQUIRE(h.gateway->start());
+    RawClient c(h.gateway->port());
+    c.send("GET /function/events HTTP/1.1\r\nHost: gw\r\n\r\n");
+    // The first event arrives while the replica still holds the second.
+    std::string first = c.readUntil("data: one", 4000);
+    CHECK(first.find("HTTP/1.1 200") == 0);
+    CHECK(first.find("data: one") != std::string::npos);
+    up.release();
+    std::string rest = c.readUntil("data: two", 4000);
+    CHECK(rest.find("data: two") != std::string::npos);
+    CHECK_FALSE(up.heldBack);
 }
