@@ -4,7 +4,8 @@
 // Prints "ok: STEP" / "FAILED: STEP" lines; exits non-zero on a failure.
 //
 // Environment: GW (http://127.0.0.1:PORT), FAASD_USER, FAASD_PASS,
-// SHOTS (a directory for screenshots), IMAGE (a function image in the store).
+// SHOTS (a directory for screenshots), IMAGE and IMAGE2 (two tags of a
+// function image in the store).
 
 import {chromium} from 'playwright-core';
 
@@ -13,6 +14,7 @@ const user = process.env.FAASD_USER;
 const pass = process.env.FAASD_PASS;
 const shots = process.env.SHOTS;
 const image = process.env.IMAGE;
+const image2 = process.env.IMAGE2;
 const fn = 'webecho';
 const ns = 'openfaas-fn';
 const kSlow = 180000;
@@ -75,6 +77,9 @@ try {
   });
   page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
+  });
   page.setDefaultTimeout(15000);
 
   await step('log in: the functions view loads with the namespace selector', async () => {
@@ -214,6 +219,19 @@ try {
     await page.locator('#replicas', {hasText: '0 available of 0'}).waitFor();
     const got = await apiGet(`/system/function/${fn}`);
     assert(got.body.replicas === 0 && got.body.availableReplicas === 0, JSON.stringify(got.body));
+  });
+
+  await step('update its image (shown prefilled) to another tag', async () => {
+    const input = page.locator('#update-image');
+    await page.waitForFunction((img) => document.querySelector('#update-image').value === img, image);
+    await input.fill(image2);
+    await page.getByRole('button', {name: 'Update', exact: true}).click();
+    await page.locator('form', {has: input}).getByRole('status').filter({hasText: `now runs ${image2}`})
+      .waitFor({timeout: kSlow});
+    const got = await apiGet(`/system/function/${fn}`);
+    assert(got.body.image === image2 && got.body.labels.team === 'web' && got.body.envProcess === 'cat',
+      `after the update: ${JSON.stringify(got.body)}`);
+    await page.locator('#function-facts', {hasText: image2}).waitFor();
   });
 
   await step('secrets: create one, its value is never shown, delete it', async () => {

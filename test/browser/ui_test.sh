@@ -53,6 +53,8 @@ pass=$(cat "$FAASD_STATE_DIR/secrets/basic-auth-password")
 build_image
 check "the test image imports" \
   ctr -a "$FAASD_CONTAINERD_SOCKET" -n openfaas-fn images import "$img/image.tar"
+check "a second tag of it (for the update)" \
+  ctr -a "$FAASD_CONTAINERD_SOCKET" -n openfaas-fn images tag faasd.test/echo:1 faasd.test/echo:2
 
 # --- the embedded assets, as any HTTP client sees them
 check "/ui/ without credentials is 401" \
@@ -67,7 +69,7 @@ check "/ui/ revalidates to 304 with its ETag" \
   test "$(curl -s -o /dev/null -w '%{http_code}' -u "admin:$pass" -H "If-None-Match: $etag" "$gw/ui/")" = 304
 
 # --- the browser
-GW=$gw FAASD_USER=admin FAASD_PASS=$pass SHOTS=$out/screenshots IMAGE=faasd.test/echo:1 \
+GW=$gw FAASD_USER=admin FAASD_PASS=$pass SHOTS=$out/screenshots IMAGE=faasd.test/echo:1 IMAGE2=faasd.test/echo:2 \
   timeout 900 node "$out/node/ui_test.mjs" >"$tmp/browser.out" 2>&1
 rc=$?
 cat "$tmp/browser.out"

@@ -3,7 +3,7 @@
 // answers 501 there: the page says so instead of showing an empty list.
 
 import {asyncApi} from './api.js';
-import {clear, h, poll, timeAgo} from './dom.js';
+import {cell, clear, h, poll, timeAgo} from './dom.js';
 
 const kStatuses = ['', 'pending', 'running', 'retrying', 'failed', 'completed'];
 
@@ -15,11 +15,12 @@ export function render(main, ctx) {
     [50, 100, 500].map((n) => h('option', {value: n}, `latest ${n}`)));
   const recent = h('div', {id: 'async-recent', 'aria-live': 'polite'}, h('p', {class: 'muted'}, 'Loading…'));
   const dead = h('div', {id: 'async-failed', 'aria-live': 'polite'});
+  const toolbar = h('div', {class: 'toolbar'}, status, limit,
+    h('label', {class: 'check'}, allNs, 'All namespaces'));
   const deadSection = h('section', {class: 'panel'}, h('h2', {}, 'Failed (dead letters)'), dead);
   main.append(
     h('h1', {}, 'Asynchronous requests'),
-    h('div', {class: 'toolbar'}, status, limit,
-      h('label', {class: 'check'}, allNs, 'All namespaces')),
+    toolbar,
     h('section', {class: 'panel'}, h('h2', {}, 'Recent'), recent),
     deadSection);
 
@@ -31,16 +32,16 @@ export function render(main, ctx) {
       h('thead', {}, h('tr', {}, ['Call', 'Function', 'Request', 'Status', 'Attempts', 'Enqueued',
         'Last error', 'Callback', ''].map((t) => h('th', {scope: 'col'}, t)))),
       h('tbody', {}, items.map((r) => h('tr', {'data-call': r.callId},
-        h('td', {'data-label': 'Call', class: 'mono wrap'}, r.callId),
-        h('td', {'data-label': 'Function'}, `${r.function}.${r.namespace}`),
-        h('td', {'data-label': 'Request', class: 'mono wrap'}, `${r.method} ${r.path || '/'}`),
-        h('td', {'data-label': 'Status'}, h('span', {class: `pill ${pillFor(r.status)}`}, r.status)),
-        h('td', {'data-label': 'Attempts', class: 'num'}, String(r.attempts ?? 0)),
-        h('td', {'data-label': 'Enqueued'}, timeAgo(r.enqueuedAt)),
-        h('td', {'data-label': 'Last error', class: 'wrap'}, r.lastError || ''),
-        h('td', {'data-label': 'Callback', class: 'wrap'},
+        cell('Call', {class: 'mono wrap'}, r.callId),
+        cell('Function', {}, `${r.function}.${r.namespace}`),
+        cell('Request', {class: 'mono wrap'}, `${r.method} ${r.path || '/'}`),
+        cell('Status', {}, h('span', {class: `pill ${pillFor(r.status)}`}, r.status)),
+        cell('Attempts', {class: 'num'}, String(r.attempts ?? 0)),
+        cell('Enqueued', {}, timeAgo(r.enqueuedAt)),
+        cell('Last error', {class: 'wrap'}, r.lastError || ''),
+        cell('Callback', {class: 'wrap'},
           r.callbackUrl ? `${r.callbackUrl}${r.callbackStatus ? ` → ${r.callbackStatus}` : ''}` : ''),
-        h('td', {'data-label': 'Actions'}, h('div', {class: 'actions'},
+        cell('Actions', {}, h('div', {class: 'actions'},
           r.status === 'failed' ? h('button', {type: 'button', onclick: () => retry(r)}, 'Retry') : null,
           r.status === 'failed' || r.status === 'completed'
             ? h('button', {type: 'button', class: 'danger', onclick: () => remove(r)}, 'Delete') : null))))));
@@ -64,11 +65,13 @@ export function render(main, ctx) {
       clear(recent).append(table(items || [], 'No asynchronous requests.'));
       clear(dead).append(table(failed || [], 'No failed requests.'));
       deadSection.hidden = false;
+      toolbar.hidden = false;
     } catch (e) {
       if (e.status === 501 || e.status === 404) {
         ctx.setConn(true);
         clear(recent).append(unavailable(e));
         deadSection.hidden = true;
+        toolbar.hidden = true;
         return;
       }
       ctx.showError(`Could not list asynchronous requests: ${e.message}`);

@@ -51,7 +51,7 @@ export function render(main, ctx) {
         field('Memory limit', c.memLimit), field('CPU limit', c.cpuLimit),
         field('Memory request', c.memRequest), field('CPU request', c.cpuRequest))),
     h('label', {class: 'check'}, c.readOnly, 'Read-only root filesystem'),
-    h('div', {class: 'actions', style: 'margin-top:1rem'}, submit,
+    h('div', {class: 'actions spaced'}, submit,
       h('a', {href: '#/functions'}, 'Cancel')),
     prog.el, formError);
 

@@ -20,8 +20,9 @@ export function render(main, ctx, ns, name) {
     h('p', {}, h('a', {href: '#/functions'}, '← All functions')),
     h('section', {class: 'panel', 'aria-labelledby': 'status-title'},
       h('h2', {id: 'status-title'}, 'Status'), facts),
-    h('div', {class: 'grid2'}, invokePanel(name, ns), logsPanel(name, ns, abort.signal)),
-    h('div', {class: 'grid2', style: 'margin-top:1rem'},
+    h('div', {class: 'grid2'}, invokePanel(name, ns, () => stopPolling.now()),
+      logsPanel(name, ns, abort.signal)),
+    h('div', {class: 'grid2 spaced'},
       scalePanel(), updatePanel(), deletePanel()));
 
   function drawFacts(f) {
@@ -208,7 +209,7 @@ function shellQuote(s) {
   return `'${String(s).replace(/'/g, `'\\''`)}'`;
 }
 
-function invokePanel(name, ns) {
+function invokePanel(name, ns, onInvoked) {
   const method = h('select', {id: 'invoke-method'},
     ['POST', 'GET', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'].map((m) => h('option', {value: m}, m)));
   const path = h('input', {id: 'invoke-path', placeholder: '/', spellcheck: 'false'});
@@ -259,6 +260,7 @@ function invokePanel(name, ns) {
       const buf = await res.arrayBuffer();
       const ms = performance.now() - started;
       drawResult(out, res, buf, ms, curl.join(' '));
+      onInvoked();
     } catch (e) {
       clear(out).append(h('p', {class: 'error'}, `The call failed: ${e.message}. Is the gateway running?`),
         curlLine(curl.join(' ')));

@@ -94,18 +94,43 @@ export function sleep(ms, signal) {
 }
 
 // A refresh loop that pauses while the tab is hidden and stops on cleanup.
+// The answer stops it; its now() refreshes at once (after a change).
 export function poll(fn, intervalMs) {
   let stopped = false;
   let timer = null;
+  let running = false;
+  let again = false;
   const tick = async () => {
     timer = null;
     if (stopped) return;
+    running = true;
     if (!document.hidden) await fn();
-    if (!stopped) timer = setTimeout(tick, intervalMs);
+    running = false;
+    if (stopped) return;
+    if (again) {
+      again = false;
+      tick();
+    } else {
+      timer = setTimeout(tick, intervalMs);
+    }
   };
   tick();
-  return () => {
+  const stop = () => {
     stopped = true;
     if (timer) clearTimeout(timer);
   };
+  stop.now = () => {
+    if (running) {
+      again = true;
+    } else if (!stopped) {
+      clearTimeout(timer);
+      tick();
+    }
+  };
+  return stop;
+}
+
+// A table cell that turns into a "label: value" row on narrow windows.
+export function cell(label, attrs, ...content) {
+  return h('td', {...attrs, 'data-label': label}, h('div', {}, ...content));
 }

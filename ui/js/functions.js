@@ -1,7 +1,7 @@
 // The functions table of the selected namespace, refreshed every 2 s.
 
 import {functionsApi} from './api.js';
-import {chips, clear, h, poll, timeAgo} from './dom.js';
+import {cell, chips, clear, h, poll, timeAgo} from './dom.js';
 
 export function stateOf(f) {
   if (f.replicas === 0 && f.availableReplicas === 0) return ['stopped', 'scaled to zero'];
@@ -46,16 +46,16 @@ export function render(main, ctx) {
       h('tbody', {}, rows.map((f) => {
         const [state, label] = stateOf(f);
         return h('tr', {'data-function': f.name},
-          h('td', {'data-label': 'Name'},
+          cell('Name', {},
             h('a', {href: `#/function/${encodeURIComponent(f.namespace || ctx.ns)}/${encodeURIComponent(f.name)}`},
               f.name), ' ', h('span', {class: `pill ${state}`}, label)),
-          h('td', {'data-label': 'Namespace'}, f.namespace || ctx.ns),
-          h('td', {'data-label': 'Image', class: 'wrap mono'}, f.image),
-          h('td', {'data-label': 'Replicas', class: 'num replicas'},
+          cell('Namespace', {}, f.namespace || ctx.ns),
+          cell('Image', {class: 'wrap mono'}, f.image),
+          cell('Replicas', {class: 'num replicas'},
             `${f.availableReplicas ?? 0}/${f.replicas ?? 0}`),
-          h('td', {'data-label': 'Invocations', class: 'num'}, String(Math.round(f.invocationCount || 0))),
-          h('td', {'data-label': 'Created'}, timeAgo(f.createdAt)),
-          h('td', {'data-label': 'Labels', class: 'wrap'}, chips(f.labels)));
+          cell('Invocations', {class: 'num'}, String(Math.round(f.invocationCount || 0))),
+          cell('Created', {}, timeAgo(f.createdAt)),
+          cell('Labels', {class: 'wrap'}, chips(f.labels)));
       }))));
   };
   filter.addEventListener('input', draw);

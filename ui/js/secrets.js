@@ -2,7 +2,7 @@
 // The API never answers a secret's value, and this page never shows one.
 
 import {secretsApi} from './api.js';
-import {clear, field, h, setFieldError} from './dom.js';
+import {cell, clear, field, h, setFieldError} from './dom.js';
 import * as v from './validate.js';
 
 function base64(bytes) {
@@ -43,8 +43,8 @@ export function render(main, ctx) {
       list.append(h('table', {class: 'cards', id: 'secrets-table'},
         h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Name'), h('th', {scope: 'col'}, 'Actions'))),
         h('tbody', {}, secrets.map((s) => h('tr', {'data-secret': s.name},
-          h('td', {'data-label': 'Name', class: 'mono wrap'}, s.name),
-          h('td', {'data-label': 'Actions'}, h('button', {type: 'button', class: 'danger',
+          cell('Name', {class: 'mono wrap'}, s.name),
+          cell('Actions', {}, h('button', {type: 'button', class: 'danger',
             'aria-label': `Delete secret ${s.name}`, onclick: () => remove(s.name)}, 'Delete')))))));
     } catch (e) {
       ctx.showError(`Could not list secrets: ${e.message}`);
