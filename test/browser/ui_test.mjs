@@ -202,7 +202,31 @@ try {
     await shot('functions');
   });
 
+  await step('async: a request is listed and deleted, or a readable "not available" message', async () => {
+    await page.getByRole('link', {name: 'Async', exact: true}).click();
+    await page.locator('#async-unavailable, #async-recent table, #async-recent .empty').first().waitFor();
+    const probe = await apiGet('/system/async-requests');
+    if (probe.status === 501 || probe.status === 404) {
+      await page.locator('#async-unavailable', {hasText: 'asynchronous queue is not available'}).waitFor();
+      await shot('async');
+      return;
+    }
+    assert(probe.status === 200, `async list ${probe.status}`);
+    const res = await fetch(`${gw}/async-function/${fn}`, {method: 'POST', body: 'later'});
+    assert(res.status === 202, `async invoke ${res.status}`);
+    const id = res.headers.get('X-Call-Id');
+    const row = page.locator(`#async-recent tr[data-call="${id}"]`);
+    await row.filter({hasText: 'completed'}).waitFor({timeout: 60000});
+    await shot('async');
+    await row.getByRole('button', {name: 'Delete'}).click();
+    await page.locator('#confirm-ok').click();
+    await row.waitFor({state: 'detached', timeout: 10000});
+    const after = await apiGet('/system/async-requests');
+    assert(!after.body.some((r) => r.callId === id), 'the request is still listed');
+  });
+
   await step('scale it to 2', async () => {
+    await page.getByRole('link', {name: 'Functions', exact: true}).click();
     await page.locator(`tr[data-function="${fn}"] a`).click();
     await page.locator('#replicas', {hasText: 'available of'}).waitFor();
     await page.locator('#scale-replicas').fill('2');
@@ -252,19 +276,6 @@ try {
     await page.locator('tr[data-secret="web-token"]').waitFor({state: 'detached'});
     const got = await apiGet(`/system/secrets?namespace=${ns}`);
     assert(!got.body.some((s) => s.name === 'web-token'), 'the secret is still listed');
-  });
-
-  await step('async: the list, or a readable "not available" message', async () => {
-    await page.getByRole('link', {name: 'Async', exact: true}).click();
-    await page.locator('#async-unavailable, #async-recent table, #async-recent .empty').first().waitFor();
-    const probe = await apiGet('/system/async-requests');
-    if (probe.status === 501 || probe.status === 404) {
-      await page.locator('#async-unavailable', {hasText: 'asynchronous queue is not available'}).waitFor();
-    } else {
-      assert(probe.status === 200, `async list ${probe.status}`);
-      assert(await page.locator('#async-unavailable').count() === 0, 'says unavailable, but the queue answers');
-    }
-    await shot('async');
   });
 
   await step('narrow window: no sideways scrolling, tables become cards', async () => {
