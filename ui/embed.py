@@ -68,13 +68,16 @@ def main():
         with open(path, "rb") as f:
             data = f.read()
         etag = '"' + hashlib.sha256(data).hexdigest()[:20] + '"'
-        body.append(f"constexpr char kData{i}[] = {{")
-        for off in range(0, len(data), 20):
-            body.append("    " + ",".join(str(b if b < 128 else b - 256)
-                                           for b in data[off:off + 20]) + ",")
-        body.append("    0};")
+        # Three-digit octal escapes: portable whatever the signedness of
+        # char, and never merged with the next character.
+        body.append(f"constexpr char kData{i}[] =")
+        for off in range(0, len(data), 32):
+            body.append('    "' + "".join(f"\\{b:03o}" for b in data[off:off + 32]) + '"')
+        if not data:
+            body.append('    ""')
+        body[-1] += ";"
         entries.append(f"    {{{cpp_string(rel)}, {cpp_string(CONTENT_TYPES[ext])}, "
-                       f"{cpp_string(etag)}, {{kData{i}, {len(data)}}}}},")
+                       f"{cpp_string(etag)}, {{kData{i}, sizeof(kData{i}) - 1}}}},")
     body += ["", "constexpr UiAsset kAssets[] = {"] + entries + ["};", "",
              "} // namespace", "",
              "std::span<const UiAsset> uiAssets() {",
