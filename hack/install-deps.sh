@@ -17,8 +17,14 @@ packages=(
   containerd runc containernetworking-plugins iptables iproute2
   busybox-static docker-registry golang-go curl
   # test tools: systemd-analyze verifies the unit; python3 sums test logs
-  wrk shellcheck systemd python3
+  # and embeds the web UI; chromium runs the UI's browser test
+  wrk shellcheck systemd python3 chromium
 )
+# node and npm install playwright-core for the browser test. A node that
+# already brings its own npm is kept (Debian's npm conflicts with it).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "install-deps: must run as root (apt-get)" >&2

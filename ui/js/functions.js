@@ -1,0 +1,79 @@
+// The functions table of the selected namespace, refreshed every 2 s.
+
+import {functionsApi} from './api.js';
+import {cell, chips, clear, h, poll, timeAgo} from './dom.js';
+
+export function stateOf(f) {
+  if (f.replicas === 0 && f.availableReplicas === 0) return ['stopped', 'scaled to zero'];
+  if (f.availableReplicas >= Math.max(1, f.replicas)) return ['ready', 'ready'];
+  return ['starting', 'starting'];
+}
+
+export function render(main, ctx) {
+  const filter = h('input', {type: 'search', placeholder: 'Filter by name, image or label',
+    'aria-label': 'Filter functions', class: 'grow'});
+  const body = h('div', {'aria-live': 'polite', 'aria-busy': 'true'},
+    h('p', {class: 'muted'}, 'Loading functions…'));
+  main.append(
+    h('h1', {}, 'Functions', h('span', {class: 'sub'}, `in ${ctx.ns}`)),
+    h('div', {class: 'toolbar'}, filter, h('a', {href: '#/deploy', class: 'button'}, 'Deploy a function')),
+    h('section', {class: 'panel'}, body));
+
+  let last = null;
+  const draw = () => {
+    if (!last) return;
+    body.setAttribute('aria-busy', 'false');
+    const q = filter.value.trim().toLowerCase();
+    const rows = last.filter((f) => !q || f.name.includes(q) || (f.image || '').toLowerCase().includes(q) ||
+      Object.entries(f.labels || {}).some(([k, v]) => `${k}=${v}`.toLowerCase().includes(q)));
+    clear(body);
+    if (!last.length) {
+      body.append(h('div', {class: 'empty'}, `No functions in ${ctx.ns} yet. `,
+        h('a', {href: '#/deploy'}, 'Deploy one'), '.'));
+      return;
+    }
+    if (!rows.length) {
+      body.append(h('div', {class: 'empty'}, 'No function matches the filter.'));
+      return;
+    }
+    rows.sort((a, b) => a.name.localeCompare(b.name));
+    body.append(h('table', {class: 'cards', id: 'functions-table'},
+      h('thead', {}, h('tr', {},
+        h('th', {scope: 'col'}, 'Name'), h('th', {scope: 'col'}, 'Namespace'),
+        h('th', {scope: 'col'}, 'Image'), h('th', {scope: 'col', class: 'num'}, 'Replicas'),
+        h('th', {scope: 'col', class: 'num'}, 'Invocations'), h('th', {scope: 'col'}, 'Created'),
+        h('th', {scope: 'col'}, 'Labels'))),
+      h('tbody', {}, rows.map((f) => {
+        const [state, label] = stateOf(f);
+        return h('tr', {'data-function': f.name},
+          cell('Name', {},
+            h('a', {href: `#/function/${encodeURIComponent(f.namespace || ctx.ns)}/${encodeURIComponent(f.name)}`},
+              f.name), ' ', h('span', {class: `pill ${state}`}, label)),
+          cell('Namespace', {}, f.namespace || ctx.ns),
+          cell('Image', {class: 'wrap mono'}, f.image),
+          cell('Replicas', {class: 'num replicas'},
+            `${f.availableReplicas ?? 0}/${f.replicas ?? 0}`),
+          cell('Invocations', {class: 'num'}, String(Math.round(f.invocationCount || 0))),
+          cell('Created', {}, timeAgo(f.createdAt)),
+          cell('Labels', {class: 'wrap'}, chips(f.labels)));
+      }))));
+  };
+  filter.addEventListener('input', draw);
+
+  const stop = poll(async () => {
+    try {
+      last = await functionsApi.list(ctx.ns);
+      if (!Array.isArray(last)) last = [];
+      ctx.setConn(true);
+      ctx.clearError();
+      draw();
+    } catch (e) {
+      ctx.setConn(false, 'gateway unreachable');
+      ctx.showError(`Could not list functions: ${e.message}`);
+      if (!last) {
+        clear(body).append(h('p', {class: 'error'}, 'The function list could not be loaded.'));
+      }
+    }
+  }, 2000);
+  return stop;
+}
