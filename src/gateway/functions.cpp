@@ -40,13 +40,13 @@ Result<api::FunctionDeployment> decodeDeployment(const Services& s, const Reques
 
 Result<Response> deployFunction(const Services& s, const Request& r) {
     TRY_ASSIGN(auto d, decodeDeployment(s, r));
-    TRY(withContext(s.provider->deploy(d), "deploying " + d.service));
+    TRY(s.provider->deploy(d)); // its errors name the operation and function
     return Response::empty(202);
 }
 
 Result<Response> updateFunction(const Services& s, const Request& r) {
     TRY_ASSIGN(auto d, decodeDeployment(s, r));
-    TRY(withContext(s.provider->update(d), "updating " + d.service));
+    TRY(s.provider->update(d));
     return Response::empty(202);
 }
 
@@ -54,7 +54,7 @@ Result<Response> deleteFunction(const Services& s, const Request& r) {
     TRY_ASSIGN(auto d, decodeBody(r, api::parseDeleteRequest));
     TRY(api::validateName("function name", d.functionName));
     TRY_ASSIGN(auto ns, resolveNamespace(r, d.ns, s.defaultNs()));
-    TRY(withContext(s.provider->remove(d.functionName, ns), "removing " + d.functionName));
+    TRY(s.provider->remove(d.functionName, ns));
     s.metrics->remove(qualified(d.functionName, ns));
     return Response::empty(202);
 }
@@ -77,7 +77,7 @@ Result<Response> scaleFunction(const Services& s, const Request& r) {
     }
     TRY(api::validateName("function name", name));
     TRY_ASSIGN(auto ns, resolveNamespace(r, req.ns, s.defaultNs()));
-    TRY(withContext(s.provider->scale(name, ns, req.replicas), "scaling " + name));
+    TRY(s.provider->scale(name, ns, req.replicas));
     return Response::empty(202);
 }
 

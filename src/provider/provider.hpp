@@ -9,6 +9,8 @@
 // existing secret; InvalidArgument for bad input (names, limits, replicas);
 // FailedPrecondition when something referenced is missing (a secret, an
 // image with pull policy Never); Unavailable when containerd is down.
+// Error messages name the operation and the function ("deploying say: ..."),
+// so callers pass them on without adding that context again.
 
 #include "api/types.hpp"
 #include "common/error.hpp"
