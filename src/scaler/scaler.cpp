@@ -39,6 +39,19 @@ std::string labelText(const api::StringMap& labels) {
 
 } // namespace
 
+ScalerConfig configFrom(const config::DaemonConfig& c) {
+    ScalerConfig s;
+    s.tick = c.scalerTick;
+    s.defaults.zeroDuration = c.scaleZeroDuration;
+    s.defaults.max = std::min<uint64_t>(s.defaults.max, c.maxReplicas);
+    s.policy.scaleDownWindow = c.scaleDownWindow;
+    s.policy.park = c.scalerPark;
+    s.policy.evictAfter = c.scalerEvictAfter;
+    s.maxReplicas = c.maxReplicas;
+    s.minFreeMemory = static_cast<double>(c.scalerMinFreeMemoryPercent) / 100.0;
+    return s;
+}
+
 std::optional<double> freeMemoryFraction(const std::string& meminfo) {
     std::istringstream in(meminfo);
     double total = 0, available = -1;

@@ -16,6 +16,7 @@
 // runs on its own thread (one at a time per function) so a slow start does
 // not hold up other functions; wakes run on the caller's thread.
 
+#include "config/daemon_config.hpp"
 #include "gateway/alerts.hpp"
 #include "gateway/function_metrics.hpp"
 #include "gateway/replica_waker.hpp"
@@ -44,6 +45,9 @@ struct ScalerConfig {
     double minFreeMemory = 0.1;
     std::filesystem::path meminfo = "/proc/meminfo";
 };
+
+// The scaler's settings from the daemon's (FAASD_SCALER_*, FAASD_MAX_REPLICAS).
+ScalerConfig configFrom(const config::DaemonConfig& c);
 
 // "MemAvailable / MemTotal" from /proc/meminfo text; nullopt if absent.
 std::optional<double> freeMemoryFraction(const std::string& meminfo);
