@@ -188,6 +188,10 @@ void Scaler::tick() {
             t.parkedAt = now;
         }
         t.parked = parked;
+        if (flights_.contains(k)) {
+            t.lastActivity = now; // being woken for a request
+            continue;
+        }
         if (running_.contains(k)) {
             continue;
         }
@@ -363,6 +367,10 @@ Result<void> Scaler::doWake(const std::string& name, const std::string& ns,
     }
     const auto labels = parseScaleLabels(status->labels, config_.defaults, config_.maxReplicas);
     const bool parked = provider_.isParked(name, ns);
+    {
+        std::lock_guard lock(mu_);
+        tracked_[k].lastActivity = now_();
+    }
     if (auto r = provider_.wake(name, ns, labels.min); !r) {
         log.warn("{}: waking failed: {}", k, r.error().message());
         if (r.error().code() == Code::NotFound) {

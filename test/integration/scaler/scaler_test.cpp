@@ -212,8 +212,10 @@ TEST_CASE("scale-to-zero label: parked after idling, the next invoke resumes it"
     CHECK(taskStatus(s.env, "sleepy") == containerd::TaskStatus::Running);
     CHECK(s.sc->prometheusText().find("from=\"parked\"} 1") != std::string::npos);
 
-    // Scaling a parked function through the API thaws it first.
+    // Scaling a parked function thaws it first (the scaler stopped, or it
+    // would park the still idle function again).
     CHECK(eventually([&] { return s.env.provider().isParked("sleepy", s.env.ns()); }, 10s));
+    s.sc->stop();
     REQUIRE(s.env.provider().scale("sleepy", s.env.ns(), 2));
     CHECK(s.replicas("sleepy") == 2);
     CHECK(s.env.provider().resolve("sleepy", s.env.ns())->size() == 2);
