@@ -8,6 +8,7 @@
 #include "config/daemon_config.hpp"
 #include "gateway/gateway.hpp"
 #include "provider/containerd_provider.hpp"
+#include "scaler/scaler.hpp"
 
 #include <CLI/CLI.hpp>
 #include <faasd_version.h>
@@ -118,11 +119,20 @@ int up(const UpFlags& flags) {
     g.credentials = {creds->user, creds->password};
     g.maxBodyBytes = c.maxBodyBytes;
     gateway::Gateway gw(g, **provider);
+    std::unique_ptr<scaler::Scaler> scaler;
+    if (c.scalerEnabled) {
+        scaler = std::make_unique<scaler::Scaler>(scaler::configFrom(c), **provider, gw.metrics());
+        gw.setReplicaWaker(scaler.get());
+        gw.setAlertHandler(scaler.get());
+    }
     if (auto r = gw.start(); !r) {
         return fatal(r.error().message());
     }
     kLog.info("faasd {} serving on {}:{} (containerd {})", FAASD_VERSION, c.gatewayAddress,
               gw.port(), c.containerdSocket);
+    if (scaler) {
+        scaler->start();
+    }
     sdNotify("READY=1");
 
     int sig = 0;
@@ -130,6 +140,7 @@ int up(const UpFlags& flags) {
     kLog.info("received signal {}; stopping", sig);
     sdNotify("STOPPING=1");
     gw.stop();
+    scaler.reset();
     if (c.stopFunctionsOnExit) {
         if (auto namespaces = (*provider)->listNamespaces()) {
             for (const auto& ns : *namespaces) {

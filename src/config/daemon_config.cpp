@@ -221,6 +221,42 @@ Result<DaemonConfig> fromEnv(const Env& env) {
     if (auto v = get("FAASD_STOP_FUNCTIONS_ON_EXIT")) {
         TRY_ASSIGN(c.stopFunctionsOnExit, parseBool("FAASD_STOP_FUNCTIONS_ON_EXIT", *v));
     }
+    if (auto v = get("FAASD_SCALER")) {
+        TRY_ASSIGN(c.scalerEnabled, parseBool("FAASD_SCALER", *v));
+    }
+    if (auto v = get("FAASD_SCALER_PARK")) {
+        TRY_ASSIGN(c.scalerPark, parseBool("FAASD_SCALER_PARK", *v));
+    }
+    struct DurationVar {
+        const char* name;
+        std::chrono::milliseconds* into;
+        std::chrono::milliseconds least;
+    };
+    for (const auto& [name, into, least] : {
+             DurationVar{"FAASD_SCALER_TICK", &c.scalerTick, std::chrono::milliseconds(10)},
+             DurationVar{"FAASD_SCALER_ZERO_DURATION", &c.scaleZeroDuration,
+                         std::chrono::milliseconds(1)},
+             DurationVar{"FAASD_SCALER_SCALE_DOWN_WINDOW", &c.scaleDownWindow,
+                         std::chrono::milliseconds(0)},
+             DurationVar{"FAASD_SCALER_EVICT_AFTER", &c.scalerEvictAfter,
+                         std::chrono::milliseconds(0)},
+         }) {
+        if (auto v = get(name)) {
+            auto d = parseDuration(*v);
+            if (!d) {
+                return fail(d.error().context(name));
+            }
+            if (*d < least) {
+                return fail(Code::InvalidArgument, "{}=\"{}\": want at least {} ms", name, *v,
+                            least.count());
+            }
+            *into = *d;
+        }
+    }
+    if (auto v = get("FAASD_SCALER_MIN_FREE_MEMORY")) {
+        TRY_ASSIGN(c.scalerMinFreeMemoryPercent,
+                   parseUnsigned("FAASD_SCALER_MIN_FREE_MEMORY", *v, 0, 99));
+    }
     if (auto v = get("FAASD_LOG_LEVEL")) {
         c.logLevel = *v;
     }

@@ -56,6 +56,15 @@ struct DaemonConfig {
     uint64_t maxReplicas = 20;
     bool stopFunctionsOnExit = false;
 
+    // scaler
+    bool scalerEnabled = true;
+    std::chrono::milliseconds scalerTick{1'000};
+    std::chrono::milliseconds scaleZeroDuration{15 * 60'000}; // label default
+    std::chrono::milliseconds scaleDownWindow{30'000};
+    bool scalerPark = true;
+    std::chrono::milliseconds scalerEvictAfter{60 * 60'000}; // 0: never
+    uint64_t scalerMinFreeMemoryPercent = 10;                 // 0: never
+
     std::string logLevel = "info";
 
     // The gateway's basic-auth credential files under stateDir.

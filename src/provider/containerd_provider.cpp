@@ -117,7 +117,7 @@ Result<std::vector<api::FunctionStatus>> ContainerdProvider::list(const std::str
         for (const auto& [id, r] : fn.replicas) {
             ready += r.state == ReplicaState::Ready ? 1 : 0;
         }
-        out.push_back(makeStatus(fn.deployment, fn.desired, ready, fn.createdAt));
+        out.push_back(makeStatus(fn.deployment, fn.parked ? 0 : fn.desired, ready, fn.createdAt));
     }
     return out;
 }
@@ -134,7 +134,8 @@ Result<api::FunctionStatus> ContainerdProvider::get(const std::string& name,
     for (const auto& [id, r] : it->second.replicas) {
         ready += r.state == ReplicaState::Ready ? 1 : 0;
     }
-    return makeStatus(it->second.deployment, it->second.desired, ready, it->second.createdAt);
+    const auto& fn = it->second;
+    return makeStatus(fn.deployment, fn.parked ? 0 : fn.desired, ready, fn.createdAt);
 }
 
 Result<std::vector<Endpoint>> ContainerdProvider::resolve(const std::string& name,

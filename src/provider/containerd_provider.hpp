@@ -32,7 +32,8 @@
 
 namespace faasd::provider {
 
-enum class ReplicaState { Starting, Ready, Crashed, Stopping };
+// Paused: frozen by park(); not served, not probed, not restarted.
+enum class ReplicaState { Starting, Ready, Crashed, Stopping, Paused };
 
 struct Replica {
     std::string id;    // container id: <function>-<random>
@@ -72,6 +73,9 @@ public:
     Result<api::FunctionStatus> get(const std::string& name, const std::string& ns) override;
     Result<void> scale(const std::string& name, const std::string& ns, uint64_t replicas) override;
     Result<std::vector<Endpoint>> resolve(const std::string& name, const std::string& ns) override;
+    Result<void> park(const std::string& name, const std::string& ns) override;
+    Result<void> wake(const std::string& name, const std::string& ns, uint64_t replicas) override;
+    bool isParked(const std::string& name, const std::string& ns) override;
 
     Result<std::vector<api::Secret>> listSecrets(const std::string& ns) override;
     Result<void> createSecret(const api::Secret& secret) override;
@@ -104,6 +108,7 @@ private:
         std::map<std::string, Replica> replicas;
         std::shared_ptr<const ReplicaTemplate> tmpl;
         bool reconcile = false; // replica count to be brought to desired
+        bool parked = false;    // replicas Paused; the status reports 0
     };
 
     ContainerdProvider(ProviderConfig config, containerd::Client client, network::Cni cni);
@@ -133,6 +138,12 @@ private:
     Result<void> setDesired(const Key& key, const api::FunctionDeployment& d, uint64_t n);
     Result<void> scaleLocked(const Key& key, uint64_t replicas);
     void removeLocked(const Key& key);
+
+    // park.cpp
+    // Resumes every Paused replica of a parked function (Ready again, or
+    // Crashed for the reconciler when a resume fails); false when none
+    // serves afterwards.
+    bool resumeLocked(const Key& key);
 
     // supervisor.cpp
     Result<void> recover();

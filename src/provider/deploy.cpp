@@ -146,6 +146,7 @@ Result<void> ContainerdProvider::update(const api::FunctionDeployment& deploymen
         }
         fn.deployment = d;
         fn.tmpl = tmpl;
+        fn.parked = false;
     }
     done = true;
     std::vector<std::thread> stops;
@@ -242,6 +243,8 @@ Result<void> ContainerdProvider::setDesired(const Key& key, const api::FunctionD
 
 Result<void> ContainerdProvider::scaleLocked(const Key& key, uint64_t n) {
     const auto& [ns, name] = key;
+    // A parked function thaws first: its replicas serve again, or go.
+    (void)resumeLocked(key);
     api::FunctionDeployment d;
     uint64_t before = 0;
     uint64_t live = 0;

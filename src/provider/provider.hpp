@@ -55,6 +55,28 @@ public:
     virtual Result<std::vector<Endpoint>> resolve(const std::string& name,
                                                   const std::string& ns) = 0;
 
+    // Idle functions (the scaler). park() freezes a function's replicas in
+    // place (memory kept, no CPU), withdraws them from resolve() and makes
+    // the status report 0 replicas. wake() brings a function at zero back:
+    // a parked one by resuming its replicas, one scaled to 0 by starting
+    // `replicas`; a function with replicas is left alone. scale() of a
+    // parked function resumes it first. These defaults, for providers that
+    // cannot freeze, go to zero and start again.
+    virtual Result<void> park(const std::string& name, const std::string& ns) {
+        return scale(name, ns, 0);
+    }
+    virtual Result<void> wake(const std::string& name, const std::string& ns,
+                              uint64_t replicas) {
+        auto status = get(name, ns);
+        if (!status) {
+            return fail(status.error());
+        }
+        return status->replicas > 0 ? Result<void>{} : scale(name, ns, replicas);
+    }
+    virtual bool isParked(const std::string& /*name*/, const std::string& /*ns*/) {
+        return false;
+    }
+
     // Secrets: list returns names and namespaces, never values.
     virtual Result<std::vector<api::Secret>> listSecrets(const std::string& ns) = 0;
     virtual Result<void> createSecret(const api::Secret& secret) = 0;

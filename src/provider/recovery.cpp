@@ -115,7 +115,13 @@ void ContainerdProvider::recoverNamespace(const std::string& ns, std::set<std::s
         r.ip = (*attached)->ip;
         r.restarts = parseCount(ctr.labels, kRestartsLabel);
         auto task = c.tasks().get(ctr.id);
-        if (task && task->status == containerd::TaskStatus::Running) {
+        if (task && (task->status == containerd::TaskStatus::Paused ||
+                     task->status == containerd::TaskStatus::Pausing)) {
+            // Parked before the restart: stays parked until a wake.
+            r.pid = task->pid;
+            r.state = ReplicaState::Paused;
+            fn->second.parked = true;
+        } else if (task && task->status == containerd::TaskStatus::Running) {
             r.pid = task->pid;
             r.state = probeReady(r.ip, 8080, 300ms) ? ReplicaState::Ready : ReplicaState::Starting;
         } else {

@@ -288,6 +288,12 @@ Result<std::vector<Replica>> ContainerdProvider::startReady(const api::FunctionD
 void ContainerdProvider::stopReplica(const std::string& ns, const std::string& name,
                                      const Replica& r) {
     auto tasks = inNs(ns).tasks();
+    // A frozen task cannot take SIGTERM (nor, with the cgroup v1 freezer,
+    // SIGKILL): thaw it first.
+    if (auto task = tasks.get(r.id); task && (task->status == containerd::TaskStatus::Paused ||
+                                              task->status == containerd::TaskStatus::Pausing)) {
+        (void)tasks.resume(r.id);
+    }
     if (tasks.kill(r.id, SIGTERM)) {
         if (!tasks.wait(r.id, config_.stopGracePeriod)) {
             (void)tasks.kill(r.id, SIGKILL, true);
@@ -305,6 +311,10 @@ void ContainerdProvider::destroyReplica(const std::string& ns, const std::string
         }
     };
     if (auto task = c.tasks().get(id)) {
+        if (task->status == containerd::TaskStatus::Paused ||
+            task->status == containerd::TaskStatus::Pausing) {
+            (void)c.tasks().resume(id);
+        }
         if (task->status != containerd::TaskStatus::Stopped) {
             (void)c.tasks().kill(id, SIGKILL, true);
             (void)c.tasks().wait(id, 10s);

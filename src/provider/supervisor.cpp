@@ -158,6 +158,9 @@ void ContainerdProvider::reconcileFunction(const Key& key) {
         }
         it->second.reconcile = false;
         desired = it->second.desired;
+        if (it->second.parked) {
+            return; // a wake or a scale brings it back
+        }
     }
     if (auto r = scaleLocked(key, desired); !r) {
         log.warn("bringing {}.{} back to {} replicas: {}", key.second, key.first, desired,

@@ -55,13 +55,45 @@ TEST_CASE("bad values name the variable", "[config]") {
              {"FAASD_PULL_POLICY", "sometimes"},
              {"FAASD_READINESS_TIMEOUT", "soon"},
              {"FAASD_REGISTRY_MIRRORS", "docker.io"},
-             {"FAASD_MAX_REPLICAS", "0"}}) {
+             {"FAASD_MAX_REPLICAS", "0"},
+             {"FAASD_SCALER", "perhaps"},
+             {"FAASD_SCALER_TICK", "1ms"},
+             {"FAASD_SCALER_ZERO_DURATION", "later"},
+             {"FAASD_SCALER_EVICT_AFTER", "-1s"},
+             {"FAASD_SCALER_MIN_FREE_MEMORY", "100"}}) {
         auto c = fromEnv({{key, value}});
         INFO(key << "=" << value);
         REQUIRE_FALSE(c);
         CHECK(c.error().code() == Code::InvalidArgument);
         CHECK(c.error().message().find(key) != std::string::npos);
     }
+}
+
+TEST_CASE("scaler settings", "[config]") {
+    auto d = fromEnv({});
+    REQUIRE(d);
+    CHECK(d->scalerEnabled);
+    CHECK(d->scalerPark);
+    CHECK(d->scalerTick == 1s);
+    CHECK(d->scaleZeroDuration == 15min);
+    CHECK(d->scaleDownWindow == 30s);
+    CHECK(d->scalerEvictAfter == 1h);
+    CHECK(d->scalerMinFreeMemoryPercent == 10);
+    auto c = fromEnv({{"FAASD_SCALER", "false"},
+                      {"FAASD_SCALER_PARK", "false"},
+                      {"FAASD_SCALER_TICK", "250ms"},
+                      {"FAASD_SCALER_ZERO_DURATION", "30s"},
+                      {"FAASD_SCALER_SCALE_DOWN_WINDOW", "10s"},
+                      {"FAASD_SCALER_EVICT_AFTER", "0"},
+                      {"FAASD_SCALER_MIN_FREE_MEMORY", "0"}});
+    REQUIRE(c);
+    CHECK_FALSE(c->scalerEnabled);
+    CHECK_FALSE(c->scalerPark);
+    CHECK(c->scalerTick == 250ms);
+    CHECK(c->scaleZeroDuration == 30s);
+    CHECK(c->scaleDownWindow == 10s);
+    CHECK(c->scalerEvictAfter == 0ms);
+    CHECK(c->scalerMinFreeMemoryPercent == 0);
 }
 
 TEST_CASE("durations", "[config]") {
