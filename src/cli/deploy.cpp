@@ -6,7 +6,6 @@
 #include "cli/deploy_flags.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <memory>
 
 namespace faasd::cli {

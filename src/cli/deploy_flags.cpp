@@ -67,9 +67,8 @@ Result<void> applyOverrides(const DeployOverrides& o, api::FunctionDeployment& d
     return {};
 }
 
-Result<api::FunctionDeployment> deploymentFromFlags(const std::string& image,
-                                                    const std::string& name,
-                                                    const DeployOverrides& o) {
+Result<api::FunctionDeployment>
+deploymentFromFlags(const std::string& image, const std::string& name, const DeployOverrides& o) {
     if (image.empty() || name.empty()) {
         return fail(Code::InvalidArgument, "deploying from flags needs --image and --name");
     }

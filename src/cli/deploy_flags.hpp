@@ -14,9 +14,9 @@ namespace faasd::cli {
 
 struct DeployOverrides {
     std::string fprocess;
-    std::vector<std::string> env;          // KEY=VALUE
-    std::vector<std::string> labels;       // KEY=VALUE
-    std::vector<std::string> annotations;  // KEY=VALUE
+    std::vector<std::string> env;         // KEY=VALUE
+    std::vector<std::string> labels;      // KEY=VALUE
+    std::vector<std::string> annotations; // KEY=VALUE
     std::vector<std::string> secrets;
     std::vector<std::string> constraints;
     std::string memoryLimit;
@@ -33,8 +33,7 @@ struct DeployOverrides {
 Result<void> applyOverrides(const DeployOverrides& o, api::FunctionDeployment& d);
 
 // A deployment from --image and --name plus the overrides.
-Result<api::FunctionDeployment> deploymentFromFlags(const std::string& image,
-                                                    const std::string& name,
-                                                    const DeployOverrides& o);
+Result<api::FunctionDeployment>
+deploymentFromFlags(const std::string& image, const std::string& name, const DeployOverrides& o);
 
 } // namespace faasd::cli

@@ -5,7 +5,6 @@
 #include "common/files.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 
 using namespace faasd;
@@ -89,10 +88,10 @@ TEST_CASE("malformed credentials files are errors naming the file", "[client]") 
     auto dir = TempDir::create("faasd-client-test");
     REQUIRE(dir);
     const auto file = dir->path() / "config.yml";
-    for (const char* text : {"auths: [\n", "auths: 3\n", "- a\n",
-                             "auths:\n- gateway: http://g\n  token: '%%%'\n",
-                             "auths:\n- gateway: http://g\n  auth: oauth2\n  token: dTpw\n",
-                             "auths:\n- gateway: http://g\n  token: dXNlcg==\n"}) {
+    for (const char* text :
+         {"auths: [\n", "auths: 3\n", "- a\n", "auths:\n- gateway: http://g\n  token: '%%%'\n",
+          "auths:\n- gateway: http://g\n  auth: oauth2\n  token: dTpw\n",
+          "auths:\n- gateway: http://g\n  token: dXNlcg==\n"}) {
         REQUIRE(writeFileAtomic(file, text, 0600));
         auto r = loadCredentials(file, "http://g");
         INFO(text);
@@ -116,7 +115,8 @@ TEST_CASE("error answers become one line", "[client]") {
     GatewayAnswer unauthorized{.status = 401, .body = "Unauthorized\n"};
     auto e = answerError(unauthorized, "listing functions", "http://gw:8080");
     CHECK(e.code() == Code::PermissionDenied);
-    CHECK(e.message() == "listing functions: unauthorized (401): run `faasd login -g http://gw:8080`");
+    CHECK(e.message() ==
+          "listing functions: unauthorized (401): run `faasd login -g http://gw:8080`");
 
     GatewayAnswer bad{.status = 400, .body = "\n  image is required\nmore detail\n"};
     e = answerError(bad, "deploying say", "http://gw");
