@@ -124,6 +124,7 @@ int up(const UpFlags& flags) {
         scaler = std::make_unique<scaler::Scaler>(scaler::configFrom(c), **provider, gw.metrics());
         gw.setReplicaWaker(scaler.get());
         gw.setAlertHandler(scaler.get());
+        gw.addMetricsSource([s = scaler.get()] { return s->prometheusText(); });
     }
     if (auto r = gw.start(); !r) {
         return fatal(r.error().message());

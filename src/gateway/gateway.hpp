@@ -18,10 +18,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace faasd::gateway {
+
+// Returns Prometheus text exposition lines to append to /metrics.
+using MetricsSource = std::function<std::string()>;
 
 struct GatewayConfig {
     std::string bindAddress = "0.0.0.0";
@@ -57,6 +62,9 @@ public:
     void setReplicaWaker(ReplicaWaker* waker) { waker_ = waker; }
     void setAsyncQueue(AsyncQueue* queue) { queue_ = queue; }
     void setAlertHandler(AlertHandler* handler) { alerts_ = handler; }
+    // More Prometheus text for /metrics (the scaler's and the queue's
+    // series), called on each scrape from an I/O thread; keep it cheap.
+    void addMetricsSource(MetricsSource source) { metricsSources_.push_back(std::move(source)); }
 
     Result<void> start();
     // Stops accepting, closes idle connections, lets in-flight requests
@@ -74,6 +82,7 @@ private:
     ReplicaWaker* waker_ = nullptr;
     AsyncQueue* queue_ = nullptr;
     AlertHandler* alerts_ = nullptr;
+    std::vector<MetricsSource> metricsSources_;
     std::unique_ptr<Server> server_;
 };
 

@@ -16,6 +16,7 @@ struct Services {
     ReplicaWaker* waker = nullptr;
     AsyncQueue* queue = nullptr;
     AlertHandler* alerts = nullptr;
+    const std::vector<MetricsSource>* metricsSources = nullptr;
 
     const std::string& defaultNs() const { return config->defaultNamespace; }
 };

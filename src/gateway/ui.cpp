@@ -82,11 +82,18 @@ Response serveAsset(const Request& request) {
 
 void addUiRoutes(Router& router, const Services& s) {
     const FunctionMetrics* metrics = s.metrics;
+    const std::vector<MetricsSource>* sources = s.metricsSources;
     router.add({"/healthz", {"GET", "HEAD"}, false, RouteKind::Inline, [](const Request&) {
                     return Response::text(200, "OK");
                 }});
-    router.add({"/metrics", {"GET"}, false, RouteKind::Inline, [metrics](const Request&) {
-                    Response r = Response::text(200, metrics->prometheusText());
+    router.add({"/metrics", {"GET"}, false, RouteKind::Inline, [metrics, sources](const Request&) {
+                    std::string text = metrics->prometheusText();
+                    if (sources != nullptr) {
+                        for (const auto& source : *sources) {
+                            text += source();
+                        }
+                    }
+                    Response r = Response::text(200, std::move(text));
                     r.contentType = "text/plain; version=0.0.4; charset=utf-8";
                     return r;
                 }});

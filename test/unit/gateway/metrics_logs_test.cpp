@@ -180,3 +180,21 @@ TEST_CASE("async-function: 501 without a queue; 202 with X-Call-Id; 400 bad call
     REQUIRE(res);
     CHECK(res->get_header_value("X-Call-Id").size() == 36);
 }
+
+TEST_CASE("/metrics appends the text of added metrics sources") {
+    Harness h;
+    int scrapes = 0;
+    h.gateway->addMetricsSource([&scrapes] {
+        ++scrapes;
+        return "# TYPE faasd_test_total counter\nfaasd_test_total " + std::to_string(scrapes) +
+               "\n";
+    });
+    REQUIRE(h.gateway->start());
+    auto c = h.client();
+    auto first = c.Get("/metrics");
+    REQUIRE(first);
+    CHECK(first->body.find("faasd_test_total 1\n") != std::string::npos);
+    auto second = c.Get("/metrics");
+    REQUIRE(second);
+    CHECK(second->body.find("faasd_test_total 2\n") != std::string::npos);
+}
