@@ -29,6 +29,8 @@ int run(int argc, char** argv) {
     addUp(app);
     addInstall(app);
     addVersion(app);
+    addTemplate(app);
+    addNew(app);
 
     try {
         app.parse(argc, argv);

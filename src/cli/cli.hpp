@@ -14,5 +14,7 @@ int run(int argc, char** argv);
 void addVersion(CLI::App& app);
 void addUp(CLI::App& app);
 void addInstall(CLI::App& app);
+void addTemplate(CLI::App& app);
+void addNew(CLI::App& app);
 
 } // namespace faasd::cli
