@@ -140,7 +140,7 @@ Result<image::BuiltImage> buildFunction(const FunctionSource& source, const Buil
 
     const fs::path dir = options.buildRoot / source.name;
     progress(fmt::format("[{}] staging {} template and {} in {}", source.name, tmpl.language,
-                         source.handler.string(), dir.string()));
+                         source.handler.lexically_normal().string(), dir.lexically_normal().string()));
     TRY(withContext(stage(tmpl, source.handler, dir), what));
 
     const auto env = buildEnv(tmpl, source);

@@ -81,9 +81,13 @@ Result<std::string> appendFunction(std::string_view text, const std::string& fil
     if (!root.IsMap()) {
         return fail(Code::InvalidArgument, "{}: not a stack file (no map of fields)", file);
     }
-    if (auto functions = root["functions"]; functions && functions.IsMap() && functions[name]) {
-        return fail(Code::AlreadyExists, "{}:{}: functions: {} is already there", file,
-                    functions[name].Mark().line + 1, name);
+    if (auto functions = root["functions"]; functions && functions.IsMap()) {
+        for (const auto& kv : functions) {
+            if (kv.first.IsScalar() && kv.first.Scalar() == name) {
+                return fail(Code::AlreadyExists, "{}:{}: functions: {} is already there", file,
+                            kv.first.Mark().line + 1, name);
+            }
+        }
     }
 
     auto lines = splitLines(text);

@@ -31,6 +31,8 @@ int run(int argc, char** argv) {
     addVersion(app);
     addTemplate(app);
     addNew(app);
+    addBuild(app);
+    addPush(app);
 
     try {
         app.parse(argc, argv);

@@ -16,5 +16,7 @@ void addUp(CLI::App& app);
 void addInstall(CLI::App& app);
 void addTemplate(CLI::App& app);
 void addNew(CLI::App& app);
+void addBuild(CLI::App& app);
+void addPush(CLI::App& app);
 
 } // namespace faasd::cli
