@@ -4,6 +4,7 @@
 #include "api/types.hpp"
 #include "build/function_build.hpp"
 #include "cli/cli.hpp"
+#include "cli/client_verbs.hpp"
 #include "cli/image_verbs.hpp"
 #include "config/daemon_config.hpp"
 #include "containerd/client.hpp"
@@ -43,24 +44,6 @@ Result<std::string> containerdSocket(const std::string& flag) {
     }
     TRY_ASSIGN(auto daemon, config::fromEnv(config::processEnv()));
     return daemon.containerdSocket;
-}
-
-Result<config::Stack> readStack(const std::string& path) {
-    if (path.empty()) {
-        return fail(Code::InvalidArgument, "no stack file: give -f stack.yml");
-    }
-    TRY_ASSIGN(auto stack, config::loadStack(path, config::processEnv()));
-    for (const auto& w : stack.warnings) {
-        fmt::print(stderr, "warning: {}\n", w);
-    }
-    return stack;
-}
-
-void runImageVerb(const std::function<Result<void>()>& verb) {
-    if (auto r = verb(); !r) {
-        fmt::print(stderr, "faasd: {}\n", r.error().message());
-        throw CLI::RuntimeError(1);
-    }
 }
 
 bool namesRegistry(std::string_view image) {
@@ -192,13 +175,17 @@ void addBuild(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "build", "Build the functions of a stack file into images, without Docker");
     auto f = std::make_shared<BuildVerbFlags>();
-    cmd->add_option("-f,--yaml", f->yaml, "stack file")->required();
+    cmd->add_option("-f,--yaml", f->yaml, "stack file (default: ./stack.yml when present)");
     cmd->add_option("--filter", f->filter, "build the functions whose name matches a wildcard");
     cmd->add_option("--regex", f->regex, "build the functions whose name matches a regex");
     addBuildFlags(cmd, f->build);
     cmd->callback([f] {
-        runImageVerb([&]() -> Result<void> {
-            TRY_ASSIGN(auto stack, readStack(f->yaml));
+        runVerb([&]() -> Result<void> {
+            const std::string file = defaultStackFile(f->yaml);
+            if (file.empty()) {
+                return fail(Code::InvalidArgument, "no stack file: give -f stack.yml");
+            }
+            TRY_ASSIGN(auto stack, loadStackFile(file));
             TRY_ASSIGN(auto selected, config::selectFunctions(stack, f->filter, f->regex));
             return buildFunctions(stack, selected, f->build);
         });

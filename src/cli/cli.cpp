@@ -29,6 +29,15 @@ int run(int argc, char** argv) {
     addUp(app);
     addInstall(app);
     addVersion(app);
+    addDeploy(app);
+    addList(app);
+    addDescribe(app);
+    addInvoke(app);
+    addRemove(app);
+    addLogs(app);
+    addSecret(app);
+    addNamespace(app);
+    addLogin(app);
     addTemplate(app);
     addNew(app);
     addBuild(app);

@@ -14,6 +14,15 @@ int run(int argc, char** argv);
 void addVersion(CLI::App& app);
 void addUp(CLI::App& app);
 void addInstall(CLI::App& app);
+void addDeploy(CLI::App& app);
+void addList(CLI::App& app);
+void addDescribe(CLI::App& app);
+void addInvoke(CLI::App& app);
+void addRemove(CLI::App& app);
+void addLogs(CLI::App& app);
+void addSecret(CLI::App& app);
+void addNamespace(CLI::App& app);
+void addLogin(CLI::App& app);  // login and logout
 void addTemplate(CLI::App& app);
 void addNew(CLI::App& app);
 void addBuild(CLI::App& app);

@@ -7,7 +7,6 @@
 #include "common/error.hpp"
 #include "config/stack.hpp"
 
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -49,11 +48,11 @@ Result<void> pushFunctions(const std::vector<config::StackFunction>& functions,
 // (FAASD_CONTAINERD_SOCKET, default /run/containerd/containerd.sock).
 Result<std::string> containerdSocket(const std::string& flag);
 
-// Loads a stack file with the process environment, printing its warnings.
-Result<config::Stack> readStack(const std::string& path);
-
-// Runs a verb; an error is one line "faasd: ..." on stderr and exit code 1.
-void runImageVerb(const std::function<Result<void>()>& verb);
+// deploy --build: builds the functions, then pushes those whose image names
+// a registry.
+Result<void> buildAndPush(const config::Stack& stack,
+                          const std::vector<config::StackFunction>& functions,
+                          const BuildFlags& buildFlags, PushFlags pushFlags);
 
 // Whether an image reference names a registry (its first component has a
 // '.' or ':', or is localhost), as opposed to a local name like "say:latest".

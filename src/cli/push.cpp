@@ -3,6 +3,7 @@
 
 #include "api/types.hpp"
 #include "cli/cli.hpp"
+#include "cli/client_verbs.hpp"
 #include "cli/image_verbs.hpp"
 #include "containerd/client.hpp"
 #include "image/pull.hpp"
@@ -93,18 +94,41 @@ Result<void> pushFunctions(const std::vector<config::StackFunction>& functions,
     return {};
 }
 
+Result<void> buildAndPush(const config::Stack& stack,
+                          const std::vector<config::StackFunction>& functions,
+                          const BuildFlags& buildFlags, PushFlags pushFlags) {
+    TRY(buildFunctions(stack, functions, buildFlags));
+    std::vector<config::StackFunction> remote;
+    for (const auto& fn : functions) {
+        if (!fn.skipBuild && !fn.lang.empty() && namesRegistry(fn.image)) {
+            remote.push_back(fn);
+        }
+    }
+    if (remote.empty()) {
+        return {};
+    }
+    if (pushFlags.containerdSocket.empty()) {
+        pushFlags.containerdSocket = buildFlags.containerdSocket;
+    }
+    return pushFunctions(remote, pushFlags);
+}
+
 void addPush(CLI::App& app) {
     auto* cmd = app.add_subcommand("push", "Push the functions' images to their registries");
     auto f = std::make_shared<PushVerbFlags>();
-    cmd->add_option("-f,--yaml", f->yaml, "stack file")->required();
+    cmd->add_option("-f,--yaml", f->yaml, "stack file (default: ./stack.yml when present)");
     cmd->add_option("--filter", f->filter, "push the functions whose name matches a wildcard");
     cmd->add_option("--regex", f->regex, "push the functions whose name matches a regex");
     addPushFlags(cmd, f->push);
     cmd->add_option("--containerd-socket", f->push.containerdSocket,
                     "containerd's socket (env FAASD_CONTAINERD_SOCKET)");
     cmd->callback([f] {
-        runImageVerb([&]() -> Result<void> {
-            TRY_ASSIGN(auto stack, readStack(f->yaml));
+        runVerb([&]() -> Result<void> {
+            const std::string file = defaultStackFile(f->yaml);
+            if (file.empty()) {
+                return fail(Code::InvalidArgument, "no stack file: give -f stack.yml");
+            }
+            TRY_ASSIGN(auto stack, loadStackFile(file));
             TRY_ASSIGN(auto selected, config::selectFunctions(stack, f->filter, f->regex));
             return pushFunctions(selected, f->push);
         });

@@ -1,6 +1,9 @@
-// faasd version: faasd's version and, when containerd answers, its version.
+// faasd version: faasd's version, the gateway's when one answers, and
+// containerd's when it answers.
 
+#include "api/json.hpp"
 #include "cli/cli.hpp"
+#include "cli/client_verbs.hpp"
 #include "containerd/client.hpp"
 
 #include <CLI/CLI.hpp>
@@ -19,8 +22,37 @@ std::string defaultSocket() {
     return env && *env ? env : "/run/containerd/containerd.sock";
 }
 
-int version(const std::string& socket) {
+// The gateway's line, when one answers; a gateway that does not answer is
+// not an error (the daemon may run elsewhere or not at all).
+void gatewayVersion(const GatewayFlags& flags) {
+    auto client = connectGateway(flags);
+    if (!client) {
+        fmt::print(stderr, "faasd: {}\n", client.error().message());
+        return;
+    }
+    auto answer = client->send({.path = "/system/info", .readTimeout = std::chrono::seconds(5)});
+    if (!answer) {
+        return;
+    }
+    if (!answer->ok()) {
+        fmt::print(stderr, "faasd: {}\n",
+                   answerError(*answer, "gateway " + client->url(), client->url()).message());
+        return;
+    }
+    auto info = api::parseProviderInfo(answer->body);
+    if (!info) {
+        fmt::print(stderr, "faasd: gateway {}: {}\n", client->url(), info.error().message());
+        return;
+    }
+    fmt::print("gateway {} version {} (commit {}), provider {} on {} version {}\n", client->url(),
+               info->gatewayVersion.release, info->gatewayVersion.sha, info->provider,
+               info->orchestration, info->providerVersion.release);
+}
+
+int version(const std::string& socket, const GatewayFlags& flags) {
     fmt::print("faasd version {} (commit {})\n", FAASD_VERSION, FAASD_GIT_SHA);
+    std::fflush(stdout);
+    gatewayVersion(flags);
     std::fflush(stdout);
     std::error_code ec;
     if (!std::filesystem::exists(socket, ec)) {
@@ -45,12 +77,15 @@ int version(const std::string& socket) {
 } // namespace
 
 void addVersion(CLI::App& app) {
-    auto* cmd = app.add_subcommand("version", "Print faasd's version and containerd's");
+    auto* cmd =
+        app.add_subcommand("version", "Print faasd's version, the gateway's and containerd's");
     auto socket = std::make_shared<std::string>(defaultSocket());
+    auto flags = std::make_shared<GatewayFlags>();
     cmd->add_option("--containerd-socket", *socket,
                     "containerd's socket (env FAASD_CONTAINERD_SOCKET)");
-    cmd->callback([socket] {
-        if (int rc = version(*socket); rc != 0) {
+    addGatewayFlags(cmd, *flags);
+    cmd->callback([socket, flags] {
+        if (int rc = version(*socket, *flags); rc != 0) {
             throw CLI::RuntimeError(rc);
         }
     });

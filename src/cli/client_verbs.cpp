@@ -1,0 +1,150 @@
+#include "cli/client_verbs.hpp"
+
+#include "api/json.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <iterator>
+
+namespace faasd::cli {
+
+void addGatewayFlags(CLI::App* cmd, GatewayFlags& flags) {
+    cmd->add_option("-g,--gateway", flags.gateway,
+                    "gateway URL (default: the stack file's provider.gateway, OPENFAAS_URL, "
+                    "http://127.0.0.1:8080)");
+    cmd->add_flag("--tls-no-verify", flags.tlsNoVerify,
+                  "do not verify the gateway's TLS certificate");
+}
+
+Result<GatewayClient> connectGateway(const GatewayFlags& flags, std::string_view stackGateway) {
+    const auto env = config::processEnv();
+    GatewayOptions options;
+    options.url = resolveGateway(flags.gateway, stackGateway, env);
+    options.tlsVerify = !flags.tlsNoVerify;
+    TRY_ASSIGN(auto file, credentialsFile(env));
+    TRY_ASSIGN(options.credentials, loadCredentials(file, options.url));
+    return GatewayClient(std::move(options));
+}
+
+void runVerb(const std::function<Result<void>()>& verb) {
+    auto result = verb();
+    if (!result) {
+        std::fflush(stdout);
+        std::string message = result.error().message();
+        for (auto& c : message) {
+            if (c == '\n' || c == '\r') {
+                c = ' ';
+            }
+        }
+        fmt::print(stderr, "faasd: {}\n", message);
+        throw CLI::RuntimeError(1);
+    }
+}
+
+Result<std::string> readStdin(std::string_view prompt) {
+    if (::isatty(STDIN_FILENO) && !prompt.empty()) {
+        fmt::print(stderr, "{}\n", prompt);
+    }
+    std::string data;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return fail(systemError("reading stdin", errno));
+        }
+        if (n == 0) {
+            break;
+        }
+        data.append(buf, static_cast<size_t>(n));
+    }
+    return data;
+}
+
+std::string defaultStackFile(const std::string& path) {
+    if (!path.empty()) {
+        return path;
+    }
+    std::error_code ec;
+    for (const char* name : {"stack.yml", "stack.yaml"}) {
+        if (std::filesystem::exists(name, ec)) {
+            return name;
+        }
+    }
+    return {};
+}
+
+Result<config::Stack> loadStackFile(const std::string& path) {
+    TRY_ASSIGN(auto stack, config::loadStack(path, config::processEnv()));
+    for (const auto& warning : stack.warnings) {
+        fmt::print(stderr, "faasd: warning: {}\n", warning);
+    }
+    return stack;
+}
+
+std::string functionUrl(std::string_view gateway, std::string_view name, std::string_view ns) {
+    if (ns.empty() || ns == api::kDefaultNamespace) {
+        return fmt::format("{}/function/{}", gateway, name);
+    }
+    return fmt::format("{}/function/{}.{}", gateway, name, ns);
+}
+
+Result<void> deployFunction(GatewayClient& client, const api::FunctionDeployment& deployment) {
+    fmt::print("Deploying: {}.\n", deployment.service);
+    std::fflush(stdout);
+    GatewayCall call{.method = "PUT",
+                     .path = "/system/functions",
+                     .body = api::toJson(deployment),
+                     .contentType = "application/json"};
+    TRY_ASSIGN(auto answer, client.send(call));
+    if (answer.status == 404) {
+        call.method = "POST";
+        TRY_ASSIGN(answer, client.send(call));
+    }
+    const std::string what = "deploying " + deployment.service;
+    if (!answer.ok()) {
+        return fail(answerError(answer, what, client.url()));
+    }
+    fmt::print("Deployed. {} {}.\nURL: {}\n\n", answer.status,
+               answer.status == 200 ? "OK" : "Accepted",
+               functionUrl(client.url(), deployment.service, deployment.ns));
+    return {};
+}
+
+Result<void> deployFunctions(GatewayClient& client,
+                             const std::vector<api::FunctionDeployment>& deployments) {
+    size_t failed = 0;
+    std::optional<Error> only;
+    for (const auto& d : deployments) {
+        if (auto r = deployFunction(client, d); !r) {
+            ++failed;
+            const Code code = r.error().code();
+            if (code == Code::Unavailable || code == Code::PermissionDenied) {
+                return fail(std::move(r).error());  // the next would fail alike
+            }
+            if (deployments.size() == 1) {
+                only = r.error();
+            } else {
+                std::fflush(stdout);
+                fmt::print(stderr, "faasd: {}\n", r.error().message());
+            }
+        }
+    }
+    if (only) {
+        return fail(std::move(*only));
+    }
+    if (failed > 0) {
+        return fail(Code::Internal, "{} of {} functions failed to deploy", failed,
+                    deployments.size());
+    }
+    return {};
+}
+
+} // namespace faasd::cli

@@ -1,0 +1,62 @@
+#pragma once
+
+// What the client verbs (deploy, list, describe, invoke, remove, logs,
+// secret, namespace, login, logout) share: the gateway flags, connecting
+// with stored credentials, one-line error reporting, and deploying.
+
+#include "api/types.hpp"
+#include "cli/gateway_client.hpp"
+#include "common/error.hpp"
+#include "config/stack.hpp"
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace faasd::cli {
+
+struct GatewayFlags {
+    std::string gateway;  // -g/--gateway
+    bool tlsNoVerify = false;
+};
+
+// Adds -g/--gateway and --tls-no-verify to cmd.
+void addGatewayFlags(CLI::App* cmd, GatewayFlags& flags);
+
+// A client for the gateway the flags, the stack file's provider.gateway and
+// OPENFAAS_URL name, with the credentials `faasd login` stored for it.
+Result<GatewayClient> connectGateway(const GatewayFlags& flags,
+                                     std::string_view stackGateway = {});
+
+// Runs a verb: on error prints "faasd: <message>" as one line on stderr and
+// ends the command with exit code 1.
+void runVerb(const std::function<Result<void>()>& verb);
+
+// All of stdin; prints prompt on stderr first when stdin is a terminal.
+Result<std::string> readStdin(std::string_view prompt);
+
+// The stack file to use: path when given, else ./stack.yml or ./stack.yaml
+// when present, else empty.
+std::string defaultStackFile(const std::string& path);
+
+// Loads a stack file with the process environment, printing its warnings.
+Result<config::Stack> loadStackFile(const std::string& path);
+
+// http://gw/function/name[.ns]
+std::string functionUrl(std::string_view gateway, std::string_view name, std::string_view ns);
+
+// Deploys one function: PUT /system/functions, then POST when the gateway
+// answers 404 (the function is new), like faas-cli. Prints
+// "Deployed. 202 Accepted." and the URL.
+Result<void> deployFunction(GatewayClient& client, const api::FunctionDeployment& deployment);
+
+// Deploys each, continuing past failures; the error counts the failures.
+Result<void> deployFunctions(GatewayClient& client,
+                             const std::vector<api::FunctionDeployment>& deployments);
+
+} // namespace faasd::cli
