@@ -3,11 +3,9 @@
 #include "common/base64.hpp"
 #include "common/files.hpp"
 
-#include <yaml-cpp/yaml.h>
-
-#include <sys/stat.h>
-
 #include <cerrno>
+#include <sys/stat.h>
+#include <yaml-cpp/yaml.h>
 
 namespace faasd::cli {
 
@@ -125,13 +123,13 @@ Result<std::optional<Credentials>> loadCredentials(const std::filesystem::path& 
                         file.string(), wanted, auth.Scalar());
         }
         if (!token || !token.IsScalar()) {
-            return fail(Code::InvalidArgument, "{}: the entry for {} has no token",
-                        file.string(), wanted);
+            return fail(Code::InvalidArgument, "{}: the entry for {} has no token", file.string(),
+                        wanted);
         }
         auto decoded = base64Decode(token.Scalar());
         if (!decoded) {
-            return fail(Code::InvalidArgument, "{}: the token for {} is not base64",
-                        file.string(), wanted);
+            return fail(Code::InvalidArgument, "{}: the token for {} is not base64", file.string(),
+                        wanted);
         }
         auto colon = decoded->find(':');
         if (colon == std::string::npos) {

@@ -3,13 +3,11 @@
 #include "api/json.hpp"
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
-#include <unistd.h>
-
 #include <filesystem>
+#include <fmt/format.h>
 #include <iostream>
 #include <iterator>
+#include <unistd.h>
 
 namespace faasd::cli {
 
@@ -127,7 +125,7 @@ Result<void> deployFunctions(GatewayClient& client,
             ++failed;
             const Code code = r.error().code();
             if (code == Code::Unavailable || code == Code::PermissionDenied) {
-                return fail(std::move(r).error());  // the next would fail alike
+                return fail(std::move(r).error()); // the next would fail alike
             }
             if (deployments.size() == 1) {
                 only = r.error();

@@ -21,7 +21,7 @@ class App;
 namespace faasd::cli {
 
 struct GatewayFlags {
-    std::string gateway;  // -g/--gateway
+    std::string gateway; // -g/--gateway
     bool tlsNoVerify = false;
 };
 
@@ -30,8 +30,7 @@ void addGatewayFlags(CLI::App* cmd, GatewayFlags& flags);
 
 // A client for the gateway the flags, the stack file's provider.gateway and
 // OPENFAAS_URL name, with the credentials `faasd login` stored for it.
-Result<GatewayClient> connectGateway(const GatewayFlags& flags,
-                                     std::string_view stackGateway = {});
+Result<GatewayClient> connectGateway(const GatewayFlags& flags, std::string_view stackGateway = {});
 
 // Runs a verb: on error prints "faasd: <message>" as one line on stderr and
 // ends the command with exit code 1.

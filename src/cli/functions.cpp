@@ -6,9 +6,8 @@
 #include "cli/client_verbs.hpp"
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
 #include <algorithm>
+#include <fmt/format.h>
 #include <memory>
 
 namespace faasd::cli {
@@ -45,8 +44,8 @@ Error functionError(const GatewayAnswer& answer, const std::string& what, const 
 
 Result<void> list(const FunctionFlags& f) {
     TRY_ASSIGN(auto client, connectGateway(f.gateway));
-    TRY_ASSIGN(auto answer, client.send({.path = "/system/functions",
-                                         .query = namespaceQuery(f.ns)}));
+    TRY_ASSIGN(auto answer,
+               client.send({.path = "/system/functions", .query = namespaceQuery(f.ns)}));
     if (!answer.ok()) {
         return fail(answerError(answer, "listing functions", client.url()));
     }
@@ -121,20 +120,22 @@ Result<void> describe(const FunctionFlags& f) {
     }
     line("Read-only root", fn.readOnlyRootFilesystem ? "true" : "false");
     if (fn.limits) {
-        line("Limits", fmt::format("memory={} cpu={}", fn.limits->memory.empty() ? "-" : fn.limits->memory,
-                                   fn.limits->cpu.empty() ? "-" : fn.limits->cpu));
+        line("Limits",
+             fmt::format("memory={} cpu={}", fn.limits->memory.empty() ? "-" : fn.limits->memory,
+                         fn.limits->cpu.empty() ? "-" : fn.limits->cpu));
     }
     if (fn.requests) {
-        line("Requests",
-             fmt::format("memory={} cpu={}", fn.requests->memory.empty() ? "-" : fn.requests->memory,
-                         fn.requests->cpu.empty() ? "-" : fn.requests->cpu));
+        line("Requests", fmt::format("memory={} cpu={}",
+                                     fn.requests->memory.empty() ? "-" : fn.requests->memory,
+                                     fn.requests->cpu.empty() ? "-" : fn.requests->cpu));
     }
     if (fn.usage) {
         line("CPU", fmt::format("{:.3f} cores", fn.usage->cpu));
         line("Memory", fmt::format("{:.1f} MiB",
                                    static_cast<double>(fn.usage->totalMemoryBytes) / (1 << 20)));
     }
-    line("Secrets", fn.secrets.empty() ? std::string("<none>") : fmt::format("{}", fmt::join(fn.secrets, ", ")));
+    line("Secrets", fn.secrets.empty() ? std::string("<none>")
+                                       : fmt::format("{}", fmt::join(fn.secrets, ", ")));
     printMap("Environment", fn.envVars);
     printMap("Labels", fn.labels);
     printMap("Annotations", fn.annotations);
@@ -223,7 +224,8 @@ void addRemove(CLI::App& app) {
     cmd->add_option("-f,--yaml", f->yaml, "stack file (default: ./stack.yml when present)");
     cmd->add_option("--filter", f->filter, "remove the functions whose name matches a wildcard");
     cmd->add_option("--regex", f->regex, "remove the functions whose name matches a regex");
-    cmd->add_option("-n,--namespace", f->ns, "namespace (default: the function's or the gateway's)");
+    cmd->add_option("-n,--namespace", f->ns,
+                    "namespace (default: the function's or the gateway's)");
     cmd->callback([f] { runVerb([&] { return remove(*f); }); });
 }
 

@@ -1,9 +1,8 @@
 #include "cli/gateway_client.hpp"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <cctype>
+#include <httplib.h>
 
 namespace faasd::cli {
 
@@ -151,8 +150,8 @@ Result<GatewayAnswer> GatewayClient::send(const GatewayCall& call) {
         if (error == httplib::Error::Canceled && answer.status != 0) {
             // The body sink stopped reading: the caller has what it wanted.
         } else if (error == httplib::Error::Read && answer.status != 0 && streaming) {
-            return fail(Code::Unavailable, "the gateway at {} closed the stream: {}",
-                        options_.url, describe(error));
+            return fail(Code::Unavailable, "the gateway at {} closed the stream: {}", options_.url,
+                        describe(error));
         } else {
             return fail(Code::Unavailable, "cannot reach the gateway at {}: {}", options_.url,
                         describe(error));
@@ -171,8 +170,7 @@ Error answerError(const GatewayAnswer& answer, std::string_view what, std::strin
     std::string reason = firstLine(answer.body);
     if (answer.status == 401) {
         return Error(Code::PermissionDenied,
-                     fmt::format("{}: unauthorized (401): run `faasd login -g {}`", what,
-                                 gateway));
+                     fmt::format("{}: unauthorized (401): run `faasd login -g {}`", what, gateway));
     }
     if (reason.empty()) {
         reason = answer.status == 404 ? "not found" : "no reason given";

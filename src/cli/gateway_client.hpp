@@ -23,8 +23,8 @@ using KeyValues = std::vector<std::pair<std::string, std::string>>;
 
 struct GatewayCall {
     std::string method = "GET";
-    std::string path;   // "/system/functions"; percent-encoded by the caller when needed
-    KeyValues query;    // encoded here
+    std::string path; // "/system/functions"; percent-encoded by the caller when needed
+    KeyValues query;  // encoded here
     KeyValues headers;
     std::string body;
     std::string contentType;
@@ -37,14 +37,14 @@ struct GatewayCall {
 struct GatewayAnswer {
     int status = 0;
     std::string body;
-    std::multimap<std::string, std::string> headers;  // names lower-cased
+    std::multimap<std::string, std::string> headers; // names lower-cased
 
     bool ok() const { return status >= 200 && status < 300; }
     std::string header(std::string_view name) const;
 };
 
 struct GatewayOptions {
-    std::string url;  // normalised
+    std::string url; // normalised
     std::optional<Credentials> credentials;
     bool tlsVerify = true;
     std::chrono::seconds connectTimeout{5};

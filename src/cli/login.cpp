@@ -7,7 +7,6 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-
 #include <memory>
 
 namespace faasd::cli {
@@ -51,8 +50,8 @@ Result<void> login(const LoginFlags& f) {
     GatewayClient client(options);
     TRY_ASSIGN(auto answer, client.send({.path = "/system/functions"}));
     if (answer.status == 401) {
-        return fail(Code::PermissionDenied,
-                    "logging in to {}: the user or password is wrong (401)", options.url);
+        return fail(Code::PermissionDenied, "logging in to {}: the user or password is wrong (401)",
+                    options.url);
     }
     if (!answer.ok()) {
         return fail(answerError(answer, "logging in to " + options.url, options.url));

@@ -8,7 +8,6 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-
 #include <memory>
 
 namespace faasd::cli {

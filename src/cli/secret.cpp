@@ -9,7 +9,6 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-
 #include <memory>
 
 namespace faasd::cli {

@@ -3,14 +3,12 @@
 #include "api/validate.hpp"
 #include "common/files.hpp"
 
-#include <yaml-cpp/yaml.h>
-
-#include <fnmatch.h>
-
 #include <algorithm>
+#include <fnmatch.h>
 #include <functional>
 #include <regex>
 #include <set>
+#include <yaml-cpp/yaml.h>
 
 namespace faasd::config {
 
@@ -149,20 +147,18 @@ public:
         if (lower == "false" || lower == "no" || lower == "off") {
             return false;
         }
-        return fail(locatedError(at(node), field,
-                                 fmt::format("must be true or false, not \"{}\"", text)));
+        return fail(
+            locatedError(at(node), field, fmt::format("must be true or false, not \"{}\"", text)));
     }
 
-    Result<std::vector<std::string>> strings(const YAML::Node& node,
-                                             std::string_view field) const {
+    Result<std::vector<std::string>> strings(const YAML::Node& node, std::string_view field) const {
         std::vector<std::string> out;
         if (node.IsNull()) {
             return out;
         }
         if (!node.IsSequence()) {
-            return fail(locatedError(at(node), field,
-                                     fmt::format("must be a list of strings, not {}",
-                                                 kindName(node))));
+            return fail(locatedError(
+                at(node), field, fmt::format("must be a list of strings, not {}", kindName(node))));
         }
         for (size_t i = 0; i < node.size(); ++i) {
             TRY_ASSIGN(auto value, string(node[i], fmt::format("{}[{}]", field, i)));
@@ -243,9 +239,9 @@ Result<api::StringMap> readEnvironmentFile(const std::filesystem::path& path,
         return api::StringMap{};
     }
     if (!root.IsMap()) {
-        return fail(locatedError(reader.at(root), "",
-                                 fmt::format("must be a map with an environment: field, not {}",
-                                             kindName(root))));
+        return fail(locatedError(
+            reader.at(root), "",
+            fmt::format("must be a map with an environment: field, not {}", kindName(root))));
     }
     api::StringMap out;
     TRY(reader.entries(root, "",
@@ -338,7 +334,8 @@ Result<StackFunction> readFunction(const Reader& reader, const std::string& name
                     const auto& entry = fn.environmentFiles[i];
                     auto read = readEnvironmentFile(dir / entry, entry, env);
                     if (!read) {
-                        Location where = value.IsSequence() ? reader.at(value[i]) : reader.at(value);
+                        Location where =
+                            value.IsSequence() ? reader.at(value[i]) : reader.at(value);
                         return fail(locatedError(where, fmt::format("{}[{}]", field, i),
                                                  read.error().message()));
                     }
@@ -384,9 +381,8 @@ Result<StackFunction> readFunction(const Reader& reader, const std::string& name
                                                at.line, at.column, field));
             } else {
                 auto at = reader.at(fieldKey);
-                warnings.push_back(
-                    fmt::format("{}:{}:{}: {}: unknown field, ignored", at.file, at.line,
-                                at.column, field));
+                warnings.push_back(fmt::format("{}:{}:{}: {}: unknown field, ignored", at.file,
+                                               at.line, at.column, field));
             }
             return {};
         }));
@@ -414,9 +410,9 @@ Result<Stack> parseStack(std::string_view text, const std::string& fileName,
         return fail(locatedError(Location{fileName, 1, 1}, "", "empty stack file"));
     }
     if (!root.IsMap()) {
-        return fail(locatedError(reader.at(root), "",
-                                 fmt::format("a stack file must be a map, not {}",
-                                             kindName(root))));
+        return fail(
+            locatedError(reader.at(root), "",
+                         fmt::format("a stack file must be a map, not {}", kindName(root))));
     }
     bool sawFunctions = false;
     TRY(reader.entries(
@@ -426,9 +422,9 @@ Result<Stack> parseStack(std::string_view text, const std::string& fileName,
             if (key == "version") {
                 TRY_ASSIGN(stack.version, reader.string(value, "version"));
                 if (stack.version != "1.0") {
-                    return fail(locatedError(reader.at(value), "version",
-                                             fmt::format("only 1.0 is supported, not \"{}\"",
-                                                         stack.version)));
+                    return fail(locatedError(
+                        reader.at(value), "version",
+                        fmt::format("only 1.0 is supported, not \"{}\"", stack.version)));
                 }
             } else if (key == "provider") {
                 return reader.entries(
@@ -440,32 +436,31 @@ Result<Stack> parseStack(std::string_view text, const std::string& fileName,
                             TRY_ASSIGN(stack.provider.name, reader.string(pvalue, field));
                             if (stack.provider.name != "openfaas" &&
                                 stack.provider.name != "faas") {
-                                return fail(locatedError(
-                                    reader.at(pvalue), field,
-                                    fmt::format("must be openfaas, not \"{}\"",
-                                                stack.provider.name)));
+                                return fail(locatedError(reader.at(pvalue), field,
+                                                         fmt::format("must be openfaas, not \"{}\"",
+                                                                     stack.provider.name)));
                             }
                         } else if (pkey == "gateway") {
                             TRY_ASSIGN(stack.provider.gateway, reader.string(pvalue, field));
                         } else {
                             auto at = reader.at(pkeyNode);
-                            stack.warnings.push_back(fmt::format(
-                                "{}:{}:{}: {}: unknown field, ignored", at.file, at.line,
-                                at.column, field));
+                            stack.warnings.push_back(
+                                fmt::format("{}:{}:{}: {}: unknown field, ignored", at.file,
+                                            at.line, at.column, field));
                         }
                         return {};
                     });
             } else if (key == "functions") {
                 sawFunctions = true;
-                return reader.entries(
-                    value, "functions",
-                    [&](const std::string& name, const YAML::Node& nameNode,
-                        const YAML::Node& body) -> Result<void> {
-                        TRY_ASSIGN(auto fn, readFunction(reader, name, nameNode, body, dir, env,
-                                                         stack.warnings));
-                        stack.functions.push_back(std::move(fn));
-                        return {};
-                    });
+                return reader.entries(value, "functions",
+                                      [&](const std::string& name, const YAML::Node& nameNode,
+                                          const YAML::Node& body) -> Result<void> {
+                                          TRY_ASSIGN(auto fn,
+                                                     readFunction(reader, name, nameNode, body, dir,
+                                                                  env, stack.warnings));
+                                          stack.functions.push_back(std::move(fn));
+                                          return {};
+                                      });
             } else if (key == "configuration") {
                 // configuration.templates names template sources; faasd's
                 // templates are local, so it is not used.

@@ -32,13 +32,13 @@ Error locatedError(const Location& at, std::string_view field, std::string_view 
 
 struct StackFunction {
     std::string name;
-    std::string lang;     // template name; empty for a prebuilt image
-    std::string handler;  // as written, relative to Stack::dir
+    std::string lang;    // template name; empty for a prebuilt image
+    std::string handler; // as written, relative to Stack::dir
     std::string image;
     std::string fprocess;
     // Inline `environment` merged over the `environment_file`s (later wins).
     api::StringMap environment;
-    std::vector<std::string> environmentFiles;  // as written
+    std::vector<std::string> environmentFiles; // as written
     std::vector<std::string> secrets;
     api::StringMap labels;
     api::StringMap annotations;
@@ -46,7 +46,7 @@ struct StackFunction {
     std::optional<api::Resources> requests;
     bool readOnlyRootFilesystem = false;
     api::StringMap buildArgs;
-    std::string ns;  // empty: the gateway's default
+    std::string ns; // empty: the gateway's default
     bool skipBuild = false;
     std::vector<std::string> constraints;
 
@@ -62,16 +62,16 @@ struct StackFunction {
 };
 
 struct StackProvider {
-    std::string name;     // "openfaas"
-    std::string gateway;  // empty when not given
+    std::string name;    // "openfaas"
+    std::string gateway; // empty when not given
 };
 
 struct Stack {
-    std::string file;            // path as given
-    std::filesystem::path dir;   // directory of the file; handlers and env files are relative to it
+    std::string file;          // path as given
+    std::filesystem::path dir; // directory of the file; handlers and env files are relative to it
     std::string version;
     StackProvider provider;
-    std::vector<StackFunction> functions;  // in file order
+    std::vector<StackFunction> functions; // in file order
     // Fields we know but do not use, and unknown fields: "file:l:c: field: ignored".
     std::vector<std::string> warnings;
 

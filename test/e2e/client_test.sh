@@ -119,9 +119,12 @@ check "... and the good function was not deployed" not_outputs "good" f list
 printf 'functions:\n  x:\n    image: [a\n' >syntax.yml
 check "a YAML syntax error names the file and line" \
   fails_with "^faasd: syntax.yml:[0-9]+:[0-9]+: YAML syntax error" f deploy -f syntax.yml
-check "the stack's provider.gateway is used" \
+check "the stack's provider.gateway wins over OPENFAAS_URL" \
   fails_with "cannot reach the gateway at http://127.0.0.1:9" \
-  env -u OPENFAAS_URL GW=http://127.0.0.1:9 "$faasd" deploy -f stack.yml
+  env GW=http://127.0.0.1:9 "$faasd" deploy -f stack.yml
+check "OPENFAAS_URL when the stack names no gateway" \
+  fails_with "cannot reach the gateway at http://127.0.0.1:9" \
+  env GW= OPENFAAS_URL=127.0.0.1:9 "$faasd" deploy -f stack.yml
 check "-g wins over the stack's gateway" \
   outputs "Deployed\. 20[02]" env GW=http://127.0.0.1:9 GREETING=hi "$faasd" deploy -f stack.yml -g "$gw"
 check "deploy printed both URLs" bash -c "grep -q '$gw/function/echo' $tmp/out && grep -q '$gw/function/show-env' $tmp/out"
@@ -188,6 +191,8 @@ check "redeploy with new flags updates (PUT)" outputs "Deployed\. 20[02]" \
 check "the update is live" outputs "^A=2$" f invoke flagged
 check "deploy from flags: bad memory" fails_with "--memory-limit" \
   f deploy --image faasd.test/echo:1 --name flagged --memory-limit lots
+check "a deploy the gateway refuses: its reason and status on one line" \
+  fails_with "deploying missing: .*\([45][0-9][0-9]\)" f deploy --image faasd.test/missing:1 --name missing
 check "deploy from flags: --name without --image" fails_with "--image and --name" f deploy --name x
 check "deploy --filter deploys only what matches" outputs "Deploying: echo\." f deploy -f stack.yml --filter 'ec*'
 check "... and nothing else" bash -c "! grep -q show-env $tmp/out"

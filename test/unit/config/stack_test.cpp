@@ -171,8 +171,7 @@ TEST_CASE("wrong types name the field", "[stack]") {
               .starts_with("stack.yml:4:15: functions.say.secrets[0]: "));
     CHECK(errorOf("functions:\n  say:\n    image: x\n    namespace: Team_A\n")
               .starts_with("stack.yml:4:16: functions.say.namespace: "));
-    CHECK(errorOf("functions: [a]\n") ==
-          "stack.yml:1:12: functions: must be a map, not a list");
+    CHECK(errorOf("functions: [a]\n") == "stack.yml:1:12: functions: must be a map, not a list");
     CHECK(errorOf("functions:\n  say: 3\n") ==
           "stack.yml:2:8: functions.say: must be a map, not a scalar");
     CHECK(errorOf("- a\n") == "stack.yml:1:1: a stack file must be a map, not a list");
@@ -201,7 +200,8 @@ TEST_CASE("unknown fields are warnings", "[stack]") {
     REQUIRE(s->warnings.size() == 3);
     CHECK(s->warnings[0] == "stack.yml:2:1: extra: unknown field, ignored");
     CHECK(s->warnings[1] == "stack.yml:6:5: functions.say.fproces: unknown field, ignored");
-    CHECK(s->warnings[2] == "stack.yml:7:5: functions.say.build_options: not used by faasd, ignored");
+    CHECK(s->warnings[2] ==
+          "stack.yml:7:5: functions.say.build_options: not used by faasd, ignored");
 }
 
 TEST_CASE("environment files merge under the inline environment", "[stack]") {
@@ -219,16 +219,16 @@ TEST_CASE("environment files merge under the inline environment", "[stack]") {
           api::StringMap{{"A", "one"}, {"B", "two"}, {"C", "inline"}});
     CHECK(s->dir == dir->path());
 
-    auto bad = parseStack("functions:\n  f:\n    image: x\n    environment_file:\n      - bad.yml\n",
-                          "s.yml", dir->path(), {});
+    auto bad =
+        parseStack("functions:\n  f:\n    image: x\n    environment_file:\n      - bad.yml\n",
+                   "s.yml", dir->path(), {});
     REQUIRE_FALSE(bad);
     CHECK(bad.error().message() == "s.yml:5:9: functions.f.environment_file[0]: bad.yml:2:6: "
                                    "environment.A: must be a string, not a list");
     auto missing = parseStack("functions:\n  f:\n    image: x\n    environment_file: [nope.yml]\n",
                               "s.yml", dir->path(), {});
     REQUIRE_FALSE(missing);
-    CHECK(missing.error().message().starts_with(
-        "s.yml:4:24: functions.f.environment_file[0]: "));
+    CHECK(missing.error().message().starts_with("s.yml:4:24: functions.f.environment_file[0]: "));
 }
 
 TEST_CASE("loadStack of a missing file", "[stack]") {
