@@ -3,9 +3,8 @@
 #include "api/validate.hpp"
 #include "common/subprocess.hpp"
 
-#include <unistd.h>
-
 #include <cstdlib>
+#include <unistd.h>
 
 extern char** environ;
 
@@ -128,8 +127,9 @@ Result<image::BuiltImage> buildFunction(const FunctionSource& source, const Buil
     }
     for (const auto& tool : tmpl.tools) {
         if (!isExecutable(tool)) {
-            return fail(Code::FailedPrecondition, "{}: the {} template needs {}, not found in PATH{}",
-                        what, tmpl.language, tool, packageHint(tool));
+            return fail(Code::FailedPrecondition,
+                        "{}: the {} template needs {}, not found in PATH{}", what, tmpl.language,
+                        tool, packageHint(tool));
         }
     }
     if (tmpl.busybox && !fs::is_regular_file(options.busybox, ec)) {
@@ -140,24 +140,24 @@ Result<image::BuiltImage> buildFunction(const FunctionSource& source, const Buil
 
     const fs::path dir = options.buildRoot / source.name;
     progress(fmt::format("[{}] staging {} template and {} in {}", source.name, tmpl.language,
-                         source.handler.lexically_normal().string(), dir.lexically_normal().string()));
+                         source.handler.lexically_normal().string(),
+                         dir.lexically_normal().string()));
     TRY(withContext(stage(tmpl, source.handler, dir), what));
 
     const auto env = buildEnv(tmpl, source);
     for (const auto& step : tmpl.buildRun) {
         progress(fmt::format("[{}] {}", source.name, step));
-        TRY_ASSIGN(auto out, withContext(run({.argv = {"sh", "-c", step},
-                                              .env = env,
-                                              .cwd = dir.string()},
-                                             "", options.timeout),
-                                         fmt::format("{}: {}", what, step)));
+        TRY_ASSIGN(auto out,
+                   withContext(run({.argv = {"sh", "-c", step}, .env = env, .cwd = dir.string()},
+                                   "", options.timeout),
+                               fmt::format("{}: {}", what, step)));
         if (out.status != 0) {
             std::string output = out.out + out.err;
             while (!output.empty() && output.back() == '\n') {
                 output.pop_back();
             }
-            return fail(Code::FailedPrecondition, "{}: `{}` exited {}:\n{}", what, step,
-                        out.status, output);
+            return fail(Code::FailedPrecondition, "{}: `{}` exited {}:\n{}", what, step, out.status,
+                        output);
         }
     }
 
@@ -169,8 +169,7 @@ Result<image::BuiltImage> buildFunction(const FunctionSource& source, const Buil
     for (const auto& p : tmpl.pack) {
         const fs::path host = dir / p.from;
         if (!fs::exists(fs::symlink_status(host, ec))) {
-            return fail(Code::FailedPrecondition, "{}: the build made no {} to pack", what,
-                        p.from);
+            return fail(Code::FailedPrecondition, "{}: the build made no {} to pack", what, p.from);
         }
         spec.files.push_back({p.to, host});
     }

@@ -20,17 +20,17 @@ namespace faasd::build {
 struct FunctionSource {
     std::string name;
     std::string lang;
-    std::filesystem::path handler;                 // the handler folder
-    std::string image;                             // the image's name
-    std::map<std::string, std::string> buildArgs;  // environment of the build commands
+    std::filesystem::path handler;                // the handler folder
+    std::string image;                            // the image's name
+    std::map<std::string, std::string> buildArgs; // environment of the build commands
 };
 
 struct BuildOptions {
     std::filesystem::path templatesDir;
-    std::filesystem::path watchdog;                  // see findWatchdog()
-    std::filesystem::path busybox = "/bin/busybox";  // from busybox-static
-    std::filesystem::path buildRoot = "build";       // build/<name> is staged here
-    std::chrono::milliseconds timeout{600'000};      // per build command
+    std::filesystem::path watchdog;                   // see findWatchdog()
+    std::filesystem::path busybox = "/bin/busybox";   // from busybox-static
+    std::filesystem::path buildRoot = "build";        // build/<name> is staged here
+    std::chrono::milliseconds timeout{600'000};       // per build command
     std::function<void(const std::string&)> progress; // one line per step
 };
 

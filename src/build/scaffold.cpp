@@ -5,9 +5,8 @@
 #include "common/scope_exit.hpp"
 #include "image/reference.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <regex>
+#include <yaml-cpp/yaml.h>
 
 namespace faasd::build {
 namespace fs = std::filesystem;
@@ -75,8 +74,8 @@ Result<std::string> appendFunction(std::string_view text, const std::string& fil
     try {
         root = YAML::Load(std::string(text));
     } catch (const YAML::Exception& e) {
-        return fail(Code::InvalidArgument, "{}:{}:{}: {}", file, e.mark.line + 1,
-                    e.mark.column + 1, e.msg);
+        return fail(Code::InvalidArgument, "{}:{}:{}: {}", file, e.mark.line + 1, e.mark.column + 1,
+                    e.msg);
     }
     if (!root.IsMap()) {
         return fail(Code::InvalidArgument, "{}: not a stack file (no map of fields)", file);
@@ -104,7 +103,7 @@ Result<std::string> appendFunction(std::string_view text, const std::string& fil
         }
     }
     std::string out;
-    if (at == lines.size()) {  // no functions: section yet
+    if (at == lines.size()) { // no functions: section yet
         out = std::string(text);
         if (!out.empty() && out.back() != '\n') {
             out += '\n';
@@ -165,8 +164,8 @@ Result<NewFunction> createFunction(const Template& tmpl, const NewFunctionOption
         stack = stackFileText(options.gateway, options.name, tmpl.language, handlerRef, out.image);
     } else {
         TRY_ASSIGN(auto text, readFile(out.stackFile));
-        TRY_ASSIGN(stack, appendFunction(text, out.stackFile.string(), options.name,
-                                         tmpl.language, handlerRef, out.image));
+        TRY_ASSIGN(stack, appendFunction(text, out.stackFile.string(), options.name, tmpl.language,
+                                         handlerRef, out.image));
     }
 
     // Both or neither: the folder goes again if the stack file cannot be written.

@@ -14,10 +14,10 @@ namespace faasd::build {
 
 struct NewFunctionOptions {
     std::string name;
-    std::filesystem::path dir = ".";  // where NAME/ and NAME.yml go
-    std::string prefix;               // image registry/owner: "127.0.0.1:5000"
+    std::filesystem::path dir = "."; // where NAME/ and NAME.yml go
+    std::string prefix;              // image registry/owner: "127.0.0.1:5000"
     std::string gateway = "http://127.0.0.1:8080";
-    std::filesystem::path append;     // an existing stack file to add to; empty: NAME.yml
+    std::filesystem::path append; // an existing stack file to add to; empty: NAME.yml
 };
 
 struct NewFunction {

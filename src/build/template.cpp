@@ -2,11 +2,10 @@
 
 #include "common/files.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <set>
+#include <yaml-cpp/yaml.h>
 
 namespace faasd::build {
 namespace fs = std::filesystem;
@@ -18,12 +17,11 @@ constexpr std::string_view kTemplateFile = "template.yml";
 // "file:line:column: field: message", from the node's position (1-based).
 Error located(const std::string& file, const YAML::Mark& mark, std::string_view field,
               std::string_view message) {
-    std::string where = mark.is_null() ? file
-                                       : fmt::format("{}:{}:{}", file, mark.line + 1,
-                                                     mark.column + 1);
-    return field.empty() ? Error(Code::InvalidArgument, fmt::format("{}: {}", where, message))
-                         : Error(Code::InvalidArgument,
-                                 fmt::format("{}: {}: {}", where, field, message));
+    std::string where =
+        mark.is_null() ? file : fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1);
+    return field.empty()
+               ? Error(Code::InvalidArgument, fmt::format("{}: {}", where, message))
+               : Error(Code::InvalidArgument, fmt::format("{}: {}: {}", where, field, message));
 }
 
 struct Reader {
@@ -99,8 +97,8 @@ struct Reader {
                                     "must be a path inside the build folder"));
             }
             if (e.to.empty() || e.to.front() != '/' || e.to.find("..") != std::string::npos) {
-                return fail(located(file, item.Mark(), "pack.to",
-                                    "must be an absolute path in the image"));
+                return fail(
+                    located(file, item.Mark(), "pack.to", "must be an absolute path in the image"));
             }
             out.push_back(std::move(e));
         }
@@ -140,8 +138,7 @@ Result<Template> parseTemplate(std::string_view yaml, const std::string& file,
             TRY_ASSIGN(t.fprocess, r.scalar(v, key));
         } else if (key == "mode") {
             TRY_ASSIGN(t.mode, r.scalar(v, key));
-            static const std::set<std::string> modes{"classic", "streaming", "serializing",
-                                                     "http"};
+            static const std::set<std::string> modes{"classic", "streaming", "serializing", "http"};
             if (!modes.count(t.mode)) {
                 return fail(located(file, v.Mark(), key,
                                     "must be classic, streaming, serializing or http"));
@@ -171,7 +168,8 @@ Result<Template> parseTemplate(std::string_view yaml, const std::string& file,
         } else if (key == "pack") {
             TRY_ASSIGN(t.pack, r.pack(v));
         } else {
-            return fail(located(file, kv.first.Mark(), "", fmt::format("unknown field \"{}\"", key)));
+            return fail(
+                located(file, kv.first.Mark(), "", fmt::format("unknown field \"{}\"", key)));
         }
     }
     const YAML::Mark top = root.Mark();
@@ -225,8 +223,8 @@ std::vector<fs::path> templateSearchPath(const std::string& explicitDir) {
 Result<fs::path> findTemplatesDir(const std::string& explicitDir) {
     auto path = templateSearchPath(explicitDir);
     std::error_code ec;
-    const bool given = !explicitDir.empty() || (std::getenv("FAASD_TEMPLATES_DIR") &&
-                                                *std::getenv("FAASD_TEMPLATES_DIR"));
+    const bool given = !explicitDir.empty() ||
+                       (std::getenv("FAASD_TEMPLATES_DIR") && *std::getenv("FAASD_TEMPLATES_DIR"));
     if (given && !path.empty() && !fs::is_directory(path.front(), ec)) {
         return fail(Code::NotFound, "templates folder {} does not exist", path.front().string());
     }
@@ -263,8 +261,8 @@ Result<std::vector<Template>> listTemplates(const fs::path& dir) {
 
 Result<Template> findTemplate(const fs::path& dir, std::string_view lang) {
     std::error_code ec;
-    const bool safe = !lang.empty() && lang.find('/') == std::string_view::npos &&
-                      lang.front() != '.';
+    const bool safe =
+        !lang.empty() && lang.find('/') == std::string_view::npos && lang.front() != '.';
     if (safe && fs::exists(dir / lang / kTemplateFile, ec)) {
         return loadTemplate(dir / lang);
     }

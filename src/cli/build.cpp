@@ -14,7 +14,6 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-
 #include <memory>
 
 namespace faasd::cli {
@@ -33,7 +32,7 @@ struct BuildVerbFlags {
 struct Planned {
     const config::StackFunction* fn;
     build::FunctionSource source;
-    std::string storedName;  // normalised reference, as the provider looks it up
+    std::string storedName; // normalised reference, as the provider looks it up
 };
 
 } // namespace
@@ -83,9 +82,8 @@ Result<void> buildFunctions(const config::Stack& stack,
         if (fn.handler.empty()) {
             return fail(fn.error("handler", "is required to build the function"));
         }
-        const fs::path handler = fs::path(fn.handler).is_absolute()
-                                     ? fs::path(fn.handler)
-                                     : stack.dir / fn.handler;
+        const fs::path handler =
+            fs::path(fn.handler).is_absolute() ? fs::path(fn.handler) : stack.dir / fn.handler;
         std::error_code ec;
         if (!fs::is_directory(handler, ec)) {
             return fail(fn.error("handler", fmt::format("folder {} does not exist",
@@ -98,9 +96,7 @@ Result<void> buildFunctions(const config::Stack& stack,
         if (!ref) {
             return fail(fn.error("image", ref.error().message()));
         }
-        plan.push_back({&fn,
-                        {fn.name, fn.lang, handler, fn.image, fn.buildArgs},
-                        ref->str()});
+        plan.push_back({&fn, {fn.name, fn.lang, handler, fn.image, fn.buildArgs}, ref->str()});
     }
     if (plan.empty()) {
         return {};
@@ -147,10 +143,9 @@ Result<void> buildFunctions(const config::Stack& stack,
         if (client) {
             const std::string ns = p.fn->ns.empty() ? api::kDefaultNamespace : p.fn->ns;
             auto scoped = client->withNamespace(ns);
-            TRY_ASSIGN(auto record,
-                       withContext(image::storeImage(scoped, p.storedName, built.config,
-                                                     built.layers),
-                                   fmt::format("building {}", p.fn->name)));
+            TRY_ASSIGN(auto record, withContext(image::storeImage(scoped, p.storedName,
+                                                                  built.config, built.layers),
+                                                fmt::format("building {}", p.fn->name)));
             if (record.target.digest != built.manifestDescriptor.digest) {
                 return fail(Code::Internal, "building {}: containerd holds {} as {}, not {}",
                             p.fn->name, p.storedName, record.target.digest,
@@ -164,8 +159,8 @@ Result<void> buildFunctions(const config::Stack& stack,
                             fmt::format("building {}", p.fn->name)));
             where += fmt::format("{}written to {}", where.empty() ? " " : ", ", archive.string());
         }
-        fmt::print("[{}] built {} {}{}\n", p.fn->name, p.fn->image,
-                   built.manifestDescriptor.digest, where);
+        fmt::print("[{}] built {} {}{}\n", p.fn->name, p.fn->image, built.manifestDescriptor.digest,
+                   where);
         std::fflush(stdout);
     }
     return {};

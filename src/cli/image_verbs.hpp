@@ -23,8 +23,8 @@ struct BuildFlags {
 };
 
 struct PushFlags {
-    bool tlsVerify = true;        // --tls-verify=false: plain http to the registries
-    std::string dockerConfig;     // empty: $DOCKER_CONFIG/config.json or ~/.docker/config.json
+    bool tlsVerify = true;    // --tls-verify=false: plain http to the registries
+    std::string dockerConfig; // empty: $DOCKER_CONFIG/config.json or ~/.docker/config.json
     std::string containerdSocket;
 };
 

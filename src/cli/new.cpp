@@ -6,9 +6,8 @@
 #include "cli/cli.hpp"
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
 #include <cstdlib>
+#include <fmt/format.h>
 
 namespace faasd::cli {
 
@@ -42,7 +41,8 @@ int newFunction(const NewFlags& f) {
         return 0;
     }
     if (f.name.empty() || f.lang.empty()) {
-        fmt::print(stderr, "faasd: new needs a function name and --lang (see faasd template list)\n");
+        fmt::print(stderr,
+                   "faasd: new needs a function name and --lang (see faasd template list)\n");
         return 1;
     }
     auto tmpl = build::findTemplate(*dir, f.lang);

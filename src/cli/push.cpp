@@ -1,20 +1,20 @@
 // faasd push -f stack.yml: each function's image, from containerd's store,
 // to the registry its name gives, over the OCI distribution API.
 
+#include "image/push.hpp"
+
 #include "api/types.hpp"
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
 #include "cli/image_verbs.hpp"
 #include "containerd/client.hpp"
 #include "image/pull.hpp"
-#include "image/push.hpp"
 #include "image/reference.hpp"
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
 #include <cstdlib>
 #include <filesystem>
+#include <fmt/format.h>
 #include <memory>
 
 namespace faasd::cli {

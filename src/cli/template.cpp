@@ -1,6 +1,7 @@
 // faasd template list: the function templates faasd new and faasd build use.
 
 #include "build/template.hpp"
+
 #include "cli/cli.hpp"
 
 #include <CLI/CLI.hpp>

@@ -7,15 +7,14 @@
 #include "image/digest.hpp"
 #include "image/reference.hpp"
 
+#include <algorithm>
 #include <archive.h>
 #include <archive_entry.h>
+#include <cstring>
 #include <elf.h>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <algorithm>
-#include <cstring>
-#include <nlohmann/json.hpp>
 
 namespace faasd::image {
 namespace fs = std::filesystem;
@@ -32,7 +31,7 @@ std::string joinPath(const std::string& dir, const std::string& name) {
 }
 
 Result<void> addTree(LayerBuilder& layer, const std::string& path, const fs::path& host) {
-    struct stat st{};
+    struct stat st {};
     if (::lstat(host.c_str(), &st) != 0) {
         return fail(systemError(fmt::format("packing {}", host.string()), errno));
     }
@@ -168,13 +167,16 @@ BuiltImage assembleImage(ImageConfig config, std::vector<Layer> layers) {
         manifest.layers.push_back(layer.descriptor());
     }
     out.configJson = toJson(config);
-    out.configDescriptor = Descriptor{std::string(media::kOciConfig), sha256Digest(out.configJson),
-                                      static_cast<int64_t>(out.configJson.size()), {}};
+    out.configDescriptor = Descriptor{std::string(media::kOciConfig),
+                                      sha256Digest(out.configJson),
+                                      static_cast<int64_t>(out.configJson.size()),
+                                      {}};
     manifest.config = out.configDescriptor;
     out.manifestJson = toJson(manifest);
-    out.manifestDescriptor =
-        Descriptor{std::string(media::kOciManifest), sha256Digest(out.manifestJson),
-                   static_cast<int64_t>(out.manifestJson.size()), {}};
+    out.manifestDescriptor = Descriptor{std::string(media::kOciManifest),
+                                        sha256Digest(out.manifestJson),
+                                        static_cast<int64_t>(out.manifestJson.size()),
+                                        {}};
     out.config = std::move(config);
     out.layers = std::move(layers);
     return out;
@@ -195,9 +197,8 @@ Result<BuiltImage> buildFunctionImage(const FunctionImageSpec& spec) {
     }
     runtime.addDirectory("/dev").addDirectory("/proc").addDirectory("/sys");
     runtime.addFile("/etc/group", "root:x:0:\napp:x:1000:\n");
-    runtime.addFile("/etc/passwd",
-                    "root:x:0:0:root:/root:/sbin/nologin\n"
-                    "app:x:1000:1000:app:/home/app:/sbin/nologin\n");
+    runtime.addFile("/etc/passwd", "root:x:0:0:root:/root:/sbin/nologin\n"
+                                   "app:x:1000:1000:app:/home/app:/sbin/nologin\n");
     runtime.addDirectory(std::string(kFunctionHome), 0755, kFunctionUid, kFunctionUid);
     runtime.addDirectory("/tmp", 01777);
     {
@@ -217,8 +218,9 @@ Result<BuiltImage> buildFunctionImage(const FunctionImageSpec& spec) {
               [](const ImageFile& a, const ImageFile& b) { return a.path < b.path; });
     for (const auto& f : files) {
         if (f.path.empty() || f.path.front() != '/') {
-            return fail(Code::InvalidArgument, "packing {}: {} is not an absolute path in the image",
-                        f.host.string(), f.path);
+            return fail(Code::InvalidArgument,
+                        "packing {}: {} is not an absolute path in the image", f.host.string(),
+                        f.path);
         }
         TRY(addTree(function, f.path, f.host));
     }
@@ -251,8 +253,8 @@ Result<BuiltImage> buildFunctionImage(const FunctionImageSpec& spec) {
     config.exposedPorts = {"8080/tcp"};
     config.labels = spec.labels;
     // Healthy while fwatchdog's lock file (/tmp/.lock) exists.
-    config.healthcheck = Healthcheck{{"CMD", std::string(kWatchdogPath), "--run-healthcheck"},
-                                     5 * kSecond, 3 * kSecond, 0, 3};
+    config.healthcheck = Healthcheck{
+        {"CMD", std::string(kWatchdogPath), "--run-healthcheck"}, 5 * kSecond, 3 * kSecond, 0, 3};
     return assembleImage(std::move(config), std::move(layers));
 }
 
@@ -285,7 +287,8 @@ Result<void> writeOciArchive(const BuiltImage& image, const std::string& name,
     ArchivePtr a(archive_write_new(), &archive_write_free);
     archive_write_set_format_pax_restricted(a.get());
     if (archive_write_open_filename(a.get(), tmp.c_str()) != ARCHIVE_OK) {
-        return fail(Code::Internal, "{}: creating {}: {}", what, tmp, archive_error_string(a.get()));
+        return fail(Code::Internal, "{}: creating {}: {}", what, tmp,
+                    archive_error_string(a.get()));
     }
     ScopeExit removeTmp([&] {
         std::error_code ec;
@@ -316,9 +319,8 @@ Result<bool> isStaticExecutable(const fs::path& path) {
     if (content.size() < EI_NIDENT || content.compare(0, SELFMAG, ELFMAG) != 0) {
         return fail(Code::InvalidArgument, "{} is not an ELF executable", path.string());
     }
-    auto interp = content[EI_CLASS] == ELFCLASS64
-                      ? hasInterpreter<Elf64_Ehdr, Elf64_Phdr>(content)
-                      : hasInterpreter<Elf32_Ehdr, Elf32_Phdr>(content);
+    auto interp = content[EI_CLASS] == ELFCLASS64 ? hasInterpreter<Elf64_Ehdr, Elf64_Phdr>(content)
+                                                  : hasInterpreter<Elf32_Ehdr, Elf32_Phdr>(content);
     if (!interp) {
         return fail(Code::InvalidArgument, "{} is a truncated ELF file", path.string());
     }

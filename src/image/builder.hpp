@@ -26,8 +26,8 @@ inline constexpr std::string_view kFunctionUser = "1000:1000";
 inline constexpr std::string_view kFunctionHome = "/home/app";
 
 struct ImageFile {
-    std::string path;              // inside the image: "/home/app/handler"
-    std::filesystem::path host;    // a file, or a directory packed with all it holds
+    std::string path;           // inside the image: "/home/app/handler"
+    std::filesystem::path host; // a file, or a directory packed with all it holds
 };
 
 struct FunctionImageSpec {
@@ -35,8 +35,8 @@ struct FunctionImageSpec {
     std::optional<std::filesystem::path> busybox; // a static busybox, with its applets
     std::vector<ImageFile> files;                 // the function's layer
     std::string fprocess;
-    std::string mode = "classic";                 // fwatchdog's mode
-    std::map<std::string, std::string> env;       // more environment (upstream_url, …)
+    std::string mode = "classic";           // fwatchdog's mode
+    std::map<std::string, std::string> env; // more environment (upstream_url, …)
     Labels labels;
 };
 

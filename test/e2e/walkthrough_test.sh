@@ -235,8 +235,9 @@ printf 'version: 1.0\nprovider:\n  name: openfaas\nfunctions:\n  bad:\n    lang:
 check "YAML syntax error: file:line" refused syntax.yml '^faasd: syntax\.yml:[0-9]+:[0-9]+: '
 printf 'version: 1.0\nprovider:\n  name: openfaas\nfunctions:\n  Bad_Name:\n    lang: go\n    handler: ./bad\n    image: bad:latest\n' >name.yml
 check "invalid function name: file:line" refused name.yml '^faasd: name\.yml:5:[0-9]+: .*Bad_Name'
-check "faasd build refuses the same files" bash -c \
-  "! '$faasd' build -f lang.yml 2>&1 | grep -v 'lang.yml:6:'"
+check "faasd build refuses them too, with the same place" bash -c \
+  "! '$faasd' build -f lang.yml >'$tmp/b.out' 2>&1 && grep -q '^faasd: lang.yml:6:' '$tmp/b.out' &&
+   ! '$faasd' build -f handler.yml >'$tmp/b.out' 2>&1 && grep -q '^faasd: handler.yml:7:' '$tmp/b.out'"
 check "no build folder was left" test ! -e build/bad
 cd "$tmp/work" || exit 1
 

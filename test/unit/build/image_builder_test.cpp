@@ -6,7 +6,6 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-
 #include <sys/stat.h>
 #include <utime.h>
 
@@ -85,9 +84,11 @@ TEST_CASE("layers: sorted entries, mtime 0, fixed owners, normalised modes", "[b
     REQUIRE(img->layers.size() == 2);
     auto fnList = tarListing(f.dir, img->layers[1]);
     INFO(fnList);
-    CHECK(fnList.find("-rwxr-xr-x 0/0              14 1970-01-01 00:00 home/app/function/handler") !=
-          std::string::npos);
-    CHECK(fnList.find("-rw-r--r-- 0/0               1 1970-01-01 00:00 home/app/function/lib/a.txt") !=
+    CHECK(
+        fnList.find("-rwxr-xr-x 0/0              14 1970-01-01 00:00 home/app/function/handler") !=
+        std::string::npos);
+    CHECK(fnList.find(
+              "-rw-r--r-- 0/0               1 1970-01-01 00:00 home/app/function/lib/a.txt") !=
           std::string::npos);
     CHECK(fnList.find("home/app/function/link -> lib/a.txt") != std::string::npos);
     CHECK(fnList.find("lib/a.txt") < fnList.find("lib/b.txt"));
@@ -151,9 +152,9 @@ TEST_CASE("busybox comes with its applets when asked for", "[build]") {
 
 TEST_CASE("only static executables are packed", "[build]") {
     CHECK(isStaticExecutable(FWATCHDOG_PATH).value());
-    CHECK_FALSE(isStaticExecutable("/bin/sh").value());  // dash, dynamically linked
+    CHECK_FALSE(isStaticExecutable("/bin/sh").value()); // dash, dynamically linked
     Fixture f;
-    CHECK_FALSE(isStaticExecutable(f.fn / "handler"));  // a script
+    CHECK_FALSE(isStaticExecutable(f.fn / "handler")); // a script
     auto spec = f.spec();
     spec.watchdog = "/bin/sh";
     auto img = buildFunctionImage(spec);
@@ -189,10 +190,11 @@ pack:
     options.progress = [&](const std::string& l) { lines.push_back(l); };
     auto built = build::buildFunction(source, options);
     REQUIRE(built);
-    CHECK(readFile(options.buildRoot / "demo-fn" / "out" / "run").value() == "echo wrapped\nbody\n");
+    CHECK(readFile(options.buildRoot / "demo-fn" / "out" / "run").value() ==
+          "echo wrapped\nbody\n");
     CHECK(readFile(options.buildRoot / "demo-fn" / "out" / "env").value() == "hi x\n");
     CHECK_FALSE(fs::exists(options.buildRoot / "demo-fn" / "template.yml"));
-    CHECK(lines.size() == 4);  // staging, two commands, packing
+    CHECK(lines.size() == 4); // staging, two commands, packing
     CHECK(tarListing(dir, built->layers[1]).find("home/app/out/run") != std::string::npos);
 
     // A failing command: its output is in the error.

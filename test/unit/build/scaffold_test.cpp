@@ -2,7 +2,6 @@
 #include "common/files.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <yaml-cpp/yaml.h>
 
 using namespace faasd;

@@ -2,7 +2,6 @@
 #include "common/files.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 
 using namespace faasd;
