@@ -38,6 +38,10 @@ int run(int argc, char** argv) {
     addSecret(app);
     addNamespace(app);
     addLogin(app);
+    addTemplate(app);
+    addNew(app);
+    addBuild(app);
+    addPush(app);
 
     try {
         app.parse(argc, argv);

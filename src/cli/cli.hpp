@@ -23,5 +23,9 @@ void addLogs(CLI::App& app);
 void addSecret(CLI::App& app);
 void addNamespace(CLI::App& app);
 void addLogin(CLI::App& app);  // login and logout
+void addTemplate(CLI::App& app);
+void addNew(CLI::App& app);
+void addBuild(CLI::App& app);
+void addPush(CLI::App& app);
 
 } // namespace faasd::cli

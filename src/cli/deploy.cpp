@@ -4,6 +4,7 @@
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
 #include "cli/deploy_flags.hpp"
+#include "cli/image_verbs.hpp"
 
 #include <CLI/CLI.hpp>
 #include <memory>
@@ -20,6 +21,9 @@ struct DeployFlags {
     std::string image;
     std::string name;
     DeployOverrides overrides;
+    bool build = false;
+    BuildFlags buildFlags;
+    PushFlags pushFlags;
 };
 
 Result<void> deploy(const DeployFlags& f) {
@@ -40,6 +44,13 @@ Result<void> deploy(const DeployFlags& f) {
         }
         TRY_ASSIGN(auto stack, loadStackFile(file));
         TRY_ASSIGN(auto selected, config::selectFunctions(stack, f.filter, f.regex));
+        if (f.build) {
+            auto toBuild = selected;
+            for (auto& fn : toBuild) {  // the image goes where the function runs
+                fn.ns = f.overrides.ns.empty() ? fn.ns : f.overrides.ns;
+            }
+            TRY(buildAndPush(stack, toBuild, f.buildFlags, f.pushFlags));
+        }
         for (const auto& fn : selected) {
             auto d = config::toDeployment(fn);
             TRY(withContext(applyOverrides(f.overrides, d), fn.name));
@@ -75,6 +86,10 @@ void addDeploy(CLI::App& app) {
     cmd->add_option("--cpu-request", f->overrides.cpuRequest, "CPU request, e.g. 100m");
     cmd->add_flag("--readonly", f->overrides.readOnly, "read-only root filesystem");
     cmd->add_option("-n,--namespace", f->overrides.ns, "namespace (default: the gateway's)");
+    cmd->add_flag("--build", f->build,
+                  "build the functions first, and push those whose image names a registry");
+    addBuildFlags(cmd, f->buildFlags);
+    addPushFlags(cmd, f->pushFlags);
     cmd->callback([f] { runVerb([&] { return deploy(*f); }); });
 }
 

@@ -145,6 +145,22 @@ std::string toJson(const ImageConfig& c) {
         }
         config["ExposedPorts"] = ports;
     }
+    if (c.healthcheck) {
+        json h = {{"Test", c.healthcheck->test}};
+        if (c.healthcheck->intervalNs > 0) {
+            h["Interval"] = c.healthcheck->intervalNs;
+        }
+        if (c.healthcheck->timeoutNs > 0) {
+            h["Timeout"] = c.healthcheck->timeoutNs;
+        }
+        if (c.healthcheck->startPeriodNs > 0) {
+            h["StartPeriod"] = c.healthcheck->startPeriodNs;
+        }
+        if (c.healthcheck->retries > 0) {
+            h["Retries"] = c.healthcheck->retries;
+        }
+        config["Healthcheck"] = h;
+    }
     json j = {{"architecture", c.architecture},
               {"os", c.os},
               {"config", config},
@@ -224,6 +240,15 @@ Result<ImageConfig> parseImageConfig(std::string_view text) {
                 for (const auto& [k, v] : p->items()) {
                     c.exposedPorts.push_back(k);
                 }
+            }
+            if (auto h = cfg.find("Healthcheck"); h != cfg.end() && h->is_object()) {
+                Healthcheck hc;
+                hc.test = stringList(*h, "Test");
+                hc.intervalNs = h->value("Interval", int64_t{0});
+                hc.timeoutNs = h->value("Timeout", int64_t{0});
+                hc.startPeriodNs = h->value("StartPeriod", int64_t{0});
+                hc.retries = h->value("Retries", 0);
+                c.healthcheck = std::move(hc);
             }
         }
         if (auto r = j.find("rootfs"); r != j.end() && r->is_object()) {

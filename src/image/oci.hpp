@@ -61,6 +61,16 @@ struct Index {
     std::vector<IndexEntry> manifests;
 };
 
+// Docker's image health check (config.Healthcheck); durations in
+// nanoseconds, 0 meaning the runtime's default.
+struct Healthcheck {
+    std::vector<std::string> test;  // {"CMD", "/usr/bin/fwatchdog", "--run-healthcheck"}
+    int64_t intervalNs = 0;
+    int64_t timeoutNs = 0;
+    int64_t startPeriodNs = 0;
+    int retries = 0;
+};
+
 struct ImageConfig {
     std::string architecture = "amd64";
     std::string os = "linux";
@@ -72,6 +82,7 @@ struct ImageConfig {
     std::string user;
     Labels labels;
     std::vector<std::string> exposedPorts;  // "8080/tcp"
+    std::optional<Healthcheck> healthcheck;
     std::vector<std::string> diffIds;       // rootfs.diff_ids
 };
 

@@ -1,0 +1,138 @@
+// faasd push -f stack.yml: each function's image, from containerd's store,
+// to the registry its name gives, over the OCI distribution API.
+
+#include "image/push.hpp"
+
+#include "api/types.hpp"
+#include "cli/cli.hpp"
+#include "cli/client_verbs.hpp"
+#include "cli/image_verbs.hpp"
+#include "containerd/client.hpp"
+#include "image/pull.hpp"
+#include "image/reference.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fmt/format.h>
+#include <memory>
+
+namespace faasd::cli {
+
+namespace {
+
+struct PushVerbFlags {
+    std::string yaml;
+    std::string filter;
+    std::string regex;
+    PushFlags push;
+};
+
+std::string defaultDockerConfig() {
+    if (const char* dir = std::getenv("DOCKER_CONFIG"); dir && *dir) {
+        return std::string(dir) + "/config.json";
+    }
+    if (const char* home = std::getenv("HOME"); home && *home) {
+        return std::string(home) + "/.docker/config.json";
+    }
+    return "";
+}
+
+} // namespace
+
+void addPushFlags(CLI::App* cmd, PushFlags& flags) {
+    cmd->add_option("--tls-verify", flags.tlsVerify,
+                    "false: speak plain http to the registry (loopback registries always are)")
+        ->default_str("true");
+    cmd->add_option("--docker-config", flags.dockerConfig,
+                    "registry credentials (default $DOCKER_CONFIG/config.json, "
+                    "~/.docker/config.json)");
+}
+
+Result<void> pushFunctions(const std::vector<config::StackFunction>& functions,
+                           const PushFlags& flags) {
+    TRY_ASSIGN(auto socket, containerdSocket(flags.containerdSocket));
+    std::error_code ec;
+    if (!std::filesystem::exists(socket, ec)) {
+        return fail(Code::Unavailable, "containerd is not running: no socket at {}", socket);
+    }
+    TRY_ASSIGN(auto client, containerd::Client::connect(
+                                {.socket = socket, .timeout = std::chrono::seconds(60)}));
+    image::RegistryOptions options;
+    options.dockerConfig = flags.dockerConfig.empty() ? defaultDockerConfig() : flags.dockerConfig;
+    for (const auto& fn : functions) {
+        if (fn.image.empty()) {
+            return fail(fn.error("image", "is required to push the function"));
+        }
+        auto ref = image::parseReference(fn.image);
+        if (!ref) {
+            return fail(fn.error("image", ref.error().message()));
+        }
+        if (!flags.tlsVerify) {
+            options.insecure.push_back(ref->domain);
+        }
+        const std::string ns = fn.ns.empty() ? api::kDefaultNamespace : fn.ns;
+        auto scoped = client.withNamespace(ns);
+        if (auto local = scoped.images().get(ref->str()); !local) {
+            if (local.error().code() == Code::NotFound) {
+                return fail(Code::NotFound,
+                            "pushing {}: no image {} in containerd namespace {} (run faasd build "
+                            "-f first)",
+                            fn.name, ref->str(), ns);
+            }
+            return fail(local.error().context(fmt::format("pushing {}", fn.name)));
+        }
+        fmt::print("[{}] pushing {}\n", fn.name, ref->str());
+        std::fflush(stdout);
+        TRY(withContext(image::pushImage(scoped, ref->str(), *ref, options),
+                        fmt::format("pushing {}", fn.name)));
+        auto record = scoped.images().get(ref->str());
+        fmt::print("[{}] pushed {} {}\n", fn.name, ref->str(),
+                   record ? record->target.digest : std::string());
+        std::fflush(stdout);
+    }
+    return {};
+}
+
+Result<void> buildAndPush(const config::Stack& stack,
+                          const std::vector<config::StackFunction>& functions,
+                          const BuildFlags& buildFlags, PushFlags pushFlags) {
+    TRY(buildFunctions(stack, functions, buildFlags));
+    std::vector<config::StackFunction> remote;
+    for (const auto& fn : functions) {
+        if (!fn.skipBuild && !fn.lang.empty() && namesRegistry(fn.image)) {
+            remote.push_back(fn);
+        }
+    }
+    if (remote.empty()) {
+        return {};
+    }
+    if (pushFlags.containerdSocket.empty()) {
+        pushFlags.containerdSocket = buildFlags.containerdSocket;
+    }
+    return pushFunctions(remote, pushFlags);
+}
+
+void addPush(CLI::App& app) {
+    auto* cmd = app.add_subcommand("push", "Push the functions' images to their registries");
+    auto f = std::make_shared<PushVerbFlags>();
+    cmd->add_option("-f,--yaml", f->yaml, "stack file (default: ./stack.yml when present)");
+    cmd->add_option("--filter", f->filter, "push the functions whose name matches a wildcard");
+    cmd->add_option("--regex", f->regex, "push the functions whose name matches a regex");
+    addPushFlags(cmd, f->push);
+    cmd->add_option("--containerd-socket", f->push.containerdSocket,
+                    "containerd's socket (env FAASD_CONTAINERD_SOCKET)");
+    cmd->callback([f] {
+        runVerb([&]() -> Result<void> {
+            const std::string file = defaultStackFile(f->yaml);
+            if (file.empty()) {
+                return fail(Code::InvalidArgument, "no stack file: give -f stack.yml");
+            }
+            TRY_ASSIGN(auto stack, loadStackFile(file));
+            TRY_ASSIGN(auto selected, config::selectFunctions(stack, f->filter, f->regex));
+            return pushFunctions(selected, f->push);
+        });
+    });
+}
+
+} // namespace faasd::cli
