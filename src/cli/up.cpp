@@ -8,6 +8,7 @@
 #include "config/daemon_config.hpp"
 #include "gateway/gateway.hpp"
 #include "provider/containerd_provider.hpp"
+#include "queue/queue.hpp"
 
 #include <CLI/CLI.hpp>
 #include <faasd_version.h>
@@ -29,6 +30,18 @@ struct UpFlags {
     bool noAuth = false;
     bool stopFunctionsOnExit = false;
 };
+
+queue::QueueConfig queueConfigFrom(const config::DaemonConfig& c) {
+    const auto& q = c.queue;
+    return {.database = c.queueDatabase(), .fullSync = q.fullSync, .maxItems = q.maxItems,
+            .maxBytes = q.maxBytes, .maxBodyBytes = q.maxBodyBytes,
+            .workers = static_cast<unsigned>(q.workers),
+            .perReplica = static_cast<unsigned>(q.perReplica),
+            .maxAttempts = static_cast<unsigned>(q.maxAttempts), .retryDelay = q.retryDelay,
+            .maxRetryDelay = q.maxRetryDelay,
+            .callbackAttempts = static_cast<unsigned>(q.callbackAttempts),
+            .shutdownTimeout = q.shutdownTimeout, .keepCompleted = q.keepCompleted};
+}
 
 int fatal(const std::string& message) {
     fmt::print(stderr, "faasd up: {}\n", message);
@@ -117,9 +130,27 @@ int up(const UpFlags& flags) {
     g.authEnabled = c.basicAuth;
     g.credentials = {creds->user, creds->password};
     g.maxBodyBytes = c.maxBodyBytes;
+    std::unique_ptr<queue::Queue> asyncQueue;
+    if (c.queue.enabled) {
+        auto opened = queue::Queue::open(queueConfigFrom(c), **provider);
+        if (!opened) {
+            return fatal(opened.error().message());
+        }
+        asyncQueue = std::move(*opened);
+        // Accepts wait on the blocking pool for their group commit.
+        g.blockingThreads = std::max<unsigned>(g.blockingThreads, c.queue.acceptThreads);
+    }
     gateway::Gateway gw(g, **provider);
+    gw.setAsyncQueue(asyncQueue.get());
     if (auto r = gw.start(); !r) {
         return fatal(r.error().message());
+    }
+    if (asyncQueue) {
+        bool anyAddress = c.gatewayAddress == "0.0.0.0" || c.gatewayAddress == "::";
+        asyncQueue->start(std::make_unique<queue::HttpInvoker>(queue::HttpInvokerConfig{
+            .gatewayHost = anyAddress ? "127.0.0.1" : c.gatewayAddress,
+            .gatewayPort = gw.port(),
+            .invokeTimeout = c.queue.invokeTimeout}));
     }
     kLog.info("faasd {} serving on {}:{} (containerd {})", FAASD_VERSION, c.gatewayAddress,
               gw.port(), c.containerdSocket);
@@ -129,6 +160,9 @@ int up(const UpFlags& flags) {
     sigwait(&signals, &sig);
     kLog.info("received signal {}; stopping", sig);
     sdNotify("STOPPING=1");
+    if (asyncQueue) {
+        asyncQueue->stop(); // its running jobs still invoke through the gateway
+    }
     gw.stop();
     if (c.stopFunctionsOnExit) {
         if (auto namespaces = (*provider)->listNamespaces()) {
