@@ -39,6 +39,7 @@ command -v curl >/dev/null || { echo "curl is not installed" >&2; exit 1; }
 # Starts "$@" in the background, waits for its "port N" line; sets $port.
 start() {
     out="$tmp/$1.out"
+    rm -f "$out"
     shift
     "$@" >"$out" &
     started_pid=$!
