@@ -1,7 +1,5 @@
 #include "queue/invoker.hpp"
 
-#include "common/scope_exit.hpp"
-
 #include <httplib.h>
 
 namespace faasd::queue {
@@ -73,33 +71,49 @@ HttpInvoker::HttpInvoker(HttpInvokerConfig config) : config_(std::move(config)) 
 
 HttpInvoker::~HttpInvoker() = default;
 
-std::unique_ptr<httplib::Client> HttpInvoker::takeClient() {
+std::unique_ptr<httplib::Client> HttpInvoker::takeClient(const std::string& origin) {
     std::lock_guard lock(mutex_);
-    std::unique_ptr<httplib::Client> c;
-    if (!idle_.empty()) {
-        c = std::move(idle_.back());
-        idle_.pop_back();
-    } else {
-        c = std::make_unique<httplib::Client>(config_.gatewayHost, config_.gatewayPort);
-        c->set_keep_alive(true);
-        c->set_tcp_nodelay(true);
-        c->set_url_encode(false);
-        setTimeouts(*c, config_.connectTimeout, config_.invokeTimeout);
+    if (cancelled_) {
+        return nullptr;
     }
+    std::unique_ptr<httplib::Client> c;
+    if (auto it = idle_.find(origin); it != idle_.end() && !it->second.empty()) {
+        c = std::move(it->second.back());
+        it->second.pop_back();
+        idleCount_--;
+    } else if (origin.empty()) {
+        c = std::make_unique<httplib::Client>(config_.gatewayHost, config_.gatewayPort);
+        setTimeouts(*c, config_.connectTimeout, config_.invokeTimeout);
+    } else {
+        c = std::make_unique<httplib::Client>(origin);
+        setTimeouts(*c, config_.connectTimeout, config_.callbackTimeout);
+    }
+    c->set_keep_alive(true);
+    c->set_tcp_nodelay(true);
+    c->set_url_encode(false);
     busy_.insert(c.get());
     return c;
 }
 
-void HttpInvoker::giveBack(std::unique_ptr<httplib::Client> client, bool reuse) {
+void HttpInvoker::giveBack(const std::string& origin, std::unique_ptr<httplib::Client> client,
+                           bool reuse) {
     std::lock_guard lock(mutex_);
     busy_.erase(client.get());
-    if (reuse && !cancelled_ && idle_.size() < 64) {
-        idle_.push_back(std::move(client));
+    if (!reuse || cancelled_ || idleCount_ >= 256) {
+        return;
+    }
+    auto& list = idle_[origin];
+    if (list.size() < 64) {
+        list.push_back(std::move(client));
+        idleCount_++;
     }
 }
 
 Outcome HttpInvoker::invoke(const Job& job) {
-    auto client = takeClient();
+    auto client = takeClient("");
+    if (!client) {
+        return Outcome{.error = "shutting down"};
+    }
     httplib::Request req;
     req.method = job.method;
     req.path = "/function/" + job.function + "." + job.ns + job.path;
@@ -117,9 +131,8 @@ Outcome HttpInvoker::invoke(const Job& job) {
     if (!req.has_header("Content-Type") && !job.body.empty()) {
         req.headers.emplace("Content-Type", "application/octet-stream");
     }
-    auto res = client->send(req);
-    Outcome o = toOutcome(res);
-    giveBack(std::move(client), o.reached);
+    Outcome o = toOutcome(client->send(req));
+    giveBack("", std::move(client), o.reached);
     return o;
 }
 
@@ -128,25 +141,12 @@ Outcome HttpInvoker::callback(const std::string& url, const HeaderList& headers,
     std::string origin;
     std::string target;
     if (!splitUrl(url, origin, target)) {
-        Outcome o;
-        o.error = "not an http(s) URL: " + url;
-        return o;
+        return Outcome{.error = "not an http(s) URL: " + url};
     }
-    httplib::Client client(origin);
-    client.set_url_encode(false);
-    client.set_tcp_nodelay(true);
-    setTimeouts(client, config_.connectTimeout, config_.callbackTimeout);
-    {
-        std::lock_guard lock(mutex_);
-        if (cancelled_) {
-            return Outcome{.error = "shutting down"};
-        }
-        busy_.insert(&client);
+    auto client = takeClient(origin);
+    if (!client) {
+        return Outcome{.error = "shutting down"};
     }
-    ScopeExit unregister([&] {
-        std::lock_guard lock(mutex_);
-        busy_.erase(&client);
-    });
     httplib::Headers h;
     std::string contentType = "application/octet-stream";
     for (const auto& [k, v] : headers) {
@@ -156,7 +156,9 @@ Outcome HttpInvoker::callback(const std::string& url, const HeaderList& headers,
             h.emplace(k, v);
         }
     }
-    return toOutcome(client.Post(target, h, body, contentType));
+    Outcome o = toOutcome(client->Post(target, h, body, contentType));
+    giveBack(origin, std::move(client), o.reached);
+    return o;
 }
 
 void HttpInvoker::cancel() {
@@ -166,6 +168,7 @@ void HttpInvoker::cancel() {
         c->stop();
     }
     idle_.clear();
+    idleCount_ = 0;
 }
 
 } // namespace faasd::queue

@@ -7,6 +7,7 @@
 #include "queue/store.hpp"
 
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -58,13 +59,15 @@ public:
     void cancel() override;
 
 private:
-    std::unique_ptr<httplib::Client> takeClient();
-    void giveBack(std::unique_ptr<httplib::Client> client, bool reuse);
+    // Keep-alive clients by origin ("" is the gateway); null once cancelled.
+    std::unique_ptr<httplib::Client> takeClient(const std::string& origin);
+    void giveBack(const std::string& origin, std::unique_ptr<httplib::Client> client, bool reuse);
 
     HttpInvokerConfig config_;
     std::mutex mutex_;
     bool cancelled_ = false;
-    std::vector<std::unique_ptr<httplib::Client>> idle_; // keep-alive to the gateway
+    std::map<std::string, std::vector<std::unique_ptr<httplib::Client>>> idle_;
+    size_t idleCount_ = 0;
     std::set<httplib::Client*> busy_;
 };
 
