@@ -23,6 +23,17 @@ done
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 cp "$helper" "$tmp/async_helper.py" # its command line names $tmp: cleanup kills it
+# A network of its own, so it never meets another e2e test's replicas.
+export FAASD_CNI_BRIDGE=faasdasync0
+export FAASD_CNI_SUBNET=10.196.0.0/24
+async_cleanup() {
+  ip link del faasdasync0 2>/dev/null
+  for table in nat filter; do
+    iptables -t $table -S 2>/dev/null | grep -e 10.196.0 | sed 's/^-A/-D/' |
+      while read -r rule; do eval "iptables -t $table $rule" 2>/dev/null; done
+  done
+}
+extra_cleanup=async_cleanup
 
 n=${ASYNC_REQUESTS:-400}
 cb_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
