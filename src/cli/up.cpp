@@ -4,10 +4,12 @@
 #include "cli/cli.hpp"
 #include "cli/daemon_support.hpp"
 #include "common/log.hpp"
+#include "common/random.hpp"
 #include "common/subprocess.hpp"
 #include "config/daemon_config.hpp"
 #include "gateway/gateway.hpp"
 #include "provider/containerd_provider.hpp"
+#include "queue/queue.hpp"
 #include "scaler/scaler.hpp"
 
 #include <CLI/CLI.hpp>
@@ -30,6 +32,18 @@ struct UpFlags {
     bool noAuth = false;
     bool stopFunctionsOnExit = false;
 };
+
+queue::QueueConfig queueConfigFrom(const config::DaemonConfig& c) {
+    const auto& q = c.queue;
+    return {.database = c.queueDatabase(), .fullSync = q.fullSync, .maxItems = q.maxItems,
+            .maxBytes = q.maxBytes, .maxBodyBytes = q.maxBodyBytes,
+            .workers = static_cast<unsigned>(q.workers),
+            .perReplica = static_cast<unsigned>(q.perReplica),
+            .maxAttempts = static_cast<unsigned>(q.maxAttempts), .retryDelay = q.retryDelay,
+            .maxRetryDelay = q.maxRetryDelay,
+            .callbackAttempts = static_cast<unsigned>(q.callbackAttempts),
+            .shutdownTimeout = q.shutdownTimeout, .keepCompleted = q.keepCompleted};
+}
 
 int fatal(const std::string& message) {
     fmt::print(stderr, "faasd up: {}\n", message);
@@ -118,7 +132,22 @@ int up(const UpFlags& flags) {
     g.authEnabled = c.basicAuth;
     g.credentials = {creds->user, creds->password};
     g.maxBodyBytes = c.maxBodyBytes;
+    g.internalToken = randomHex(16); // for the queue's workers only
+    std::unique_ptr<queue::Queue> asyncQueue;
+    if (c.queue.enabled) {
+        auto opened = queue::Queue::open(queueConfigFrom(c), **provider);
+        if (!opened) {
+            return fatal(opened.error().message());
+        }
+        asyncQueue = std::move(*opened);
+        // Accepts wait on the blocking pool for their group commit.
+        g.blockingThreads = std::max<unsigned>(g.blockingThreads, c.queue.acceptThreads);
+    }
     gateway::Gateway gw(g, **provider);
+    gw.setAsyncQueue(asyncQueue.get());
+    if (asyncQueue) {
+        gw.addMetricsSource([q = asyncQueue.get()] { return q->prometheusText(); });
+    }
     std::unique_ptr<scaler::Scaler> scaler;
     if (c.scalerEnabled) {
         scaler = std::make_unique<scaler::Scaler>(scaler::configFrom(c), **provider, gw.metrics());
@@ -128,6 +157,14 @@ int up(const UpFlags& flags) {
     }
     if (auto r = gw.start(); !r) {
         return fatal(r.error().message());
+    }
+    if (asyncQueue) {
+        bool anyAddress = c.gatewayAddress == "0.0.0.0" || c.gatewayAddress == "::";
+        asyncQueue->start(std::make_unique<queue::HttpInvoker>(queue::HttpInvokerConfig{
+            .gatewayHost = anyAddress ? "127.0.0.1" : c.gatewayAddress,
+            .gatewayPort = gw.port(),
+            .invokeTimeout = c.queue.invokeTimeout,
+            .internalToken = g.internalToken}));
     }
     kLog.info("faasd {} serving on {}:{} (containerd {})", FAASD_VERSION, c.gatewayAddress,
               gw.port(), c.containerdSocket);
@@ -140,6 +177,9 @@ int up(const UpFlags& flags) {
     sigwait(&signals, &sig);
     kLog.info("received signal {}; stopping", sig);
     sdNotify("STOPPING=1");
+    if (asyncQueue) {
+        asyncQueue->stop(); // its running jobs still invoke through the gateway
+    }
     gw.stop();
     scaler.reset();
     if (c.stopFunctionsOnExit) {

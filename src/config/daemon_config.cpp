@@ -79,6 +79,52 @@ bool validCidr(const std::string& cidr) {
            std::stoi(bits) <= 30;
 }
 
+Result<void> queueFromEnv(const Env& env, QueueSettings& q) {
+    auto get = [&](const char* key) -> const std::string* {
+        auto it = env.find(key);
+        return it == env.end() || it->second.empty() ? nullptr : &it->second;
+    };
+    auto duration = [&](const char* key, std::chrono::milliseconds& out) -> Result<void> {
+        if (auto v = get(key)) {
+            auto d = parseDuration(*v);
+            if (!d) {
+                return fail(d.error().context(key));
+            }
+            out = *d;
+        }
+        return {};
+    };
+    auto number = [&](const char* key, uint64_t& out, uint64_t min, uint64_t max) -> Result<void> {
+        if (auto v = get(key)) {
+            TRY_ASSIGN(out, parseUnsigned(key, *v, min, max));
+        }
+        return {};
+    };
+    if (auto v = get("FAASD_QUEUE_ENABLED")) {
+        TRY_ASSIGN(q.enabled, parseBool("FAASD_QUEUE_ENABLED", *v));
+    }
+    if (auto v = get("FAASD_QUEUE_SYNC")) {
+        if (*v != "full" && *v != "normal") {
+            return fail(Code::InvalidArgument, "FAASD_QUEUE_SYNC=\"{}\": want full or normal", *v);
+        }
+        q.fullSync = *v == "full";
+    }
+    TRY(number("FAASD_QUEUE_MAX_ITEMS", q.maxItems, 1, 100'000'000));
+    TRY(number("FAASD_QUEUE_MAX_BYTES", q.maxBytes, 1ull << 20, 1ull << 40));
+    TRY(number("FAASD_QUEUE_MAX_BODY_BYTES", q.maxBodyBytes, 1024, 1ull << 34));
+    TRY(number("FAASD_QUEUE_WORKERS", q.workers, 1, 4096));
+    TRY(number("FAASD_QUEUE_PER_REPLICA", q.perReplica, 1, 10'000));
+    TRY(number("FAASD_QUEUE_MAX_ATTEMPTS", q.maxAttempts, 1, 1000));
+    TRY(duration("FAASD_QUEUE_RETRY_DELAY", q.retryDelay));
+    TRY(duration("FAASD_QUEUE_MAX_RETRY_DELAY", q.maxRetryDelay));
+    TRY(number("FAASD_QUEUE_CALLBACK_ATTEMPTS", q.callbackAttempts, 1, 1000));
+    TRY(duration("FAASD_QUEUE_INVOKE_TIMEOUT", q.invokeTimeout));
+    TRY(duration("FAASD_QUEUE_SHUTDOWN_TIMEOUT", q.shutdownTimeout));
+    TRY(duration("FAASD_QUEUE_KEEP_COMPLETED", q.keepCompleted));
+    TRY(number("FAASD_QUEUE_ACCEPT_THREADS", q.acceptThreads, 1, 4096));
+    return {};
+}
+
 } // namespace
 
 Env processEnv() {
@@ -260,6 +306,7 @@ Result<DaemonConfig> fromEnv(const Env& env) {
     if (auto v = get("FAASD_LOG_LEVEL")) {
         c.logLevel = *v;
     }
+    TRY(queueFromEnv(env, c.queue));
     return c;
 }
 

@@ -19,6 +19,25 @@ using Env = std::map<std::string, std::string>;
 // The process environment as an Env.
 Env processEnv();
 
+// The durable async queue (FAASD_QUEUE_*).
+struct QueueSettings {
+    bool enabled = true;
+    bool fullSync = true;               // FAASD_QUEUE_SYNC=full|normal
+    uint64_t maxItems = 100'000;        // stored requests not yet completed
+    uint64_t maxBytes = 1ull << 30;     // their size
+    uint64_t maxBodyBytes = 8ull << 20; // one request's body
+    uint64_t workers = 32;              // requests running at once
+    uint64_t perReplica = 4;            // per ready replica without max_inflight
+    uint64_t maxAttempts = 5;
+    std::chrono::milliseconds retryDelay{1'000};
+    std::chrono::milliseconds maxRetryDelay{300'000};
+    uint64_t callbackAttempts = 5;
+    std::chrono::milliseconds invokeTimeout{600'000};
+    std::chrono::milliseconds shutdownTimeout{30'000};
+    std::chrono::milliseconds keepCompleted{3'600'000};
+    uint64_t acceptThreads = 64; // accepts waiting for their commit at once
+};
+
 struct DaemonConfig {
     // gateway
     std::string gatewayAddress = "0.0.0.0";
@@ -66,6 +85,9 @@ struct DaemonConfig {
     uint64_t scalerMinFreeMemoryPercent = 10;                 // 0: never
 
     std::string logLevel = "info";
+
+    QueueSettings queue;
+    std::string queueDatabase() const { return stateDir + "/queue.db"; }
 
     // The gateway's basic-auth credential files under stateDir.
     std::string basicAuthUserFile() const { return stateDir + "/secrets/basic-auth-user"; }

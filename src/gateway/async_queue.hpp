@@ -6,6 +6,9 @@
 
 #include "common/error.hpp"
 
+#include <chrono>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,13 +27,53 @@ struct AsyncRequest {
     std::string callbackUrl; // X-Callback-Url, may be empty
 };
 
+// One stored request as /system/async-requests lists it.
+struct AsyncRequestInfo {
+    std::string callId;
+    std::string function;
+    std::string ns;
+    std::string method;
+    std::string path;
+    std::string status; // pending, running, retrying, completed, failed
+    uint64_t attempts = 0;
+    std::chrono::system_clock::time_point enqueuedAt{};
+    std::string lastError;
+    std::string callbackUrl;
+    std::string callbackStatus; // "", pending, delivered, failed
+};
+
+struct AsyncListFilter {
+    std::string status; // empty: all
+    std::string ns;     // empty: all
+    size_t limit = 100;
+};
+
 class AsyncQueue {
 public:
     virtual ~AsyncQueue() = default;
 
     // Blocking; called off the I/O threads. Returns the call id, which is
-    // request.callId.
+    // request.callId. ResourceExhausted when the queue is full.
     virtual Result<std::string> enqueue(AsyncRequest request) = 0;
+
+    // Larger bodies are refused with 413 before enqueue().
+    virtual uint64_t maxBodyBytes() const { return std::numeric_limits<uint64_t>::max(); }
+
+    // The admin API (/system/async-requests). Newest first. retry(): a failed
+    // request goes back to pending (NotFound, AlreadyExists when not failed);
+    // remove(): deletes a failed or completed one (AlreadyExists otherwise).
+    virtual Result<std::vector<AsyncRequestInfo>> list(const AsyncListFilter&) {
+        return fail(Code::Unimplemented, "listing asynchronous requests is not supported");
+    }
+    virtual Result<void> retry(const std::string&) {
+        return fail(Code::Unimplemented, "retrying asynchronous requests is not supported");
+    }
+    virtual Result<void> remove(const std::string&) {
+        return fail(Code::Unimplemented, "deleting asynchronous requests is not supported");
+    }
+
+    // Prometheus text of the queue's own series (depth, in flight, ...).
+    virtual std::string prometheusText() const { return {}; }
 };
 
 } // namespace faasd::gateway

@@ -42,6 +42,11 @@ struct GatewayConfig {
 
     std::chrono::milliseconds upstreamConnectTimeout{5'000};
     std::chrono::milliseconds upstreamTimeout{60'000}; // each upstream read/write
+    // A caller presenting this in X-Faasd-Internal (the queue's workers) may
+    // set X-Faasd-Upstream-Timeout (seconds) to replace upstreamTimeout for
+    // its call, so a long async job is not cut at 60 s and run again. Both
+    // headers are never forwarded. Empty: nobody may.
+    std::string internalToken;
     std::chrono::milliseconds clientTimeout{60'000};   // each client read/write, idle keep-alive
     std::chrono::milliseconds wakeTimeout{30'000};     // ReplicaWaker deadline
     std::chrono::milliseconds shutdownTimeout{10'000}; // stop() waits this long for in-flight

@@ -65,6 +65,17 @@ Result<Response> enqueueAsync(const Services& s, const Request& r) {
     if (!a.callbackUrl.empty() && !isCallbackUrl(a.callbackUrl)) {
         return fail(Code::InvalidArgument, "X-Callback-Url is not a valid URL: {}", a.callbackUrl);
     }
+    // Only a function that exists now is queued (the provider answers from memory).
+    if (auto found = s.provider->get(target.name, target.ns); !found) {
+        if (found.error().code() == Code::NotFound) {
+            return fail(Code::NotFound, "Cannot find service: {}.", target.qualified());
+        }
+        return fail(found.error().context("queueing " + target.qualified()));
+    }
+    if (r.body.size() > s.queue->maxBodyBytes()) {
+        return Response::text(413, fmt::format("request body too large for the queue: {} > {} bytes\n",
+                                               r.body.size(), s.queue->maxBodyBytes()));
+    }
     a.name = target.name;
     a.ns = target.ns;
     a.method = r.method;
@@ -94,8 +105,9 @@ Result<Response> enqueueAsync(const Services& s, const Request& r) {
 
 void addInvokeRoutes(Router& router, const Services& s) {
     router.add({"/function/{*target}", {}, false, RouteKind::Invoke, {}});
-    router.add(
-        {"/async-function/{*target}", {"POST"}, false, RouteKind::Blocking, wrap(s, enqueueAsync)});
+    // Methods that carry a body; GET and HEAD are 405.
+    router.add({"/async-function/{*target}", {"POST", "PUT", "PATCH", "DELETE"}, false,
+                RouteKind::Blocking, wrap(s, enqueueAsync)});
 }
 
 } // namespace faasd::gateway

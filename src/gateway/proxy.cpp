@@ -12,9 +12,33 @@ namespace {
 
 const Logger kLog("gateway");
 
+constexpr std::string_view kInternalHeader = "X-Faasd-Internal";
+constexpr std::string_view kTimeoutHeader = "X-Faasd-Upstream-Timeout";
+
 bool skipRequestHeader(std::string_view name) {
     return isHopByHopHeader(name) || equalsIgnoreCase(name, "Expect") ||
-           equalsIgnoreCase(name, "Host") || equalsIgnoreCase(name, "Content-Length");
+           equalsIgnoreCase(name, "Host") || equalsIgnoreCase(name, "Content-Length") ||
+           equalsIgnoreCase(name, kInternalHeader) || equalsIgnoreCase(name, kTimeoutHeader);
+}
+
+// The upstream timeout of this call: the configured one, or what an
+// internal caller (one that knows the token) asked for.
+std::chrono::milliseconds upstreamTimeoutFor(const http::fields& fields,
+                                             const GatewayConfig& config) {
+    auto token = fields.find(beast::string_view(kInternalHeader.data(), kInternalHeader.size()));
+    auto wanted = fields.find(beast::string_view(kTimeoutHeader.data(), kTimeoutHeader.size()));
+    if (config.internalToken.empty() || token == fields.end() || wanted == fields.end() ||
+        !constantTimeEquals(sv(token->value()), config.internalToken)) {
+        return config.upstreamTimeout;
+    }
+    uint64_t seconds = 0;
+    for (char c : sv(wanted->value())) {
+        if (c < '0' || c > '9' || seconds > 86'400) {
+            return config.upstreamTimeout;
+        }
+        seconds = seconds * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return seconds == 0 ? config.upstreamTimeout : std::chrono::seconds(seconds);
 }
 
 std::string headerOr(const http::fields& fields, std::string_view name, std::string fallback) {
@@ -72,6 +96,7 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
         call.callId = uuid4();
     }
     call.startTime = unixNanos(std::chrono::system_clock::now());
+    call.upstreamTimeout = upstreamTimeoutFor(req, config);
 
     auto parsed = parseInvokeTarget(target, config.defaultNamespace);
     if (!parsed) {
@@ -161,7 +186,8 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
             co_return co_await answer(ex, call, std::move(r), clientKeepAlive && bodyUnread);
         }
         upstream = std::move(*acquired);
-        SendResult sent = co_await sendRequest(ex, *upstream, up, body, hasBody, bodyStarted);
+        SendResult sent =
+            co_await sendRequest(ex, call, *upstream, up, body, hasBody, bodyStarted);
         if (sent == SendResult::ClientFailed) {
             call.status = 499; // the caller went away
             co_return false;
@@ -174,7 +200,7 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
             rp.emplace();
             rp->body_limit(std::numeric_limits<uint64_t>::max()); // none misbehaves in Boost 1.74
             rp->skip(isHead);
-            upstream->stream.expires_after(config.upstreamTimeout);
+            upstream->stream.expires_after(call.upstreamTimeout);
             co_await http::async_read_header(upstream->stream, upstream->buffer, *rp, ecToken(ec));
             if (!ec) {
                 break;

@@ -31,11 +31,12 @@ private:
         std::string callId;
         std::string startTime; // X-Start-Time
         unsigned status = 502; // recorded in the metrics
+        std::chrono::milliseconds upstreamTimeout{0};
     };
 
     net::awaitable<bool> answer(Exchange& ex, Call& call, Response response, bool keepAlive);
     net::awaitable<Result<std::vector<provider::Endpoint>>> endpointsFor(const InvokeTarget& t);
-    net::awaitable<SendResult> sendRequest(Exchange& ex, Upstream& upstream,
+    net::awaitable<SendResult> sendRequest(Exchange& ex, const Call& call, Upstream& upstream,
                                            http::request<http::buffer_body>& request,
                                            http::request_parser<http::buffer_body>& body,
                                            bool hasBody, bool& bodyStarted);

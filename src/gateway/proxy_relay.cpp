@@ -20,7 +20,8 @@ bool skipResponseHeader(std::string_view name) {
 
 } // namespace
 
-net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, Upstream& upstream,
+net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& call,
+                                                     Upstream& upstream,
                                                      http::request<http::buffer_body>& request,
                                                      http::request_parser<http::buffer_body>& body,
                                                      bool hasBody, bool& bodyStarted) {
@@ -30,7 +31,7 @@ net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, Upstream& ups
     request.body().data = nullptr;
     request.body().size = 0;
     request.body().more = hasBody;
-    upstream.stream.expires_after(config.upstreamTimeout);
+    upstream.stream.expires_after(call.upstreamTimeout);
     if (!hasBody) {
         co_await http::async_write(upstream.stream, sr, ecToken(ec));
         if (ec) {
@@ -71,7 +72,7 @@ net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, Upstream& ups
         if (request.body().size == 0 && !body.is_done()) {
             continue; // only framing so far (a chunk header): an empty chunk would end the body
         }
-        upstream.stream.expires_after(config.upstreamTimeout);
+        upstream.stream.expires_after(call.upstreamTimeout);
         co_await http::async_write(upstream.stream, sr, ecToken(ec));
         if (ec == http::error::need_buffer) {
             ec = {};
@@ -153,7 +154,7 @@ net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
     while (!rp.is_done()) {
         rp.get().body().data = buf.data();
         rp.get().body().size = buf.size();
-        upstream->stream.expires_after(config.upstreamTimeout);
+        upstream->stream.expires_after(call.upstreamTimeout);
         co_await http::async_read_some(upstream->stream, upstream->buffer, rp, ecToken(ec));
         if (ec == http::error::need_buffer) {
             ec = {};

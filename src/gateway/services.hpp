@@ -39,6 +39,7 @@ void addAlertRoutes(Router& router, const Services& services);     // alerts.cpp
 void addUiRoutes(Router& router, const Services& services);     // ui.cpp: /, /ui/, healthz, metrics
 void addInvokeRoutes(Router& router, const Services& services); // invoke.cpp
 void addLogRoutes(Router& router);                              // logs.cpp
+void addAsyncRequestRoutes(Router& router, const Services& services); // async_requests.cpp
 
 // The full table.
 Router buildRouter(const Services& services);

@@ -115,6 +115,7 @@ Router buildRouter(const Services& services) {
     addInfoRoutes(router, services);
     addAlertRoutes(router, services);
     addLogRoutes(router);
+    addAsyncRequestRoutes(router, services);
     addUiRoutes(router, services);
     return router;
 }

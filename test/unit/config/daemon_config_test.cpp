@@ -106,3 +106,28 @@ TEST_CASE("durations", "[config]") {
     CHECK_FALSE(parseDuration("s"));
     CHECK_FALSE(parseDuration("ten"));
 }
+
+TEST_CASE("queue variables", "[config]") {
+    auto d = fromEnv({});
+    REQUIRE(d);
+    CHECK(d->queue.enabled);
+    CHECK(d->queue.fullSync);
+    CHECK(d->queueDatabase() == "/var/lib/faasd/queue.db");
+    auto c = fromEnv({{"FAASD_QUEUE_SYNC", "normal"},
+                      {"FAASD_QUEUE_MAX_ITEMS", "10"},
+                      {"FAASD_QUEUE_WORKERS", "3"},
+                      {"FAASD_QUEUE_RETRY_DELAY", "250ms"},
+                      {"FAASD_QUEUE_ENABLED", "false"}});
+    REQUIRE(c);
+    CHECK_FALSE(c->queue.fullSync);
+    CHECK_FALSE(c->queue.enabled);
+    CHECK(c->queue.maxItems == 10);
+    CHECK(c->queue.workers == 3);
+    CHECK(c->queue.retryDelay == 250ms);
+    auto bad = fromEnv({{"FAASD_QUEUE_SYNC", "sometimes"}});
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message().find("FAASD_QUEUE_SYNC") != std::string::npos);
+    bad = fromEnv({{"FAASD_QUEUE_WORKERS", "0"}});
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message().find("FAASD_QUEUE_WORKERS") != std::string::npos);
+}

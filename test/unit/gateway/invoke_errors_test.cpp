@@ -71,6 +71,39 @@ TEST_CASE("504 when the replica is slower than the upstream timeout") {
     CHECK(res->status == 504);
 }
 
+TEST_CASE("an internal caller with the token may stretch the upstream timeout; others may not") {
+    auto config = Harness::defaultConfig();
+    config.upstreamTimeout = std::chrono::milliseconds(200);
+    config.internalToken = "s3cret";
+    TestUpstream up("slow-0");
+    Harness h(config);
+    h.provider.setEndpoints("slow", "openfaas-fn", {up.endpoint()});
+    REQUIRE(h.gateway->start());
+    auto c = h.client();
+    c.set_read_timeout(5, 0);
+
+    auto internal = c.Get("/function/slow/slow",
+                          {{"X-Faasd-Internal", "s3cret"}, {"X-Faasd-Upstream-Timeout", "3"}});
+    REQUIRE(internal);
+    CHECK(internal->status == 200);
+    // Neither header reaches the function.
+    auto seen = c.Get("/function/slow/headers",
+                      {{"X-Faasd-Internal", "s3cret"}, {"X-Faasd-Upstream-Timeout", "3"}});
+    REQUIRE(seen);
+    CHECK(seen->body.find("X-Call-Id") != std::string::npos);
+    CHECK(seen->body.find("X-Faasd") == std::string::npos);
+
+    auto wrongToken = c.Get("/function/slow/slow",
+                            {{"X-Faasd-Internal", "guess"}, {"X-Faasd-Upstream-Timeout", "3"}});
+    REQUIRE(wrongToken);
+    CHECK(wrongToken->status == 504);
+
+    auto junk = c.Get("/function/slow/slow",
+                      {{"X-Faasd-Internal", "s3cret"}, {"X-Faasd-Upstream-Timeout", "3s"}});
+    REQUIRE(junk);
+    CHECK(junk->status == 504);
+}
+
 namespace {
 
 struct CountingWaker : ReplicaWaker {

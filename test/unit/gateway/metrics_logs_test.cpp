@@ -154,6 +154,8 @@ TEST_CASE("async-function: 501 without a queue; 202 with X-Call-Id; 400 bad call
         CHECK(res->status == 501);
     }
     Harness h;
+    h.provider.addFunction("say", "dev", "img");
+    h.provider.addFunction("say", "openfaas-fn", "img");
     MemoryQueue queue;
     h.gateway->setAsyncQueue(&queue);
     REQUIRE(h.gateway->start());

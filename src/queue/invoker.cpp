@@ -1,0 +1,182 @@
+#include "queue/invoker.hpp"
+
+#include <httplib.h>
+
+namespace faasd::queue {
+
+namespace {
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+bool dropped(std::string_view name) {
+    for (const char* h : {"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
+                          "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
+                          "Content-Length", "Host", "Expect"}) {
+        if (equalsIgnoreCase(name, h)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+Outcome toOutcome(const httplib::Result& res) {
+    Outcome o;
+    if (!res) {
+        o.error = httplib::to_string(res.error());
+        return o;
+    }
+    o.reached = true;
+    o.status = res->status;
+    o.body = res->body;
+    for (const auto& [k, v] : res->headers) {
+        if (!dropped(k)) {
+            o.headers.emplace_back(k, v);
+        }
+    }
+    return o;
+}
+
+template <typename Duration> void setTimeouts(httplib::Client& c, Duration connect, Duration io) {
+    c.set_connection_timeout(std::chrono::duration_cast<std::chrono::microseconds>(connect));
+    c.set_read_timeout(std::chrono::duration_cast<std::chrono::microseconds>(io));
+    c.set_write_timeout(std::chrono::duration_cast<std::chrono::microseconds>(io));
+}
+
+} // namespace
+
+bool splitUrl(const std::string& url, std::string& origin, std::string& target) {
+    size_t scheme = url.find("://");
+    if (scheme == std::string::npos ||
+        (url.compare(0, scheme, "http") != 0 && url.compare(0, scheme, "https") != 0)) {
+        return false;
+    }
+    size_t slash = url.find_first_of("/?#", scheme + 3);
+    origin = url.substr(0, slash);
+    target = slash == std::string::npos ? "/" : url.substr(slash);
+    if (auto hash = target.find('#'); hash != std::string::npos) {
+        target.resize(hash);
+    }
+    if (target.empty() || target[0] == '?') {
+        target.insert(0, "/");
+    }
+    return origin.size() > scheme + 3;
+}
+
+HttpInvoker::HttpInvoker(HttpInvokerConfig config) : config_(std::move(config)) {}
+
+HttpInvoker::~HttpInvoker() = default;
+
+std::unique_ptr<httplib::Client> HttpInvoker::takeClient(const std::string& origin) {
+    std::lock_guard lock(mutex_);
+    if (cancelled_) {
+        return nullptr;
+    }
+    std::unique_ptr<httplib::Client> c;
+    if (auto it = idle_.find(origin); it != idle_.end() && !it->second.empty()) {
+        c = std::move(it->second.back());
+        it->second.pop_back();
+        idleCount_--;
+    } else if (origin.empty()) {
+        c = std::make_unique<httplib::Client>(config_.gatewayHost, config_.gatewayPort);
+        setTimeouts(*c, config_.connectTimeout, config_.invokeTimeout);
+    } else {
+        c = std::make_unique<httplib::Client>(origin);
+        setTimeouts(*c, config_.connectTimeout, config_.callbackTimeout);
+    }
+    c->set_keep_alive(true);
+    c->set_tcp_nodelay(true);
+    c->set_url_encode(false);
+    busy_.insert(c.get());
+    return c;
+}
+
+void HttpInvoker::giveBack(const std::string& origin, std::unique_ptr<httplib::Client> client,
+                           bool reuse) {
+    std::lock_guard lock(mutex_);
+    busy_.erase(client.get());
+    if (!reuse || cancelled_ || idleCount_ >= 256) {
+        return;
+    }
+    auto& list = idle_[origin];
+    if (list.size() < 64) {
+        list.push_back(std::move(client));
+        idleCount_++;
+    }
+}
+
+Outcome HttpInvoker::invoke(const Job& job) {
+    auto client = takeClient("");
+    if (!client) {
+        return Outcome{.error = "shutting down"};
+    }
+    httplib::Request req;
+    req.method = job.method;
+    req.path = "/function/" + job.function + "." + job.ns + job.path;
+    if (!job.query.empty()) {
+        req.path += "?" + job.query;
+    }
+    for (const auto& [k, v] : job.headers) {
+        if (!dropped(k) && !equalsIgnoreCase(k, "X-Call-Id") &&
+            !equalsIgnoreCase(k, "X-Callback-Url") && !equalsIgnoreCase(k, "X-Faasd-Internal") &&
+            !equalsIgnoreCase(k, "X-Faasd-Upstream-Timeout")) {
+            req.headers.emplace(k, v);
+        }
+    }
+    req.headers.emplace("X-Call-Id", job.callId);
+    if (!config_.internalToken.empty()) {
+        req.headers.emplace("X-Faasd-Internal", config_.internalToken);
+        req.headers.emplace(
+            "X-Faasd-Upstream-Timeout",
+            std::to_string(
+                std::chrono::ceil<std::chrono::seconds>(config_.invokeTimeout).count()));
+    }
+    req.body = job.body;
+    if (!req.has_header("Content-Type") && !job.body.empty()) {
+        req.headers.emplace("Content-Type", "application/octet-stream");
+    }
+    Outcome o = toOutcome(client->send(req));
+    giveBack("", std::move(client), o.reached);
+    return o;
+}
+
+Outcome HttpInvoker::callback(const std::string& url, const HeaderList& headers,
+                              const std::string& body) {
+    std::string origin;
+    std::string target;
+    if (!splitUrl(url, origin, target)) {
+        return Outcome{.error = "not an http(s) URL: " + url};
+    }
+    auto client = takeClient(origin);
+    if (!client) {
+        return Outcome{.error = "shutting down"};
+    }
+    httplib::Headers h;
+    std::string contentType = "application/octet-stream";
+    for (const auto& [k, v] : headers) {
+        if (equalsIgnoreCase(k, "Content-Type")) {
+            contentType = v;
+        } else if (!dropped(k)) {
+            h.emplace(k, v);
+        }
+    }
+    Outcome o = toOutcome(client->Post(target, h, body, contentType));
+    giveBack(origin, std::move(client), o.reached);
+    return o;
+}
+
+void HttpInvoker::cancel() {
+    std::lock_guard lock(mutex_);
+    cancelled_ = true;
+    for (auto* c : busy_) {
+        c->stop();
+    }
+    idle_.clear();
+    idleCount_ = 0;
+}
+
+} // namespace faasd::queue
