@@ -32,6 +32,14 @@ void FunctionMetrics::started(const std::string& function) {
     ++s.inFlight;
 }
 
+void FunctionMetrics::started(const std::string& function, uint64_t replicas) {
+    std::lock_guard lock(mutex_);
+    auto& s = series_[function].snapshot;
+    ++s.started;
+    ++s.inFlight;
+    s.replicas = replicas;
+}
+
 void FunctionMetrics::finished(const std::string& function, unsigned code,
                                std::chrono::nanoseconds took) {
     const double seconds = std::chrono::duration<double>(took).count();

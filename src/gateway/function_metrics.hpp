@@ -28,6 +28,8 @@ public:
     };
 
     void started(const std::string& function);
+    // started() and setReplicas() under one lock: the invoke path's call.
+    void started(const std::string& function, uint64_t replicas);
     void finished(const std::string& function, unsigned code, std::chrono::nanoseconds took);
     void setReplicas(const std::string& function, uint64_t replicas);
     // Forgets a removed function.

@@ -15,9 +15,12 @@ const Logger kLog("gateway");
 constexpr std::string_view kInternalHeader = "X-Faasd-Internal";
 constexpr std::string_view kTimeoutHeader = "X-Faasd-Upstream-Timeout";
 
+// Headers not copied to the replica: hop-by-hop, framing, and those the
+// proxy sets itself.
 bool skipRequestHeader(std::string_view name) {
     return isHopByHopHeader(name) || equalsIgnoreCase(name, "Expect") ||
            equalsIgnoreCase(name, "Host") || equalsIgnoreCase(name, "Content-Length") ||
+           equalsIgnoreCase(name, "X-Call-Id") || equalsIgnoreCase(name, "X-Start-Time") ||
            equalsIgnoreCase(name, kInternalHeader) || equalsIgnoreCase(name, kTimeoutHeader);
 }
 
@@ -111,7 +114,11 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
         co_return co_await answer(ex, call, errorResponse(endpoints.error()),
                                   clientKeepAlive && !hasBody);
     }
-    services_.metrics->started(function);
+    if (endpoints) {
+        services_.metrics->started(function, endpoints->size());
+    } else {
+        services_.metrics->started(function);
+    }
     struct Record {
         FunctionMetrics& metrics;
         const std::string& function;
@@ -125,7 +132,6 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
         co_return co_await answer(ex, call, errorResponse(endpoints.error()),
                                   clientKeepAlive && !hasBody);
     }
-    services_.metrics->setReplicas(function, endpoints->size());
     const provider::Endpoint endpoint = (*endpoints)[next_[function]++ % endpoints->size()];
 
     if (auto length = ex.parser.content_length(); length && *length > config.maxBodyBytes) {
@@ -135,37 +141,37 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
         co_return false;
     }
 
-    // The upstream request: path and query forwarded, hop-by-hop dropped.
-    std::string upstreamTarget = t.path;
-    if (!rawQuery.empty()) {
-        upstreamTarget += '?';
-        upstreamTarget += rawQuery;
-    }
-    http::request<http::buffer_body> up;
-    up.version(11);
-    up.method_string(req.method_string());
-    up.target(upstreamTarget);
+    // The upstream request head, written out directly (the parsed header
+    // was validated by the parser): path and query forwarded, hop-by-hop
+    // dropped, our headers added.
+    UpstreamRequest up;
+    up.head.reserve(512);
+    auto out = std::back_inserter(up.head);
+    fmt::format_to(out, "{} {}{}{} HTTP/1.1\r\n", sv(req.method_string()), t.path,
+                   rawQuery.empty() ? "" : "?", rawQuery);
     for (const auto& field : req) {
-        if (!skipRequestHeader(sv(field.name_string()))) {
-            up.insert(field.name_string(), field.value());
+        const std::string_view name = sv(field.name_string());
+        if (!skipRequestHeader(name)) {
+            fmt::format_to(out, "{}: {}\r\n", name, sv(field.value()));
         }
     }
-    up.set(http::field::host, fmt::format("{}:{}", endpoint.ip, endpoint.port));
+    fmt::format_to(out, "Host: {}:{}\r\n", endpoint.ip, endpoint.port);
     if (req.find("X-Forwarded-Host") == req.end() && req.find(http::field::host) != req.end()) {
-        up.set("X-Forwarded-Host", req[http::field::host]);
+        fmt::format_to(out, "X-Forwarded-Host: {}\r\n", sv(req[http::field::host]));
     }
     if (req.find("X-Forwarded-For") == req.end() && !ex.remoteAddress.empty()) {
-        up.set("X-Forwarded-For", ex.remoteAddress);
+        fmt::format_to(out, "X-Forwarded-For: {}\r\n", ex.remoteAddress);
     }
-    up.set("X-Call-Id", call.callId);
-    up.set("X-Start-Time", call.startTime);
+    fmt::format_to(out, "X-Call-Id: {}\r\nX-Start-Time: {}\r\n", call.callId, call.startTime);
     if (hasBody) {
         if (auto length = ex.parser.content_length()) {
-            up.content_length(*length);
+            fmt::format_to(out, "Content-Length: {}\r\n", *length);
         } else {
-            up.chunked(true);
+            up.head += "Transfer-Encoding: chunked\r\n";
+            up.chunked = true;
         }
     }
+    up.head += "\r\n";
 
     // From here the client's body is read by a streaming parser.
     http::request_parser<http::buffer_body> body{std::move(ex.parser)};

@@ -27,6 +27,11 @@ public:
 private:
     enum class SendResult { Ok, UpstreamFailed, ClientFailed, TooLarge };
 
+    struct UpstreamRequest {
+        std::string head;     // request line and header fields, with the blank line
+        bool chunked = false; // the body is sent in chunks (the caller's had no length)
+    };
+
     struct Call {
         std::string callId;
         std::string startTime; // X-Start-Time
@@ -37,7 +42,7 @@ private:
     net::awaitable<bool> answer(Exchange& ex, Call& call, Response response, bool keepAlive);
     net::awaitable<Result<std::vector<provider::Endpoint>>> endpointsFor(const InvokeTarget& t);
     net::awaitable<SendResult> sendRequest(Exchange& ex, const Call& call, Upstream& upstream,
-                                           http::request<http::buffer_body>& request,
+                                           const UpstreamRequest& request,
                                            http::request_parser<http::buffer_body>& body,
                                            bool hasBody, bool& bodyStarted);
     net::awaitable<bool> relayResponse(Exchange& ex, Call& call, const provider::Endpoint& endpoint,

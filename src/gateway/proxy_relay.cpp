@@ -13,45 +13,74 @@ namespace {
 
 const Logger kLog("gateway");
 constexpr size_t kChunk = 16 * 1024;
+constexpr std::string_view kCrlf = "\r\n";
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
+// Headers not copied back to the caller: hop-by-hop, framing (set again
+// below), and the call's own, which the proxy sets.
 bool skipResponseHeader(std::string_view name) {
-    return isHopByHopHeader(name) || equalsIgnoreCase(name, "Content-Length");
+    return isHopByHopHeader(name) || equalsIgnoreCase(name, "Content-Length") ||
+           equalsIgnoreCase(name, "X-Call-Id") || equalsIgnoreCase(name, "X-Start-Time");
 }
+
+// One write's worth of buffers: [head] [chunk size line] [data] [CRLF]
+// [last chunk]. Pieces are framed as chunks when `chunked`.
+class Piece {
+public:
+    Piece(std::string_view head, bool chunked, const char* data, size_t size, bool last) {
+        if (!head.empty()) {
+            add(head);
+        }
+        if (chunked) {
+            if (size != 0) {
+                auto end = fmt::format_to_n(sizeLine_.data(), sizeLine_.size(), "{:x}\r\n", size);
+                add({sizeLine_.data(), end.size});
+                add({data, size});
+                add(kCrlf);
+            }
+            if (last) {
+                add(kLastChunk);
+            }
+        } else if (size != 0) {
+            add({data, size});
+        }
+    }
+    const std::array<net::const_buffer, 5>& buffers() const { return buffers_; }
+    // Unused slots are empty buffers, which write nothing.
+
+private:
+    void add(std::string_view bytes) { buffers_[count_++] = net::buffer(bytes.data(), bytes.size()); }
+
+    std::array<char, 24> sizeLine_{};
+    std::array<net::const_buffer, 5> buffers_{};
+    size_t count_ = 0;
+};
 
 } // namespace
 
 net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& call,
                                                      Upstream& upstream,
-                                                     http::request<http::buffer_body>& request,
+                                                     const UpstreamRequest& request,
                                                      http::request_parser<http::buffer_body>& body,
                                                      bool hasBody, bool& bodyStarted) {
     const auto& config = *services_.config;
     beast::error_code ec;
-    http::request_serializer<http::buffer_body> sr{request};
-    request.body().data = nullptr;
-    request.body().size = 0;
-    request.body().more = hasBody;
-    upstream.stream.expires_after(call.upstreamTimeout);
-    if (!hasBody) {
-        co_await http::async_write(upstream.stream, sr, ecToken(ec));
+    std::string_view head = request.head;
+    // Body bytes that came with the header leave with it, in one write;
+    // when none are here yet the header goes first, so a streamed upload
+    // reaches the replica as it arrives.
+    if (!hasBody || ex.buffer.size() == 0) {
+        upstream.stream.expires_after(call.upstreamTimeout);
+        co_await net::async_write(upstream.stream, net::buffer(head.data(), head.size()),
+                                  ecToken(ec));
         if (ec) {
             kLog.debug("writing the request upstream: {}", ec.message());
             co_return SendResult::UpstreamFailed;
         }
-        co_return SendResult::Ok;
-    }
-    // Body bytes that came with the header leave with it, in one write;
-    // when none are here yet the header goes first, so a streamed upload
-    // reaches the replica as it arrives.
-    if (ex.buffer.size() == 0) {
-        co_await http::async_write_header(upstream.stream, sr, ecToken(ec));
-        if (ec) {
-            kLog.debug("writing the request header upstream: {}", ec.message());
-            co_return SendResult::UpstreamFailed;
-        }
+        head = {};
     }
     std::array<char, kChunk> buf;
-    while (!body.is_done()) {
+    while (hasBody && !body.is_done()) {
         bodyStarted = true;
         body.get().body().data = buf.data();
         body.get().body().size = buf.size();
@@ -66,31 +95,19 @@ net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& c
         if (ec) {
             co_return SendResult::ClientFailed;
         }
-        request.body().data = buf.data();
-        request.body().size = buf.size() - body.get().body().size;
-        request.body().more = !body.is_done();
-        if (request.body().size == 0 && !body.is_done()) {
-            continue; // only framing so far (a chunk header): an empty chunk would end the body
+        const size_t n = buf.size() - body.get().body().size;
+        const bool last = body.is_done();
+        if (n == 0 && !last) {
+            continue; // only framing so far (a chunk header)
         }
+        Piece piece(head, request.chunked, buf.data(), n, last);
         upstream.stream.expires_after(call.upstreamTimeout);
-        co_await http::async_write(upstream.stream, sr, ecToken(ec));
-        if (ec == http::error::need_buffer) {
-            ec = {};
-        }
+        co_await net::async_write(upstream.stream, piece.buffers(), ecToken(ec));
         if (ec) {
             kLog.debug("writing the request body upstream: {}", ec.message());
             co_return SendResult::UpstreamFailed;
         }
-    }
-    if (!sr.is_done()) {
-        request.body().data = nullptr;
-        request.body().size = 0;
-        request.body().more = false;
-        co_await http::async_write(upstream.stream, sr, ecToken(ec));
-        if (ec && ec != http::error::need_buffer) {
-            kLog.debug("finishing the request upstream: {}", ec.message());
-            co_return SendResult::UpstreamFailed;
-        }
+        head = {};
     }
     co_return SendResult::Ok;
 }
@@ -102,51 +119,64 @@ net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
                                           std::chrono::steady_clock::time_point started) {
     const auto& config = *services_.config;
     beast::error_code ec;
-    // The answer: status and headers, then the body streamed back.
+    // The answer's head, written out directly: status and headers from the
+    // replica (hop-by-hop dropped), the call's headers, our framing.
     const auto& upRes = rp.get();
-    http::response<http::buffer_body> res;
-    res.version(ex.version);
-    res.result(upRes.result_int());
+    const unsigned status = upRes.result_int();
+    std::string_view reason = sv(upRes.reason());
+    if (reason.empty()) {
+        reason = sv(http::obsolete_reason(static_cast<http::status>(status)));
+    }
+    std::string head;
+    head.reserve(512);
+    auto out = std::back_inserter(head);
+    fmt::format_to(out, "HTTP/1.{} {} {}\r\n", ex.version >= 11 ? 1 : 0, status, reason);
+    bool hasDuration = false;
     for (const auto& field : upRes) {
-        if (!skipResponseHeader(sv(field.name_string()))) {
-            res.insert(field.name_string(), field.value());
+        const std::string_view name = sv(field.name_string());
+        if (!skipResponseHeader(name)) {
+            hasDuration = hasDuration || equalsIgnoreCase(name, "X-Duration-Seconds");
+            fmt::format_to(out, "{}: {}\r\n", name, sv(field.value()));
         }
     }
-    res.set("X-Call-Id", call.callId);
-    res.set("X-Start-Time", call.startTime);
-    if (upRes.find("X-Duration-Seconds") == upRes.end()) {
+    fmt::format_to(out, "X-Call-Id: {}\r\nX-Start-Time: {}\r\n", call.callId, call.startTime);
+    if (!hasDuration) {
         std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-        res.set("X-Duration-Seconds", fmt::format("{:.6f}", took.count()));
+        fmt::format_to(out, "X-Duration-Seconds: {:.6f}\r\n", took.count());
     }
     const bool bodyExpected = !rp.is_done();
+    bool chunked = false;
     if (auto length = rp.content_length()) {
-        res.content_length(*length);
+        fmt::format_to(out, "Content-Length: {}\r\n", *length);
     } else if (bodyExpected) {
         if (ex.version >= 11) {
-            res.chunked(true);
+            head += "Transfer-Encoding: chunked\r\n";
+            chunked = true;
         } else {
             keepAlive = false; // the end of the body is the end of the connection
         }
     }
-    res.keep_alive(keepAlive);
-    call.status = upRes.result_int();
+    if (ex.version >= 11 && !keepAlive) {
+        head += "Connection: close\r\n";
+    } else if (ex.version < 11 && keepAlive) {
+        head += "Connection: keep-alive\r\n";
+    }
+    head += kCrlf;
+    call.status = status;
 
-    http::response_serializer<http::buffer_body> sr{res};
-    res.body().data = nullptr;
-    res.body().size = 0;
-    res.body().more = bodyExpected;
-    ex.stream.expires_after(config.clientTimeout);
-    // Body bytes that came with the header leave with it, in one write;
-    // otherwise the header goes at once (a stream's first event may be far
+    // Body bytes that came with the head leave with it, in one write;
+    // otherwise the head goes at once (a stream's first event may be far
     // off). Each later piece is relayed as soon as it is read.
-    if (!bodyExpected) {
-        co_await http::async_write(ex.stream, sr, ecToken(ec));
-        if (ec) {
-            co_return false;
-        }
-    } else if (upstream->buffer.size() == 0) {
-        co_await http::async_write_header(ex.stream, sr, ecToken(ec));
-        if (ec) {
+    std::string_view pending = head;
+    auto flushHead = [&]() -> net::awaitable<bool> {
+        ex.stream.expires_after(config.clientTimeout);
+        co_await net::async_write(ex.stream, net::buffer(pending.data(), pending.size()),
+                                  ecToken(ec));
+        pending = {};
+        co_return !ec;
+    };
+    if (!bodyExpected || upstream->buffer.size() == 0) {
+        if (!co_await flushHead()) {
             co_return false;
         }
     }
@@ -162,37 +192,26 @@ net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
         if (ec) {
             co_return false; // cut short: the client sees the connection close
         }
-        res.body().data = buf.data();
-        res.body().size = buf.size() - rp.get().body().size;
-        res.body().more = !rp.is_done();
-        if (res.body().size == 0 && !rp.is_done()) {
-            // Only framing so far (a chunk header): an empty chunk would end
-            // the body. The header waits no longer for a body to join it.
-            if (!sr.is_header_done() && upstream->buffer.size() == 0) {
-                co_await http::async_write_header(ex.stream, sr, ecToken(ec));
-                if (ec) {
-                    co_return false;
-                }
+        const size_t n = buf.size() - rp.get().body().size;
+        const bool last = rp.is_done();
+        if (n == 0 && !last) {
+            // Only framing so far (a chunk header): the head waits no longer
+            // for a body to join it.
+            if (!pending.empty() && upstream->buffer.size() == 0 && !co_await flushHead()) {
+                co_return false;
             }
             continue;
         }
+        Piece piece(pending, chunked, buf.data(), n, last);
         ex.stream.expires_after(config.clientTimeout);
-        co_await http::async_write(ex.stream, sr, ecToken(ec));
-        if (ec == http::error::need_buffer) {
-            ec = {};
-        }
+        co_await net::async_write(ex.stream, piece.buffers(), ecToken(ec));
         if (ec) {
             co_return false;
         }
+        pending = {};
     }
-    if (!sr.is_done()) {
-        res.body().data = nullptr;
-        res.body().size = 0;
-        res.body().more = false;
-        co_await http::async_write(ex.stream, sr, ecToken(ec));
-        if (ec && ec != http::error::need_buffer) {
-            co_return false;
-        }
+    if (!pending.empty() && !co_await flushHead()) {
+        co_return false;
     }
     if (rp.keep_alive()) {
         pool_.release(endpoint, std::move(upstream));

@@ -200,3 +200,17 @@ TEST_CASE("/metrics appends the text of added metrics sources") {
     REQUIRE(second);
     CHECK(second->body.find("faasd_test_total 2\n") != std::string::npos);
 }
+
+TEST_CASE("FunctionMetrics: started with replicas counts the call and sets the replicas") {
+    FunctionMetrics m;
+    m.started("f.ns", 3);
+    auto s = m.get("f.ns");
+    REQUIRE(s);
+    CHECK(s->started == 1);
+    CHECK(s->inFlight == 1);
+    CHECK(s->replicas == 3);
+    m.finished("f.ns", 200, std::chrono::milliseconds(1));
+    s = m.get("f.ns");
+    CHECK(s->inFlight == 0);
+    CHECK(s->completed == 1);
+}
