@@ -25,26 +25,37 @@ std::string escapeLabel(const std::string& value) {
 
 } // namespace
 
+FunctionMetrics::Shard& FunctionMetrics::shard() {
+    static std::atomic<size_t> nextThread{0};
+    thread_local const size_t index = nextThread.fetch_add(1) % kShards;
+    return shards_[index];
+}
+
 void FunctionMetrics::started(const std::string& function) {
-    std::lock_guard lock(mutex_);
-    auto& s = series_[function].snapshot;
+    Shard& sh = shard();
+    std::lock_guard lock(sh.mutex);
+    auto& s = sh.series[function].snapshot;
     ++s.started;
     ++s.inFlight;
 }
 
 void FunctionMetrics::started(const std::string& function, uint64_t replicas) {
-    std::lock_guard lock(mutex_);
-    auto& s = series_[function].snapshot;
-    ++s.started;
-    ++s.inFlight;
-    s.replicas = replicas;
+    const uint64_t version = ++replicasVersion_;
+    Shard& sh = shard();
+    std::lock_guard lock(sh.mutex);
+    auto& series = sh.series[function];
+    ++series.snapshot.started;
+    ++series.snapshot.inFlight;
+    series.snapshot.replicas = replicas;
+    series.replicasVersion = version;
 }
 
 void FunctionMetrics::finished(const std::string& function, unsigned code,
                                std::chrono::nanoseconds took) {
     const double seconds = std::chrono::duration<double>(took).count();
-    std::lock_guard lock(mutex_);
-    auto& series = series_[function];
+    Shard& sh = shard();
+    std::lock_guard lock(sh.mutex);
+    auto& series = sh.series[function];
     auto& s = series.snapshot;
     ++s.completed;
     ++s.byCode[code];
@@ -62,40 +73,92 @@ void FunctionMetrics::finished(const std::string& function, unsigned code,
 }
 
 void FunctionMetrics::setReplicas(const std::string& function, uint64_t replicas) {
-    std::lock_guard lock(mutex_);
-    series_[function].snapshot.replicas = replicas;
+    const uint64_t version = ++replicasVersion_;
+    Shard& sh = shard();
+    std::lock_guard lock(sh.mutex);
+    auto& series = sh.series[function];
+    series.snapshot.replicas = replicas;
+    series.replicasVersion = version;
 }
 
 void FunctionMetrics::remove(const std::string& function) {
-    std::lock_guard lock(mutex_);
-    series_.erase(function);
+    for (auto& sh : shards_) {
+        std::lock_guard lock(sh.mutex);
+        sh.series.erase(function);
+    }
+}
+
+std::map<std::string, FunctionMetrics::Series> FunctionMetrics::merged() const {
+    std::map<std::string, Series> out;
+    for (const auto& sh : shards_) {
+        std::lock_guard lock(sh.mutex);
+        for (const auto& [name, from] : sh.series) {
+            Series& to = out[name];
+            to.snapshot.started += from.snapshot.started;
+            to.snapshot.completed += from.snapshot.completed;
+            to.snapshot.inFlight += from.snapshot.inFlight;
+            if (from.replicasVersion >= to.replicasVersion) {
+                to.snapshot.replicas = from.snapshot.replicas;
+                to.replicasVersion = from.replicasVersion;
+            }
+            for (const auto& [code, n] : from.snapshot.byCode) {
+                to.snapshot.byCode[code] += n;
+            }
+            for (const auto& [code, h] : from.seconds) {
+                Histogram& sum = to.seconds[code];
+                for (size_t i = 0; i < kBuckets.size(); ++i) {
+                    sum.buckets[i] += h.buckets[i];
+                }
+                sum.count += h.count;
+                sum.sum += h.sum;
+            }
+        }
+    }
+    return out;
 }
 
 std::optional<FunctionMetrics::Snapshot> FunctionMetrics::get(const std::string& function) const {
-    std::lock_guard lock(mutex_);
-    auto it = series_.find(function);
-    if (it == series_.end()) {
-        return std::nullopt;
+    std::optional<Snapshot> out;
+    uint64_t replicasVersion = 0;
+    for (const auto& sh : shards_) {
+        std::lock_guard lock(sh.mutex);
+        auto it = sh.series.find(function);
+        if (it == sh.series.end()) {
+            continue;
+        }
+        const Series& from = it->second;
+        if (!out) {
+            out.emplace();
+        }
+        out->started += from.snapshot.started;
+        out->completed += from.snapshot.completed;
+        out->inFlight += from.snapshot.inFlight;
+        if (from.replicasVersion >= replicasVersion) {
+            out->replicas = from.snapshot.replicas;
+            replicasVersion = from.replicasVersion;
+        }
+        for (const auto& [code, n] : from.snapshot.byCode) {
+            out->byCode[code] += n;
+        }
     }
-    return it->second.snapshot;
+    return out;
 }
 
 std::map<std::string, FunctionMetrics::Snapshot> FunctionMetrics::all() const {
     std::map<std::string, Snapshot> out;
-    std::lock_guard lock(mutex_);
-    for (const auto& [name, series] : series_) {
-        out.emplace(name, series.snapshot);
+    for (auto& [name, series] : merged()) {
+        out.emplace(name, std::move(series.snapshot));
     }
     return out;
 }
 
 std::string FunctionMetrics::prometheusText() const {
-    std::lock_guard lock(mutex_);
+    const std::map<std::string, Series> all = merged();
     std::string out;
 
     out += "# HELP gateway_function_invocation_total Function metrics\n"
            "# TYPE gateway_function_invocation_total counter\n";
-    for (const auto& [name, series] : series_) {
+    for (const auto& [name, series] : all) {
         for (const auto& [code, count] : series.snapshot.byCode) {
             out += fmt::format(
                 "gateway_function_invocation_total{{code=\"{}\",function_name=\"{}\"}} {}\n", code,
@@ -105,7 +168,7 @@ std::string FunctionMetrics::prometheusText() const {
 
     out += "# HELP gateway_functions_seconds Function time taken\n"
            "# TYPE gateway_functions_seconds histogram\n";
-    for (const auto& [name, series] : series_) {
+    for (const auto& [name, series] : all) {
         const std::string fn = escapeLabel(name);
         for (const auto& [code, h] : series.seconds) {
             for (size_t i = 0; i < kBuckets.size(); ++i) {
@@ -128,14 +191,14 @@ std::string FunctionMetrics::prometheusText() const {
     out += "# HELP gateway_function_invocation_started The total number of function HTTP "
            "requests started.\n"
            "# TYPE gateway_function_invocation_started counter\n";
-    for (const auto& [name, series] : series_) {
+    for (const auto& [name, series] : all) {
         out += fmt::format("gateway_function_invocation_started{{function_name=\"{}\"}} {}\n",
                            escapeLabel(name), series.snapshot.started);
     }
 
     out += "# HELP gateway_service_count Current count of replicas for function\n"
            "# TYPE gateway_service_count gauge\n";
-    for (const auto& [name, series] : series_) {
+    for (const auto& [name, series] : all) {
         out += fmt::format("gateway_service_count{{function_name=\"{}\"}} {}\n", escapeLabel(name),
                            series.snapshot.replicas);
     }

@@ -2,8 +2,15 @@
 
 // Per-function invocation metrics: what /metrics exposes in Prometheus text
 // and what the scaler reads. Keys are "name.namespace". Thread-safe.
+//
+// Writers (the invoke path, on the I/O threads) each update a shard of
+// their own, so they never wait on one another, nor on a thread that was
+// preempted holding a lock; readers (scrapes, the scaler's tick) merge the
+// shards. A call's start and finish happen on the same thread, hence in
+// the same shard.
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -49,11 +56,21 @@ private:
     };
     struct Series {
         Snapshot snapshot;
+        uint64_t replicasVersion = 0; // the latest setting wins across shards
         std::map<unsigned, Histogram> seconds;
     };
+    struct Shard {
+        mutable std::mutex mutex;
+        std::map<std::string, Series> series;
+    };
+    static constexpr size_t kShards = 16;
 
-    mutable std::mutex mutex_;
-    std::map<std::string, Series> series_;
+    Shard& shard();
+    // Every series, merged over the shards.
+    std::map<std::string, Series> merged() const;
+
+    std::array<Shard, kShards> shards_;
+    std::atomic<uint64_t> replicasVersion_{0};
 };
 
 } // namespace faasd::gateway

@@ -12,7 +12,6 @@ namespace faasd::gateway {
 namespace {
 
 const Logger kLog("gateway");
-constexpr size_t kChunk = 16 * 1024;
 constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
@@ -79,7 +78,7 @@ net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& c
         }
         head = {};
     }
-    std::array<char, kChunk> buf;
+    auto& buf = upstream.chunk;
     while (hasBody && !body.is_done()) {
         bodyStarted = true;
         body.get().body().data = buf.data();
@@ -180,7 +179,7 @@ net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
             co_return false;
         }
     }
-    std::array<char, kChunk> buf;
+    auto& buf = upstream->chunk;
     while (!rp.is_done()) {
         rp.get().body().data = buf.data();
         rp.get().body().size = buf.size();

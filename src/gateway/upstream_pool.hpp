@@ -7,6 +7,7 @@
 #include "gateway/exchange.hpp"
 #include "provider/provider.hpp"
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -16,9 +17,14 @@
 namespace faasd::gateway {
 
 struct Upstream {
+    static constexpr size_t kChunk = 16 * 1024;
+
     explicit Upstream(const net::any_io_executor& executor) : stream(executor) {}
     beast::tcp_stream stream;
     beast::flat_buffer buffer;
+    // Where body pieces pass through, both ways; kept with the connection
+    // so no call allocates one (nor carries it in a coroutine frame).
+    std::array<char, kChunk> chunk;
     bool reused = false;
     std::chrono::steady_clock::time_point idleSince;
 };

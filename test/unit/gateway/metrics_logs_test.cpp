@@ -5,6 +5,8 @@
 #include "harness.hpp"
 
 #include <sstream>
+#include <thread>
+#include <vector>
 
 using namespace faasd;
 using namespace faasd::gateway;
@@ -213,4 +215,35 @@ TEST_CASE("FunctionMetrics: started with replicas counts the call and sets the r
     s = m.get("f.ns");
     CHECK(s->inFlight == 0);
     CHECK(s->completed == 1);
+}
+
+TEST_CASE("FunctionMetrics merges what several threads counted") {
+    FunctionMetrics m;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&m] {
+            for (int i = 0; i < 1000; ++i) {
+                m.started("f.ns", 2);
+                m.finished("f.ns", i % 10 == 0 ? 500 : 200, std::chrono::milliseconds(1));
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    std::thread([&m] { m.setReplicas("f.ns", 7); }).join(); // the latest setting wins
+    auto s = m.get("f.ns");
+    REQUIRE(s);
+    CHECK(s->started == 4000);
+    CHECK(s->completed == 4000);
+    CHECK(s->inFlight == 0);
+    CHECK(s->byCode[200] == 3600);
+    CHECK(s->byCode[500] == 400);
+    CHECK(s->replicas == 7);
+    CHECK(m.all().at("f.ns").started == 4000);
+    const std::string text = m.prometheusText();
+    CHECK(text.find("gateway_functions_seconds_count{code=\"200\",function_name=\"f.ns\"} 3600\n") !=
+          std::string::npos);
+    m.remove("f.ns");
+    CHECK_FALSE(m.get("f.ns"));
 }
