@@ -68,9 +68,11 @@ struct AsyncHarness {
         h.gateway->setAsyncQueue(q.get());
         REQUIRE(h.gateway->start());
     }
-    void startWorkers() {
+    void startWorkers(std::string internalToken = {}) {
         queue::HttpInvokerConfig ic;
         ic.gatewayPort = h.gateway->port();
+        ic.invokeTimeout = 5s;
+        ic.internalToken = std::move(internalToken);
         q->start(std::make_unique<queue::HttpInvoker>(ic));
     }
     size_t stored() { return q->list({"", "", 1000})->size(); }
@@ -216,4 +218,27 @@ TEST_CASE("async-requests: list, retry and delete; 501 without a queue") {
     CHECK(res->status == 200);
     CHECK(res->body.find("faasd_queue_failed_total 2") != std::string::npos);
     CHECK(res->body.find("faasd_queue_retried_total 2") != std::string::npos);
+}
+
+TEST_CASE("async: a job longer than the sync upstream timeout runs once, with the internal token") {
+    Receiver receiver;
+    GatewayConfig gc = Harness::defaultConfig();
+    gc.upstreamTimeout = 300ms; // sync callers would get 504 from /slow (1 s)
+    gc.internalToken = "t0ken";
+    AsyncHarness a({}, gc);
+    a.startWorkers("t0ken");
+    auto res = a.h.client().Post("/async-function/echo/slow", {{"X-Callback-Url", receiver.url()}},
+                                 "long", "text/plain");
+    REQUIRE(res);
+    CHECK(res->status == 202);
+    REQUIRE(eventually([&] { return receiver.count() == 1; }));
+    {
+        std::lock_guard lock(receiver.mutex_);
+        CHECK(receiver.received[0].get_header_value("X-Function-Status") == "200");
+        CHECK(receiver.received[0].body == "long");
+    }
+    CHECK(a.upstream.requests() == 1); // not cut at 300 ms and run again
+    auto sync = a.h.client().Get("/function/echo/slow");
+    REQUIRE(sync);
+    CHECK(sync->status == 504);
 }
