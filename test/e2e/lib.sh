@@ -45,11 +45,24 @@ stop_daemon() {
   pid=
 }
 
+remove_all_functions() {
+  local auth ns name
+  auth="admin:$(cat "$FAASD_STATE_DIR/secrets/basic-auth-password" 2>/dev/null)"
+  for ns in $(curl -s -u "$auth" "$gw/system/namespaces" |
+    python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)))' 2>/dev/null); do
+    for name in $(curl -s -u "$auth" "$gw/system/functions?namespace=$ns" |
+      python3 -c 'import json,sys; print(" ".join(f["name"] for f in json.load(sys.stdin)))' 2>/dev/null); do
+      curl -s -u "$auth" -X DELETE -d "{\"functionName\":\"$name\",\"namespace\":\"$ns\"}" \
+        "$gw/system/functions" >/dev/null
+    done
+  done
+}
+
 cleanup() {
-  # Remove the function first so its netns, IP and iptables rules go too.
+  # Remove every function first, so their processes, netns, IPs and
+  # iptables rules go too (a stopped daemon leaves functions running).
   if [[ -n $pid ]]; then
-    curl -s -u "admin:$(cat "$FAASD_STATE_DIR/secrets/basic-auth-password" 2>/dev/null)" \
-      -X DELETE -d '{"functionName":"echo"}' "$gw/system/functions" >/dev/null
+    remove_all_functions
   fi
   stop_daemon
   if [[ -n ${extra_cleanup:-} ]]; then "$extra_cleanup"; fi
