@@ -170,8 +170,9 @@ void Scaler::tick() {
         seen.insert(k);
         auto [it, inserted] = tracked_.try_emplace(k);
         auto& t = it->second;
-        if (inserted) {
+        if (inserted || fn.replicas != t.replicasSeen) {
             t.lastActivity = now;
+            t.replicasSeen = fn.replicas;
         }
         Sample sample{.at = now};
         if (auto s = snapshots.find(k); s != snapshots.end()) {

@@ -85,6 +85,7 @@ private:
         PolicyState policy;
         TimePoint lastActivity;
         TimePoint parkedAt{};
+        uint64_t replicasSeen = 0; // a change of replicas (say, a scale by API) is activity
         bool parked = false;
         bool warned = false; // label problems logged once
         std::string labelsSeen;

@@ -192,6 +192,20 @@ TEST_CASE("scaler: an idle function labelled for zero is parked, and evicted lat
     CHECK(rig.provider.count("idle") == 0); // evicted: scaled to 0
 }
 
+TEST_CASE("scaler: a scale by API counts as activity: the function is not parked at once",
+          "[scaler]") {
+    Rig rig;
+    rig.provider.add("manual", {{"com.openfaas.scale.zero", "true"},
+                                {"com.openfaas.scale.zero-duration", "10s"}});
+    rig.load("manual", 0, 9);
+    REQUIRE(rig.provider.scale("manual", kNs, 3)); // what /system/scale-function does
+    rig.load("manual", 0, 9);
+    CHECK(rig.provider.parkCalls == 0);
+    CHECK(rig.provider.count("manual") == 3);
+    rig.load("manual", 0, 2);
+    CHECK(rig.provider.parkCalls == 1);
+}
+
 TEST_CASE("scaler: a request in flight keeps a function from parking", "[scaler]") {
     Rig rig;
     rig.provider.add("slow", {{"com.openfaas.scale.zero", "true"},
