@@ -7,6 +7,7 @@
 #include "network/netns.hpp"
 #include "provider/labels.hpp"
 
+#include <fmt/format.h>
 #include <sys/utsname.h>
 
 namespace faasd::provider {
@@ -14,7 +15,17 @@ namespace faasd::provider {
 ContainerdProvider::ContainerdProvider(ProviderConfig config, containerd::Client client,
                                        network::Cni cni)
     : config_(std::move(config)), client_(std::move(client)),
-      cni_(std::make_unique<network::Cni>(std::move(cni))), secrets_(config_.stateDir / "secrets") {
+      cni_(std::make_unique<network::Cni>(std::move(cni))), secrets_(config_.stateDir / "secrets"),
+      usage_(config_.cgroupRoot) {}
+
+std::vector<std::string> ContainerdProvider::cgroupsOf(const Key& key, const Function& fn) const {
+    std::vector<std::string> out;
+    for (const auto& [id, r] : fn.replicas) {
+        if (r.pid != 0) {
+            out.push_back(fmt::format("{}/{}/{}", config_.cgroupParent, key.first, id));
+        }
+    }
+    return out;
 }
 
 Result<std::unique_ptr<ContainerdProvider>> ContainerdProvider::create(ProviderConfig config) {
@@ -108,16 +119,25 @@ Result<std::vector<api::FunctionStatus>> ContainerdProvider::list(const std::str
     const std::string ns = nsIn.empty() ? config_.defaultNamespace : nsIn;
     TRY(withContext(requireFunctionNamespace(ns), "listing functions"));
     std::vector<api::FunctionStatus> out;
-    std::lock_guard lock(mu_);
-    for (const auto& [key, fn] : functions_) {
-        if (key.first != ns) {
-            continue;
+    std::vector<std::vector<std::string>> cgroups;
+    {
+        std::lock_guard lock(mu_);
+        for (const auto& [key, fn] : functions_) {
+            if (key.first != ns) {
+                continue;
+            }
+            uint64_t ready = 0;
+            for (const auto& [id, r] : fn.replicas) {
+                ready += r.state == ReplicaState::Ready ? 1 : 0;
+            }
+            out.push_back(
+                makeStatus(fn.deployment, fn.parked ? 0 : fn.desired, ready, fn.createdAt));
+            cgroups.push_back(cgroupsOf(key, fn));
         }
-        uint64_t ready = 0;
-        for (const auto& [id, r] : fn.replicas) {
-            ready += r.state == ReplicaState::Ready ? 1 : 0;
-        }
-        out.push_back(makeStatus(fn.deployment, fn.parked ? 0 : fn.desired, ready, fn.createdAt));
+    }
+    // Read outside the lock: the invoke path's resolve() takes it too.
+    for (size_t i = 0; i < out.size(); ++i) {
+        out[i].usage = usage_.measure(cgroups[i]);
     }
     return out;
 }
@@ -125,17 +145,24 @@ Result<std::vector<api::FunctionStatus>> ContainerdProvider::list(const std::str
 Result<api::FunctionStatus> ContainerdProvider::get(const std::string& name,
                                                     const std::string& nsIn) {
     const std::string ns = nsIn.empty() ? config_.defaultNamespace : nsIn;
-    std::lock_guard lock(mu_);
-    auto it = functions_.find({ns, name});
-    if (it == functions_.end()) {
-        return fail(Code::NotFound, "function {} not found in namespace {}", name, ns);
+    api::FunctionStatus status;
+    std::vector<std::string> cgroups;
+    {
+        std::lock_guard lock(mu_);
+        auto it = functions_.find({ns, name});
+        if (it == functions_.end()) {
+            return fail(Code::NotFound, "function {} not found in namespace {}", name, ns);
+        }
+        uint64_t ready = 0;
+        for (const auto& [id, r] : it->second.replicas) {
+            ready += r.state == ReplicaState::Ready ? 1 : 0;
+        }
+        const auto& fn = it->second;
+        status = makeStatus(fn.deployment, fn.parked ? 0 : fn.desired, ready, fn.createdAt);
+        cgroups = cgroupsOf(it->first, fn);
     }
-    uint64_t ready = 0;
-    for (const auto& [id, r] : it->second.replicas) {
-        ready += r.state == ReplicaState::Ready ? 1 : 0;
-    }
-    const auto& fn = it->second;
-    return makeStatus(fn.deployment, fn.parked ? 0 : fn.desired, ready, fn.createdAt);
+    status.usage = usage_.measure(cgroups);
+    return status;
 }
 
 Result<std::vector<Endpoint>> ContainerdProvider::resolve(const std::string& name,

@@ -21,6 +21,7 @@
 #include "provider/provider_config.hpp"
 #include "provider/secrets.hpp"
 #include "provider/spec.hpp"
+#include "provider/usage.hpp"
 
 #include <condition_variable>
 #include <map>
@@ -114,6 +115,8 @@ private:
     ContainerdProvider(ProviderConfig config, containerd::Client client, network::Cni cni);
 
     containerd::Client inNs(const std::string& ns) const { return client_.withNamespace(ns); }
+    // The cgroups of a function's replicas that have a task.
+    std::vector<std::string> cgroupsOf(const Key& key, const Function& fn) const;
     std::shared_ptr<std::mutex> opLock(const Key& key);
     Result<void> requireFunctionNamespace(const std::string& ns) const;
     Result<void> checkDeployment(const api::FunctionDeployment& d) const;
@@ -164,6 +167,7 @@ private:
     containerd::Client client_;
     std::unique_ptr<network::Cni> cni_;
     SecretStore secrets_;
+    UsageMeter usage_;
 
     mutable std::mutex mu_;
     std::map<Key, Function> functions_;

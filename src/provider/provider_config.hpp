@@ -25,6 +25,8 @@ struct ProviderConfig {
     std::string runtime = "io.containerd.runc.v2";
     // Replicas' cgroups go under <cgroupParent>/<namespace>/<container id>.
     std::string cgroupParent = "/faasd";
+    // Where the cgroup file systems are mounted (usage is read there).
+    std::filesystem::path cgroupRoot = "/sys/fs/cgroup";
     // The CNI network; its netnsDir is where replicas' namespaces live.
     network::NetworkConfig network;
 

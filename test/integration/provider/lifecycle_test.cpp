@@ -73,11 +73,17 @@ TEST_CASE("deploy answers; scale to 3, 0 and back; remove leaves nothing", "[pro
     }
     CHECK(p.get("web", env.ns())->availableReplicas == 3);
     CHECK(env.tasks() == 3);
+    // Usage comes from the replicas' cgroups: three watchdogs use memory.
+    auto used = p.get("web", env.ns())->usage;
+    REQUIRE(used);
+    CHECK(used->totalMemoryBytes > 3 * 64 * 1024);
+    CHECK(used->cpu >= 0);
 
     REQUIRE(p.scale("web", env.ns(), 0));
     CHECK(env.tasks() == 0);
     CHECK(p.resolve("web", env.ns())->empty());
     CHECK(p.get("web", env.ns())->replicas == 0);
+    CHECK(p.get("web", env.ns())->usage->totalMemoryBytes == 0);
     CHECK(env.netnsFiles().empty());
     CHECK(env.leases().empty());
     auto listed = p.list(env.ns());
