@@ -50,7 +50,7 @@ trap ui_cleanup EXIT
 
 check "faasd up starts and answers /healthz" start_daemon || exit 1
 pass=$(cat "$FAASD_STATE_DIR/secrets/basic-auth-password")
-build_image
+build_image faasd.test/echo:1
 check "the test image imports" \
   ctr -a "$FAASD_CONTAINERD_SOCKET" -n openfaas-fn images import "$img/image.tar"
 check "a second tag of it (for the update)" \

@@ -43,7 +43,7 @@ touch "$tmp/callbacks"
 
 check "faasd up starts" start_daemon
 pass=$(cat "$FAASD_STATE_DIR/secrets/basic-auth-password")
-build_image
+build_image faasd.test/echo:1
 check "the test image imports" \
   ctr -a "$FAASD_CONTAINERD_SOCKET" -n openfaas-fn images import "$img/image.tar"
 code=$(curl -s -o "$tmp/deploy.out" -w '%{http_code}' -u "admin:$pass" -X POST \

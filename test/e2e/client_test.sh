@@ -62,7 +62,7 @@ check "version without a gateway still prints faasd's line" \
 
 check "faasd up starts" start_daemon
 pass=$(cat "$FAASD_STATE_DIR/secrets/basic-auth-password")
-build_image
+build_image faasd.test/echo:1
 check "the test image imports" \
   ctr -a "$FAASD_CONTAINERD_SOCKET" -n openfaas-fn images import "$img/image.tar" >/dev/null
 

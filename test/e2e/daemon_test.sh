@@ -39,7 +39,7 @@ check "/system/info names the provider" \
   bash -c "curl -fsS -u admin:$pass $gw/system/info | grep -q containerd"
 
 # --- an image built here: fwatchdog running cat, on busybox
-build_image
+build_image faasd.test/echo:1
 check "the test image imports" \
   ctr -a "$FAASD_CONTAINERD_SOCKET" -n openfaas-fn images import "$img/image.tar"
 

@@ -62,7 +62,7 @@ pid=$(pgrep -f "^$prefix/bin/faasd up" | head -n1)
 faasd=$prefix/bin/faasd
 fwatchdog=$prefix/bin/fwatchdog
 
-build_image
+build_image faasd.test/echo:1
 check "the test image imports" \
   ctr -a "$FAASD_CONTAINERD_SOCKET" -n openfaas-fn images import "$img/image.tar"
 code=$(curl -s -o /dev/null -w '%{http_code}' -u "admin:$pass" -X POST \

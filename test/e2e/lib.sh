@@ -91,16 +91,20 @@ start_daemon() {
   return 1
 }
 
-# build_image: writes $img/image.tar, a docker-save archive of
-# faasd.test/echo:1 (fwatchdog running cat, on busybox).
+# build_image [TAG [DIR [APPLET...]]]: writes DIR/image.tar (DIR defaults to
+# $tmp/img, kept in $img), a docker-save archive of TAG (default
+# faasd.test/echo:1): fwatchdog on busybox with the given applets (default
+# cat sh env), fprocess=cat.
 build_image() {
-  img=$tmp/img
+  local tag=${1:-faasd.test/echo:1} applet diffid cfg
+  img=${2:-$tmp/img}
+  shift $(($# > 2 ? 2 : $#))
+  local applets=("$@")
+  ((${#applets[@]})) || applets=(cat sh env)
   mkdir -p "$img/rootfs/bin" "$img/rootfs/tmp" "$img/rootfs/etc" "$img/rootfs/proc" \
     "$img/rootfs/sys" "$img/rootfs/dev"
   cp "$(command -v busybox)" "$img/rootfs/bin/busybox"
-  ln -s busybox "$img/rootfs/bin/cat"
-  ln -s busybox "$img/rootfs/bin/sh"
-  ln -s busybox "$img/rootfs/bin/env"
+  for applet in "${applets[@]}"; do ln -sf busybox "$img/rootfs/bin/$applet"; done
   cp "$fwatchdog" "$img/rootfs/fwatchdog"
   chmod 1777 "$img/rootfs/tmp"
   tar -C "$img/rootfs" --numeric-owner --owner=0 --group=0 -cf "$img/layer.tar" .
@@ -113,7 +117,7 @@ JSON
   cp "$img/layer.tar" "$img/archive/$diffid.tar"
   cp "$img/config.json" "$img/archive/$cfg.json"
   cat >"$img/archive/manifest.json" <<JSON
-[{"Config":"$cfg.json","RepoTags":["faasd.test/echo:1"],"Layers":["$diffid.tar"]}]
+[{"Config":"$cfg.json","RepoTags":["$tag"],"Layers":["$diffid.tar"]}]
 JSON
   tar -C "$img/archive" -cf "$img/image.tar" .
 }
