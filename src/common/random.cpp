@@ -58,16 +58,16 @@ std::string uuid4() {
     }
     b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
     b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
-    std::string out;
-    out.reserve(36);
+    char out[36];
+    size_t at = 0;
     for (int i = 0; i < 16; ++i) {
         if (i == 4 || i == 6 || i == 8 || i == 10) {
-            out += '-';
+            out[at++] = '-';
         }
-        out += kHex[b[i] >> 4];
-        out += kHex[b[i] & 0xf];
+        out[at++] = kHex[b[i] >> 4];
+        out[at++] = kHex[b[i] & 0xf];
     }
-    return out;
+    return std::string(out, sizeof out);
 }
 
 } // namespace faasd

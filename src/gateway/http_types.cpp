@@ -1,6 +1,7 @@
 #include "gateway/http_types.hpp"
 
 #include <cctype>
+#include <charconv>
 
 namespace faasd::gateway {
 
@@ -91,9 +92,10 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) {
         return false;
     }
+    // ASCII only, as header names are; no locale lookups on the hot path.
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
     for (size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i]))) {
+        if (lower(a[i]) != lower(b[i])) {
             return false;
         }
     }
@@ -109,6 +111,26 @@ bool isHopByHopHeader(std::string_view name) {
         }
     }
     return name.size() >= 6 && equalsIgnoreCase(name.substr(0, 6), "proxy-");
+}
+
+void appendField(std::string& out, std::string_view name, std::string_view value) {
+    out.append(name).append(": ").append(value).append("\r\n");
+}
+
+void appendNumber(std::string& out, uint64_t n) {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    out.append(digits, end);
+}
+
+void appendSeconds(std::string& out, uint64_t nanoseconds) {
+    appendNumber(out, nanoseconds / 1'000'000'000);
+    char frac[7] = {'.', '0', '0', '0', '0', '0', '0'};
+    uint64_t micros = nanoseconds % 1'000'000'000 / 1'000;
+    for (int i = 6; i > 0; --i, micros /= 10) {
+        frac[i] = static_cast<char>('0' + micros % 10);
+    }
+    out.append(frac, sizeof frac);
 }
 
 } // namespace faasd::gateway

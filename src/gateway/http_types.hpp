@@ -4,6 +4,7 @@
 // the HTTP engine. System handlers take a Request and return a Response;
 // only the server and the proxy see Beast.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -51,5 +52,12 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b);
 
 // Connection, Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding, Upgrade.
 bool isHopByHopHeader(std::string_view name);
+
+// Building HTTP heads on the invoke path: plain appends, no format pass.
+// "Name: value\r\n"
+void appendField(std::string& out, std::string_view name, std::string_view value);
+void appendNumber(std::string& out, uint64_t n);
+// Nanoseconds as seconds with six decimals: 1234567 -> "0.001234".
+void appendSeconds(std::string& out, uint64_t nanoseconds);
 
 } // namespace faasd::gateway

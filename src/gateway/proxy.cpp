@@ -145,33 +145,41 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
     // was validated by the parser): path and query forwarded, hop-by-hop
     // dropped, our headers added.
     UpstreamRequest up;
-    up.head.reserve(512);
-    auto out = std::back_inserter(up.head);
-    fmt::format_to(out, "{} {}{}{} HTTP/1.1\r\n", sv(req.method_string()), t.path,
-                   rawQuery.empty() ? "" : "?", rawQuery);
+    std::string& head = up.head;
+    head.reserve(512);
+    head.append(sv(req.method_string())).append(" ").append(t.path);
+    if (!rawQuery.empty()) {
+        head.append("?").append(rawQuery);
+    }
+    head.append(" HTTP/1.1\r\n");
     for (const auto& field : req) {
         const std::string_view name = sv(field.name_string());
         if (!skipRequestHeader(name)) {
-            fmt::format_to(out, "{}: {}\r\n", name, sv(field.value()));
+            appendField(head, name, sv(field.value()));
         }
     }
-    fmt::format_to(out, "Host: {}:{}\r\n", endpoint.ip, endpoint.port);
+    head.append("Host: ").append(endpoint.ip).append(":");
+    appendNumber(head, endpoint.port);
+    head.append("\r\n");
     if (req.find("X-Forwarded-Host") == req.end() && req.find(http::field::host) != req.end()) {
-        fmt::format_to(out, "X-Forwarded-Host: {}\r\n", sv(req[http::field::host]));
+        appendField(head, "X-Forwarded-Host", sv(req[http::field::host]));
     }
     if (req.find("X-Forwarded-For") == req.end() && !ex.remoteAddress.empty()) {
-        fmt::format_to(out, "X-Forwarded-For: {}\r\n", ex.remoteAddress);
+        appendField(head, "X-Forwarded-For", ex.remoteAddress);
     }
-    fmt::format_to(out, "X-Call-Id: {}\r\nX-Start-Time: {}\r\n", call.callId, call.startTime);
+    appendField(head, "X-Call-Id", call.callId);
+    appendField(head, "X-Start-Time", call.startTime);
     if (hasBody) {
         if (auto length = ex.parser.content_length()) {
-            fmt::format_to(out, "Content-Length: {}\r\n", *length);
+            head.append("Content-Length: ");
+            appendNumber(head, *length);
+            head.append("\r\n");
         } else {
-            up.head += "Transfer-Encoding: chunked\r\n";
+            head += "Transfer-Encoding: chunked\r\n";
             up.chunked = true;
         }
     }
-    up.head += "\r\n";
+    head += "\r\n";
 
     // From here the client's body is read by a streaming parser.
     http::request_parser<http::buffer_body> body{std::move(ex.parser)};

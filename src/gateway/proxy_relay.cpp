@@ -128,25 +128,32 @@ net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
     }
     std::string head;
     head.reserve(512);
-    auto out = std::back_inserter(head);
-    fmt::format_to(out, "HTTP/1.{} {} {}\r\n", ex.version >= 11 ? 1 : 0, status, reason);
+    head.append(ex.version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
+    appendNumber(head, status);
+    head.append(" ").append(reason).append("\r\n");
     bool hasDuration = false;
     for (const auto& field : upRes) {
         const std::string_view name = sv(field.name_string());
         if (!skipResponseHeader(name)) {
             hasDuration = hasDuration || equalsIgnoreCase(name, "X-Duration-Seconds");
-            fmt::format_to(out, "{}: {}\r\n", name, sv(field.value()));
+            appendField(head, name, sv(field.value()));
         }
     }
-    fmt::format_to(out, "X-Call-Id: {}\r\nX-Start-Time: {}\r\n", call.callId, call.startTime);
+    appendField(head, "X-Call-Id", call.callId);
+    appendField(head, "X-Start-Time", call.startTime);
     if (!hasDuration) {
-        std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-        fmt::format_to(out, "X-Duration-Seconds: {:.6f}\r\n", took.count());
+        const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::steady_clock::now() - started);
+        head.append("X-Duration-Seconds: ");
+        appendSeconds(head, static_cast<uint64_t>(took.count()));
+        head.append("\r\n");
     }
     const bool bodyExpected = !rp.is_done();
     bool chunked = false;
     if (auto length = rp.content_length()) {
-        fmt::format_to(out, "Content-Length: {}\r\n", *length);
+        head.append("Content-Length: ");
+        appendNumber(head, *length);
+        head.append("\r\n");
     } else if (bodyExpected) {
         if (ex.version >= 11) {
             head += "Transfer-Encoding: chunked\r\n";
