@@ -96,3 +96,23 @@ TEST_CASE("credentials are read from basic-auth-user and basic-auth-password") {
     std::filesystem::remove(dir->path() / "basic-auth-password");
     CHECK_FALSE(readCredentials(dir->path()));
 }
+
+TEST_CASE("head building: fields, numbers and seconds with six decimals") {
+    std::string head;
+    appendField(head, "X-Call-Id", "abc");
+    appendNumber(head, 0);
+    head += ' ';
+    appendNumber(head, 18446744073709551615ULL);
+    CHECK(head == "X-Call-Id: abc\r\n0 18446744073709551615");
+    auto seconds = [](uint64_t ns) {
+        std::string s;
+        appendSeconds(s, ns);
+        return s;
+    };
+    CHECK(seconds(0) == "0.000000");
+    CHECK(seconds(1'234'567) == "0.001234");
+    CHECK(seconds(12'000'999'999) == "12.000999");
+    CHECK(equalsIgnoreCase("Content-LENGTH", "content-length"));
+    CHECK_FALSE(equalsIgnoreCase("Content-Lengtx", "content-length"));
+    CHECK_FALSE(equalsIgnoreCase("[", "{")); // not letters: no case folding
+}
