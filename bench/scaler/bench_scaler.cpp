@@ -11,6 +11,7 @@
 
 #include "catch_result.hpp"
 #include "fixture.hpp"
+#include "floor.hpp"
 #include "gateway/gateway.hpp"
 #include "image/store.hpp"
 #include "network/netns.hpp"
@@ -31,79 +32,10 @@ using namespace faasd::provider;
 using namespace faasd::provider::testing;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-namespace {
-
-int runs() {
-    const char* env = std::getenv("FAASD_BENCH_RUNS");
-    return env ? std::max(1, std::atoi(env)) : 21;
-}
-
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
-void waitAnswer(const std::string& ip) {
-    auto deadline = Clock::now() + 20s;
-    while (Clock::now() < deadline) {
-        if (auto s = httpStatus(ip, 8080, "/index.html", 500ms); s && *s == 200) {
-            return;
-        }
-        std::this_thread::sleep_for(1ms);
-    }
-    FAIL("no answer from " << ip);
-}
-
-// The least containerd + CNI needs to give a first answer.
-double floorRun(ProviderEnv& env, network::Cni& cni, const image::ResolvedImage& img,
-                const std::string& chain, int i) {
-    auto plain = env.client();
-    const std::string id = fmt::format("floor-{}", i);
-    const std::string cniId = env.ns() + "-" + id;
-    const auto logFile = env.config().stateDir / (id + ".log");
-    const auto start = Clock::now();
-    auto lease = plain.leases().create("", {}, std::chrono::hours(1));
-    REQUIRE(lease);
-    auto c = plain.withLease(lease->id);
-    auto mounts = c.snapshots().prepare(id, chain);
-    REQUIRE(mounts);
-    auto netns = network::createNetns(env.config().network.netnsDir, cniId);
-    REQUIRE(netns);
-    auto attached = cni.attach(cniId, *netns);
-    REQUIRE(attached);
-    auto spec = nlohmann::json::parse(faasd::testing::minimalSpec(id, img.config.cmd));
-    spec["process"]["env"] = img.config.env;
-    for (auto& ns : spec["linux"]["namespaces"]) {
-        if (ns["type"] == "network") {
-            ns["path"] = *netns;
-        }
-    }
-    REQUIRE(c.containers().create({.id = id,
-                                   .image = img.record.name,
-                                   .spec = spec.dump(),
-                                   .snapshotter = "overlayfs",
-                                   .snapshotKey = id}));
-    REQUIRE(plain.leases().remove(lease->id));
-    const std::string uri = "file://" + logFile.string();
-    REQUIRE(
-        c.tasks().create({.containerId = id, .rootfs = *mounts, .io = {.out = uri, .err = uri}}));
-    REQUIRE(c.tasks().start(id));
-    waitAnswer(attached->ip);
-    const double took = ms(Clock::now() - start);
-    (void)c.tasks().kill(id, SIGKILL, true);
-    (void)c.tasks().wait(id, 10s);
-    (void)c.tasks().remove(id);
-    (void)c.containers().remove(id);
-    (void)c.snapshots().remove(id);
-    (void)cni.detach(cniId, *netns);
-    (void)network::deleteNetns(*netns);
-    return took;
-}
-
-} // namespace
+using bench::floorRun;
+using bench::median;
+using bench::ms;
+using bench::waitAnswer;
 
 TEST_CASE("scaler benchmarks", "[bench]") {
     ProviderEnv env;
@@ -145,7 +77,7 @@ TEST_CASE("scaler benchmarks", "[bench]") {
     const auto rawId = p.replicas("raw", env.ns())->front().id;
     const auto rawIp = p.replicas("raw", env.ns())->front().ip;
 
-    const int n = runs();
+    const int n = bench::runs(21);
     std::vector<double> floor, resume, parked, evicted;
     for (int i = 0; i < n; ++i) {
         floor.push_back(floorRun(env, *cni, *img, *chain, i));
@@ -173,8 +105,7 @@ TEST_CASE("scaler benchmarks", "[bench]") {
         REQUIRE(p.remove(name, env.ns()));
     }
 
-    const double f = median(floor), r = median(resume), pk = median(parked),
-                 ev = median(evicted);
+    const double f = median(floor), r = median(resume), pk = median(parked), ev = median(evicted);
     std::printf("scaler bench: %d interleaved rounds (medians)\n", n);
     std::printf("  floor   (containerd+CNI+task -> first answer):  %8.1f ms\n", f);
     std::printf("  resume  (containerd task resume -> first answer): %6.1f ms\n", r);

@@ -1,11 +1,10 @@
 #include "common/random.hpp"
 
-#include <sys/random.h>
-
-#include <cerrno>
 #include <array>
+#include <cerrno>
 #include <cstdint>
 #include <random>
+#include <sys/random.h>
 #include <vector>
 
 namespace faasd {

@@ -200,8 +200,7 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
             co_return co_await answer(ex, call, std::move(r), clientKeepAlive && bodyUnread);
         }
         upstream = std::move(*acquired);
-        SendResult sent =
-            co_await sendRequest(ex, call, *upstream, up, body, hasBody, bodyStarted);
+        SendResult sent = co_await sendRequest(ex, call, *upstream, up, body, hasBody, bodyStarted);
         if (sent == SendResult::ClientFailed) {
             call.status = 499; // the caller went away
             co_return false;

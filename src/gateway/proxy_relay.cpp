@@ -48,7 +48,9 @@ public:
     // Unused slots are empty buffers, which write nothing.
 
 private:
-    void add(std::string_view bytes) { buffers_[count_++] = net::buffer(bytes.data(), bytes.size()); }
+    void add(std::string_view bytes) {
+        buffers_[count_++] = net::buffer(bytes.data(), bytes.size());
+    }
 
     std::array<char, 24> sizeLine_{};
     std::array<net::const_buffer, 5> buffers_{};
