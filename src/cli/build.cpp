@@ -176,13 +176,9 @@ void addBuild(CLI::App& app) {
     addBuildFlags(cmd, f->build);
     cmd->callback([f] {
         runVerb([&]() -> Result<void> {
-            const std::string file = defaultStackFile(f->yaml);
-            if (file.empty()) {
-                return fail(Code::InvalidArgument, "no stack file: give -f stack.yml");
-            }
-            TRY_ASSIGN(auto stack, loadStackFile(file));
-            TRY_ASSIGN(auto selected, config::selectFunctions(stack, f->filter, f->regex));
-            return buildFunctions(stack, selected, f->build);
+            TRY_ASSIGN(auto s, loadSelected(f->yaml, f->filter, f->regex,
+                                            "no stack file: give -f stack.yml"));
+            return buildFunctions(s.stack, s.functions, f->build);
         });
     });
 }

@@ -87,6 +87,18 @@ Result<config::Stack> loadStackFile(const std::string& path) {
     return stack;
 }
 
+Result<SelectedStack> loadSelected(const std::string& path, std::string_view filter,
+                                   std::string_view regex, std::string_view missing) {
+    const std::string file = defaultStackFile(path);
+    if (file.empty()) {
+        return fail(Code::InvalidArgument, "{}", missing);
+    }
+    SelectedStack out;
+    TRY_ASSIGN(out.stack, loadStackFile(file));
+    TRY_ASSIGN(out.functions, config::selectFunctions(out.stack, filter, regex));
+    return out;
+}
+
 std::string functionUrl(std::string_view gateway, std::string_view name, std::string_view ns) {
     if (ns.empty() || ns == api::kDefaultNamespace) {
         return fmt::format("{}/function/{}", gateway, name);

@@ -46,6 +46,16 @@ std::string defaultStackFile(const std::string& path);
 // Loads a stack file with the process environment, printing its warnings.
 Result<config::Stack> loadStackFile(const std::string& path);
 
+// A stack file (path, else ./stack.yml) and its functions that match filter
+// or regex; InvalidArgument with `missing` as the message when there is no
+// file.
+struct SelectedStack {
+    config::Stack stack;
+    std::vector<config::StackFunction> functions;
+};
+Result<SelectedStack> loadSelected(const std::string& path, std::string_view filter,
+                                   std::string_view regex, std::string_view missing);
+
 // http://gw/function/name[.ns]
 std::string functionUrl(std::string_view gateway, std::string_view name, std::string_view ns);
 

@@ -37,16 +37,13 @@ Result<void> deploy(const DeployFlags& f) {
         TRY_ASSIGN(auto d, deploymentFromFlags(f.image, f.name, f.overrides));
         deployments.push_back(std::move(d));
     } else {
-        const std::string file = defaultStackFile(f.yaml);
-        if (file.empty()) {
-            return fail(Code::InvalidArgument,
-                        "no stack file: give -f stack.yml, or --image and --name");
-        }
-        TRY_ASSIGN(auto stack, loadStackFile(file));
-        TRY_ASSIGN(auto selected, config::selectFunctions(stack, f.filter, f.regex));
+        TRY_ASSIGN(auto s, loadSelected(f.yaml, f.filter, f.regex,
+                                        "no stack file: give -f stack.yml, or --image and --name"));
+        const config::Stack& stack = s.stack;
+        const auto& selected = s.functions;
         if (f.build) {
             auto toBuild = selected;
-            for (auto& fn : toBuild) {  // the image goes where the function runs
+            for (auto& fn : toBuild) { // the image goes where the function runs
                 fn.ns = f.overrides.ns.empty() ? fn.ns : f.overrides.ns;
             }
             TRY(buildAndPush(stack, toBuild, f.buildFlags, f.pushFlags));

@@ -167,12 +167,10 @@ Result<void> remove(const FunctionFlags& f) {
         TRY_ASSIGN(auto client, connectGateway(f.gateway));
         return removeOne(client, f.name, f.ns);
     }
-    const std::string file = defaultStackFile(f.yaml);
-    if (file.empty()) {
-        return fail(Code::InvalidArgument, "give a function name, or -f stack.yml");
-    }
-    TRY_ASSIGN(auto stack, loadStackFile(file));
-    TRY_ASSIGN(auto selected, config::selectFunctions(stack, f.filter, f.regex));
+    TRY_ASSIGN(auto s,
+               loadSelected(f.yaml, f.filter, f.regex, "give a function name, or -f stack.yml"));
+    const config::Stack& stack = s.stack;
+    const auto& selected = s.functions;
     TRY_ASSIGN(auto client, connectGateway(f.gateway, stack.provider.gateway));
     size_t failed = 0;
     for (const auto& fn : selected) {

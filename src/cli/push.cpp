@@ -124,13 +124,9 @@ void addPush(CLI::App& app) {
                     "containerd's socket (env FAASD_CONTAINERD_SOCKET)");
     cmd->callback([f] {
         runVerb([&]() -> Result<void> {
-            const std::string file = defaultStackFile(f->yaml);
-            if (file.empty()) {
-                return fail(Code::InvalidArgument, "no stack file: give -f stack.yml");
-            }
-            TRY_ASSIGN(auto stack, loadStackFile(file));
-            TRY_ASSIGN(auto selected, config::selectFunctions(stack, f->filter, f->regex));
-            return pushFunctions(selected, f->push);
+            TRY_ASSIGN(auto s, loadSelected(f->yaml, f->filter, f->regex,
+                                            "no stack file: give -f stack.yml"));
+            return pushFunctions(s.functions, f->push);
         });
     });
 }
