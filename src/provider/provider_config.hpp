@@ -55,7 +55,7 @@ struct ProviderConfig {
     // Whether to enable /proc/sys/net/ipv4/ip_forward at start.
     bool enableIpForward = true;
 
-    std::string providerName = "faasd-ce";
+    std::string providerName = "faasd-cpp";
     std::string version = "0.1.0";
     std::string sha = "unknown";
 };
