@@ -64,10 +64,6 @@ net::awaitable<bool> Proxy::answer(Exchange& ex, Call& call, Response response, 
 }
 
 net::awaitable<Result<std::vector<provider::Endpoint>>> Proxy::endpointsFor(const InvokeTarget& t) {
-    auto endpoints = services_.provider->resolve(t.name, t.ns);
-    if (!endpoints || !endpoints->empty()) {
-        co_return endpoints;
-    }
     if (services_.waker == nullptr) {
         co_return fail(Code::Unavailable, "no replicas available for {}", t.qualified());
     }
@@ -78,7 +74,7 @@ net::awaitable<Result<std::vector<provider::Endpoint>>> Proxy::endpointsFor(cons
     if (!woke) {
         co_return fail(woke.error().context("waking " + t.qualified()));
     }
-    endpoints = services_.provider->resolve(t.name, t.ns);
+    auto endpoints = services_.provider->resolve(t.name, t.ns);
     if (endpoints && endpoints->empty()) {
         co_return fail(Code::Unavailable, "no replicas available for {}", t.qualified());
     }
@@ -108,7 +104,12 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
     }
     const InvokeTarget& t = *parsed;
     const std::string function = t.qualified();
-    auto endpoints = co_await endpointsFor(t);
+    // resolve() answers from memory; only a function at zero replicas
+    // takes the (suspending) wake path.
+    auto endpoints = services_.provider->resolve(t.name, t.ns);
+    if (endpoints && endpoints->empty()) {
+        endpoints = co_await endpointsFor(t);
+    }
     if (!endpoints && endpoints.error().code() == Code::NotFound) {
         // Unknown functions get no metric series: names come from callers.
         co_return co_await answer(ex, call, errorResponse(endpoints.error()),
@@ -191,8 +192,13 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
     beast::error_code ec;
     for (int attempt = 0;; ++attempt) {
         const bool bodyUnread = !hasBody || !bodyStarted;
-        auto acquired =
-            co_await pool_.acquire(endpoint, config.upstreamConnectTimeout, attempt == 0, hasBody);
+        // A pooled connection is taken without a suspension; a new one is
+        // connected by acquire().
+        Result<UpstreamPtr> acquired = attempt == 0 ? pool_.takeIdle(endpoint, hasBody) : nullptr;
+        if (!*acquired) {
+            acquired =
+                co_await pool_.acquire(endpoint, config.upstreamConnectTimeout, false, hasBody);
+        }
         if (!acquired) {
             Response r = Response::text(
                 acquired.error().code() == Code::Timeout ? 504 : 502,
@@ -200,7 +206,18 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
             co_return co_await answer(ex, call, std::move(r), clientKeepAlive && bodyUnread);
         }
         upstream = std::move(*acquired);
-        SendResult sent = co_await sendRequest(ex, call, *upstream, up, body, hasBody, bodyStarted);
+        SendResult sent = SendResult::Ok;
+        if (hasBody) {
+            sent = co_await sendRequest(ex, call, *upstream, up, body, hasBody, bodyStarted);
+        } else {
+            // No body: the head alone, in one write.
+            upstream->stream.expires_after(call.upstreamTimeout);
+            co_await net::async_write(upstream->stream, net::buffer(up.head), ecToken(ec));
+            if (ec) {
+                kLog.debug("writing the request upstream: {}", ec.message());
+                sent = SendResult::UpstreamFailed;
+            }
+        }
         if (sent == SendResult::ClientFailed) {
             call.status = 499; // the caller went away
             co_return false;

@@ -40,6 +40,7 @@ private:
     };
 
     net::awaitable<bool> answer(Exchange& ex, Call& call, Response response, bool keepAlive);
+    // A function at zero replicas: woken by the ReplicaWaker, then resolved.
     net::awaitable<Result<std::vector<provider::Endpoint>>> endpointsFor(const InvokeTarget& t);
     net::awaitable<SendResult> sendRequest(Exchange& ex, const Call& call, Upstream& upstream,
                                            const UpstreamRequest& request,

@@ -41,6 +41,10 @@ UpstreamPtr UpstreamPool::takeIdle(const std::string& key, bool verify) {
     return nullptr;
 }
 
+UpstreamPtr UpstreamPool::takeIdle(const provider::Endpoint& endpoint, bool verify) {
+    return takeIdle(endpointKey(endpoint), verify);
+}
+
 net::awaitable<Result<UpstreamPtr>> UpstreamPool::acquire(const provider::Endpoint& endpoint,
                                                           std::chrono::milliseconds connectTimeout,
                                                           bool allowReuse, bool verify) {

@@ -52,6 +52,10 @@ public:
     // Returns a connection whose last exchange completed cleanly.
     void release(const provider::Endpoint& endpoint, UpstreamPtr upstream);
 
+    // A pooled connection to endpoint that is usable (checked as acquire()
+    // does), or null; never suspends.
+    UpstreamPtr takeIdle(const provider::Endpoint& endpoint, bool verify);
+
     size_t idleCount() const;
     void clear() { idle_.clear(); }
 
