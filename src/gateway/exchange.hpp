@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <string>
 #include <type_traits>
 
@@ -33,13 +34,52 @@ inline auto ecToken(beast::error_code& ec) {
     return net::redirect_error(net::use_awaitable, ec);
 }
 
+// The deadline of the operation under way on one socket, enforced by the
+// server's sweep of its connections (every kDeadlineSweep) instead of a
+// timer armed and cancelled around every read and write: on the invoke
+// path those timers cost more instructions than the proxying itself. A
+// timed-out operation ends with operation_aborted and `expired` set.
+struct Deadline {
+    using Clock = std::chrono::steady_clock;
+    static constexpr auto kNever = Clock::time_point::max();
+
+    Clock::time_point at = kNever;
+    tcp::socket* socket = nullptr;
+    bool expired = false;
+
+    void arm(tcp::socket& s, std::chrono::milliseconds timeout) {
+        socket = &s;
+        at = Clock::now() + timeout;
+        expired = false;
+    }
+    void disarm() {
+        at = kNever;
+        socket = nullptr;
+    }
+    // The sweep: cancels the operation once the deadline has passed.
+    void check(Clock::time_point now) {
+        if (now < at) {
+            return;
+        }
+        expired = true;
+        if (socket != nullptr) {
+            beast::error_code ec;
+            socket->cancel(ec);
+        }
+        disarm();
+    }
+};
+constexpr std::chrono::milliseconds kDeadlineSweep{100};
+
 struct Exchange {
     beast::tcp_stream& stream;
     beast::flat_buffer& buffer;
     http::request_parser<http::empty_body>& parser; // the header has been read
     const std::string& remoteAddress;
     const GatewayConfig& config;
-    unsigned version; // the client's HTTP version: 10 or 11
+    unsigned version;           // the client's HTTP version: 10 or 11
+    Deadline& clientDeadline;   // for stream, on the invoke path
+    Deadline& upstreamDeadline; // for the replica's connection, on the invoke path
 };
 
 // Writes a buffered response; returns whether the connection stays open.

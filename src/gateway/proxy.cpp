@@ -211,8 +211,9 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
             sent = co_await sendRequest(ex, call, *upstream, up, body, hasBody, bodyStarted);
         } else {
             // No body: the head alone, in one write.
-            upstream->stream.expires_after(call.upstreamTimeout);
+            ex.upstreamDeadline.arm(upstream->stream.socket(), call.upstreamTimeout);
             co_await net::async_write(upstream->stream, net::buffer(up.head), ecToken(ec));
+            ex.upstreamDeadline.disarm();
             if (ec) {
                 kLog.debug("writing the request upstream: {}", ec.message());
                 sent = SendResult::UpstreamFailed;
@@ -230,13 +231,15 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
             rp.emplace();
             rp->body_limit(std::numeric_limits<uint64_t>::max()); // none misbehaves in Boost 1.74
             rp->skip(isHead);
-            upstream->stream.expires_after(call.upstreamTimeout);
+            ex.upstreamDeadline.arm(upstream->stream.socket(), call.upstreamTimeout);
             co_await http::async_read_header(upstream->stream, upstream->buffer, *rp, ecToken(ec));
+            ex.upstreamDeadline.disarm();
             if (!ec) {
                 break;
             }
             kLog.debug("reading the response header of {}: {}", function, ec.message());
-            if (ec == beast::error::timeout) {
+            if (ec == beast::error::timeout ||
+                (ec == net::error::operation_aborted && ex.upstreamDeadline.expired)) {
                 co_return co_await answer(
                     ex, call,
                     Response::text(504, fmt::format("{} did not answer in time\n", function)),

@@ -71,9 +71,10 @@ net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& c
     // when none are here yet the header goes first, so a streamed upload
     // reaches the replica as it arrives.
     if (!hasBody || ex.buffer.size() == 0) {
-        upstream.stream.expires_after(call.upstreamTimeout);
+        ex.upstreamDeadline.arm(upstream.stream.socket(), call.upstreamTimeout);
         co_await net::async_write(upstream.stream, net::buffer(head.data(), head.size()),
                                   ecToken(ec));
+        ex.upstreamDeadline.disarm();
         if (ec) {
             kLog.debug("writing the request upstream: {}", ec.message());
             co_return SendResult::UpstreamFailed;
@@ -85,8 +86,9 @@ net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& c
         bodyStarted = true;
         body.get().body().data = buf.data();
         body.get().body().size = buf.size();
-        ex.stream.expires_after(config.clientTimeout);
+        ex.clientDeadline.arm(ex.stream.socket(), config.clientTimeout);
         co_await http::async_read_some(ex.stream, ex.buffer, body, ecToken(ec));
+        ex.clientDeadline.disarm();
         if (ec == http::error::need_buffer) {
             ec = {};
         }
@@ -102,8 +104,9 @@ net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& c
             continue; // only framing so far (a chunk header)
         }
         Piece piece(head, request.chunked, buf.data(), n, last);
-        upstream.stream.expires_after(call.upstreamTimeout);
+        ex.upstreamDeadline.arm(upstream.stream.socket(), call.upstreamTimeout);
         co_await net::async_write(upstream.stream, piece.buffers(), ecToken(ec));
+        ex.upstreamDeadline.disarm();
         if (ec) {
             kLog.debug("writing the request body upstream: {}", ec.message());
             co_return SendResult::UpstreamFailed;
@@ -177,9 +180,10 @@ net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
     // off). Each later piece is relayed as soon as it is read.
     std::string_view pending = head;
     auto flushHead = [&]() -> net::awaitable<bool> {
-        ex.stream.expires_after(config.clientTimeout);
+        ex.clientDeadline.arm(ex.stream.socket(), config.clientTimeout);
         co_await net::async_write(ex.stream, net::buffer(pending.data(), pending.size()),
                                   ecToken(ec));
+        ex.clientDeadline.disarm();
         pending = {};
         co_return !ec;
     };
@@ -192,8 +196,9 @@ net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
     while (!rp.is_done()) {
         rp.get().body().data = buf.data();
         rp.get().body().size = buf.size();
-        upstream->stream.expires_after(call.upstreamTimeout);
+        ex.upstreamDeadline.arm(upstream->stream.socket(), call.upstreamTimeout);
         co_await http::async_read_some(upstream->stream, upstream->buffer, rp, ecToken(ec));
+        ex.upstreamDeadline.disarm();
         if (ec == http::error::need_buffer) {
             ec = {};
         }
@@ -211,8 +216,9 @@ net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
             continue;
         }
         Piece piece(pending, chunked, buf.data(), n, last);
-        ex.stream.expires_after(config.clientTimeout);
+        ex.clientDeadline.arm(ex.stream.socket(), config.clientTimeout);
         co_await net::async_write(ex.stream, piece.buffers(), ecToken(ec));
+        ex.clientDeadline.disarm();
         if (ec) {
             co_return false;
         }

@@ -38,6 +38,20 @@ net::awaitable<void> Server::Impl::acceptLoop() {
     }
 }
 
+net::awaitable<void> Server::Impl::sweepDeadlines(Worker& worker) {
+    net::steady_timer timer(worker.ioc);
+    beast::error_code ec;
+    while (!stopping) {
+        timer.expires_after(kDeadlineSweep);
+        co_await timer.async_wait(ecToken(ec));
+        const auto now = Deadline::Clock::now();
+        for (SessionState* s : worker.sessions) {
+            s->client.check(now);
+            s->upstream.check(now);
+        }
+    }
+}
+
 void Server::Impl::cancelSessions(bool idleOnly) {
     for (auto& worker : workers) {
         Worker* w = worker.get();
@@ -101,6 +115,9 @@ Result<void> Server::start() {
     }
     s.port = s.acceptor->local_endpoint(ec).port();
     net::co_spawn(s.workers[0]->ioc, s.acceptLoop(), net::detached);
+    for (auto& w : s.workers) {
+        net::co_spawn(w->ioc, s.sweepDeadlines(*w), net::detached);
+    }
     for (auto& w : s.workers) {
         Worker* worker = w.get();
         worker->thread = std::thread([worker] { worker->ioc.run(); });

@@ -23,6 +23,8 @@ namespace faasd::gateway {
 struct SessionState {
     beast::tcp_stream* stream = nullptr;
     bool idle = true; // waiting for the next request
+    Deadline client;
+    Deadline upstream;
 };
 
 struct Worker {
@@ -44,6 +46,8 @@ struct Server::Impl {
     }
 
     net::awaitable<void> acceptLoop();
+    // Enforces the sessions' deadlines on one worker, every kDeadlineSweep.
+    net::awaitable<void> sweepDeadlines(Worker& worker);
     net::awaitable<void> session(tcp::socket socket, Worker& worker);
     net::awaitable<bool> dispatch(Exchange& ex, Worker& worker);
     void cancelSessions(bool idleOnly);

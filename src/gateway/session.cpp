@@ -50,10 +50,15 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, Worker& worker) {
         parser.header_limit(kHeaderLimit);
         parser.body_limit(config.maxBodyBytes);
         guard.state.idle = true;
-        stream.expires_after(config.clientTimeout);
+        // A timer a system route set (writeResponse and others) would arm
+        // itself around every operation; the deadline does it here.
+        stream.expires_never();
+        guard.state.client.arm(stream.socket(), config.clientTimeout);
         co_await http::async_read_header(stream, buffer, parser, ecToken(ec));
+        guard.state.client.disarm();
         guard.state.idle = false;
-        Exchange ex{stream, buffer, parser, remote, config, 11};
+        Exchange ex{
+            stream, buffer, parser, remote, config, 11, guard.state.client, guard.state.upstream};
         if (ec == http::error::body_limit) {
             co_await writeResponse(ex, Response::text(413, "request body too large\n"), false);
             break;

@@ -69,6 +69,7 @@ net::awaitable<Result<UpstreamPtr>> UpstreamPool::acquire(const provider::Endpoi
     if (ec) {
         co_return fail(Code::Unavailable, "connecting to {}: {}", key, ec.message());
     }
+    u->stream.expires_never(); // the calls' deadlines take over
     u->stream.socket().set_option(tcp::no_delay(true), ec);
     co_return u;
 }

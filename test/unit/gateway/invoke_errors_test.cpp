@@ -71,6 +71,35 @@ TEST_CASE("504 when the replica is slower than the upstream timeout") {
     CHECK(res->status == 504);
 }
 
+TEST_CASE("the client timeout: a stalled header or an idle connection is closed, a slow call is not") {
+    auto config = Harness::defaultConfig();
+    config.clientTimeout = std::chrono::milliseconds(300);
+    TestUpstream up("slow-0");
+    Harness h(config);
+    h.provider.setEndpoints("slow", "openfaas-fn", {up.endpoint()});
+    REQUIRE(h.gateway->start());
+    using Clock = std::chrono::steady_clock;
+
+    SECTION("a header that stops half way") {
+        RawClient raw(h.gateway->port());
+        const auto start = Clock::now();
+        raw.send("GET /function/slow HTTP/1.1\r\nHost: x\r\n");
+        std::string out;
+        CHECK(raw.readToClose(out, 3000));
+        CHECK(Clock::now() - start >= std::chrono::milliseconds(250));
+    }
+    SECTION("a call slower than the client timeout answers, then the idle connection closes") {
+        RawClient raw(h.gateway->port());
+        raw.send("GET /function/slow/slow HTTP/1.1\r\nHost: x\r\n\r\n");
+        const std::string answer = raw.readUntil("slow-0", 5000);
+        CHECK(answer.rfind("HTTP/1.1 200", 0) == 0);
+        const auto idleSince = Clock::now();
+        std::string out;
+        CHECK(raw.readToClose(out, 3000));
+        CHECK(Clock::now() - idleSince >= std::chrono::milliseconds(250));
+    }
+}
+
 TEST_CASE("an internal caller with the token may stretch the upstream timeout; others may not") {
     auto config = Harness::defaultConfig();
     config.upstreamTimeout = std::chrono::milliseconds(200);
