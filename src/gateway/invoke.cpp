@@ -73,9 +73,8 @@ Result<Response> enqueueAsync(const Services& s, const Request& r) {
         return fail(found.error().context("queueing " + target.qualified()));
     }
     if (r.body.size() > s.queue->maxBodyBytes()) {
-        return Response::text(413,
-                              fmt::format("request body too large for the queue: {} > {} bytes\n",
-                                          r.body.size(), s.queue->maxBodyBytes()));
+        return Response::text(413, fmt::format("request body too large for the queue: {} > {} bytes\n",
+                                               r.body.size(), s.queue->maxBodyBytes()));
     }
     a.name = target.name;
     a.ns = target.ns;
@@ -107,11 +106,8 @@ Result<Response> enqueueAsync(const Services& s, const Request& r) {
 void addInvokeRoutes(Router& router, const Services& s) {
     router.add({"/function/{*target}", {}, false, RouteKind::Invoke, {}});
     // Methods that carry a body; GET and HEAD are 405.
-    router.add({"/async-function/{*target}",
-                {"POST", "PUT", "PATCH", "DELETE"},
-                false,
-                RouteKind::Blocking,
-                wrap(s, enqueueAsync)});
+    router.add({"/async-function/{*target}", {"POST", "PUT", "PATCH", "DELETE"}, false,
+                RouteKind::Blocking, wrap(s, enqueueAsync)});
 }
 
 } // namespace faasd::gateway
