@@ -14,8 +14,9 @@ net::awaitable<bool> writeResponse(Exchange& ex, Response response, bool keepAli
     res.keep_alive(keepAlive);
     res.prepare_payload();
     beast::error_code ec;
-    ex.stream.expires_after(ex.config.clientTimeout);
+    ex.armClient();
     co_await http::async_write(ex.stream, res, ecToken(ec));
+    ex.clientDeadline.disarm();
     co_return !ec && keepAlive;
 }
 
@@ -27,9 +28,10 @@ net::awaitable<bool> sendContinueIfExpected(Exchange& ex) {
     }
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     beast::error_code ec;
-    ex.stream.expires_after(ex.config.clientTimeout);
+    ex.armClient();
     co_await net::async_write(ex.stream, net::buffer(kContinue.data(), kContinue.size()),
                               ecToken(ec));
+    ex.clientDeadline.disarm();
     co_return !ec;
 }
 

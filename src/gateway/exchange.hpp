@@ -78,8 +78,11 @@ struct Exchange {
     const std::string& remoteAddress;
     const GatewayConfig& config;
     unsigned version;           // the client's HTTP version: 10 or 11
-    Deadline& clientDeadline;   // for stream, on the invoke path
+    Deadline& clientDeadline;   // for every read and write on stream
     Deadline& upstreamDeadline; // for the replica's connection, on the invoke path
+
+    // The client timeout, for the next read or write on stream.
+    void armClient() { clientDeadline.arm(stream.socket(), config.clientTimeout); }
 };
 
 // Writes a buffered response; returns whether the connection stays open.

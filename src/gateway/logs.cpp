@@ -165,8 +165,9 @@ net::awaitable<bool> streamLogs(Exchange& ex, const Request& request, const Serv
                 co_return co_await writeResponse(ex, errorResponse(*batch.error), false);
             }
             if (!batch.lines.empty() || batch.done || round > 0) {
-                ex.stream.expires_after(ex.config.clientTimeout);
+                ex.armClient();
                 co_await http::async_write_header(ex.stream, sr, ecToken(ec));
+                ex.clientDeadline.disarm();
                 if (ec) {
                     break;
                 }
@@ -175,8 +176,9 @@ net::awaitable<bool> streamLogs(Exchange& ex, const Request& request, const Serv
             }
         }
         for (const auto& line : batch.lines) {
-            ex.stream.expires_after(ex.config.clientTimeout);
+            ex.armClient();
             co_await net::async_write(ex.stream, http::make_chunk(net::buffer(line)), ecToken(ec));
+            ex.clientDeadline.disarm();
             suspended = true;
             if (ec) {
                 break;
@@ -186,7 +188,9 @@ net::awaitable<bool> streamLogs(Exchange& ex, const Request& request, const Serv
             break;
         }
         if (batch.done) {
+            ex.armClient();
             co_await net::async_write(ex.stream, http::make_chunk_last(), ecToken(ec));
+            ex.clientDeadline.disarm();
             break;
         }
         if (channel->stopFlag()) {

@@ -64,7 +64,6 @@ net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& c
                                                      const UpstreamRequest& request,
                                                      http::request_parser<http::buffer_body>& body,
                                                      bool hasBody, bool& bodyStarted) {
-    const auto& config = *services_.config;
     beast::error_code ec;
     std::string_view head = request.head;
     // Body bytes that came with the header leave with it, in one write;
@@ -86,7 +85,7 @@ net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& c
         bodyStarted = true;
         body.get().body().data = buf.data();
         body.get().body().size = buf.size();
-        ex.clientDeadline.arm(ex.stream.socket(), config.clientTimeout);
+        ex.armClient();
         co_await http::async_read_some(ex.stream, ex.buffer, body, ecToken(ec));
         ex.clientDeadline.disarm();
         if (ec == http::error::need_buffer) {
@@ -121,7 +120,6 @@ net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
                                           http::response_parser<http::buffer_body>& rp,
                                           bool keepAlive,
                                           std::chrono::steady_clock::time_point started) {
-    const auto& config = *services_.config;
     beast::error_code ec;
     // The answer's head, written out directly: status and headers from the
     // replica (hop-by-hop dropped), the call's headers, our framing.
@@ -180,7 +178,7 @@ net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
     // off). Each later piece is relayed as soon as it is read.
     std::string_view pending = head;
     auto flushHead = [&]() -> net::awaitable<bool> {
-        ex.clientDeadline.arm(ex.stream.socket(), config.clientTimeout);
+        ex.armClient();
         co_await net::async_write(ex.stream, net::buffer(pending.data(), pending.size()),
                                   ecToken(ec));
         ex.clientDeadline.disarm();
@@ -216,7 +214,7 @@ net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
             continue;
         }
         Piece piece(pending, chunked, buf.data(), n, last);
-        ex.clientDeadline.arm(ex.stream.socket(), config.clientTimeout);
+        ex.armClient();
         co_await net::async_write(ex.stream, piece.buffers(), ecToken(ec));
         ex.clientDeadline.disarm();
         if (ec) {

@@ -50,9 +50,6 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, Worker& worker) {
         parser.header_limit(kHeaderLimit);
         parser.body_limit(config.maxBodyBytes);
         guard.state.idle = true;
-        // A timer a system route set (writeResponse and others) would arm
-        // itself around every operation; the deadline does it here.
-        stream.expires_never();
         guard.state.client.arm(stream.socket(), config.clientTimeout);
         co_await http::async_read_header(stream, buffer, parser, ecToken(ec));
         guard.state.client.disarm();
@@ -141,8 +138,9 @@ net::awaitable<bool> Server::Impl::dispatch(Exchange& ex, Worker& worker) {
         http::request_parser<http::string_body> full{std::move(ex.parser)};
         full.body_limit(config.maxBodyBytes);
         beast::error_code ec;
-        ex.stream.expires_after(config.clientTimeout);
+        ex.armClient();
         co_await http::async_read(ex.stream, ex.buffer, full, ecToken(ec));
+        ex.clientDeadline.disarm();
         if (ec == http::error::body_limit) {
             co_return co_await writeResponse(ex, Response::text(413, "request body too large\n"),
                                              false);

@@ -82,7 +82,6 @@ void UpstreamPool::release(const provider::Endpoint& endpoint, UpstreamPtr upstr
     if (list.size() >= maxIdle_) {
         return;
     }
-    upstream->stream.expires_never();
     upstream->idleSince = std::chrono::steady_clock::now();
     list.push_back(std::move(upstream));
 }
