@@ -384,12 +384,18 @@ TEST_CASE("a long-running task can be paused, resumed, listed and killed", "[con
     auto resolved = image::resolveImage(c, name).value();
     auto top = image::unpackImage(c, resolved).value();
     const std::string id = "sleeper-" + randomHex(3);
-    auto mounts = c.snapshots().prepare(id, top).value();
-    REQUIRE(c.containers().create({.id = id,
-                                   .image = name,
-                                   .spec = testing::minimalSpec(id, resolved.config.cmd),
-                                   .snapshotter = "overlayfs",
-                                   .snapshotKey = id}));
+    // A lease keeps the new snapshot from the collector until the
+    // container holds it.
+    auto lease = c.leases().create("", {}, std::chrono::hours(1));
+    REQUIRE(lease);
+    auto leased = c.withLease(lease->id);
+    auto mounts = leased.snapshots().prepare(id, top).value();
+    REQUIRE(leased.containers().create({.id = id,
+                                        .image = name,
+                                        .spec = testing::minimalSpec(id, resolved.config.cmd),
+                                        .snapshotter = "overlayfs",
+                                        .snapshotKey = id}));
+    REQUIRE(c.leases().remove(lease->id));
     REQUIRE(c.tasks().create({.containerId = id, .rootfs = mounts}));
     REQUIRE(c.tasks().start(id));
 
