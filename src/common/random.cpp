@@ -41,7 +41,7 @@ std::string randomHex(size_t bytes) {
     return out;
 }
 
-std::string uuid4() {
+void appendUuid4(std::string& out) {
     thread_local std::mt19937_64 generator = [] {
         std::array<uint32_t, 16> seed;
         fill(reinterpret_cast<uint8_t*>(seed.data()), sizeof seed);
@@ -57,16 +57,22 @@ std::string uuid4() {
     }
     b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
     b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
-    char out[36];
+    char id[36];
     size_t at = 0;
     for (int i = 0; i < 16; ++i) {
         if (i == 4 || i == 6 || i == 8 || i == 10) {
-            out[at++] = '-';
+            id[at++] = '-';
         }
-        out[at++] = kHex[b[i] >> 4];
-        out[at++] = kHex[b[i] & 0xf];
+        id[at++] = kHex[b[i] >> 4];
+        id[at++] = kHex[b[i] & 0xf];
     }
-    return std::string(out, sizeof out);
+    out.append(id, sizeof id);
+}
+
+std::string uuid4() {
+    std::string out;
+    appendUuid4(out);
+    return out;
 }
 
 } // namespace faasd

@@ -11,5 +11,7 @@ std::string randomHex(size_t bytes);
 // identifiers (call ids), not secrets: it comes from a per-thread generator
 // seeded from the kernel, so the invoke path makes no system call for it.
 std::string uuid4();
+// The same, appended to out.
+void appendUuid4(std::string& out);
 
 } // namespace faasd

@@ -2,7 +2,29 @@
 
 namespace faasd::gateway {
 
-net::awaitable<bool> writeResponse(Exchange& ex, Response response, bool keepAlive) {
+bool isHopByHopField(http::field code, std::string_view name) {
+    switch (code) {
+    case http::field::unknown:
+        return isHopByHopHeader(name);
+    case http::field::connection:
+    case http::field::keep_alive:
+    case http::field::te:
+    case http::field::trailer:
+    case http::field::transfer_encoding:
+    case http::field::upgrade:
+    case http::field::proxy_authenticate: // and every other "proxy-" name Beast knows
+    case http::field::proxy_authentication_info:
+    case http::field::proxy_authorization:
+    case http::field::proxy_connection:
+    case http::field::proxy_features:
+    case http::field::proxy_instruction:
+        return true;
+    default:
+        return false;
+    }
+}
+
+Task<bool> writeResponse(Exchange& ex, Response response, bool keepAlive) {
     http::response<http::string_body> res{static_cast<http::status>(response.status), ex.version};
     if (!response.contentType.empty()) {
         res.set(http::field::content_type, response.contentType);
@@ -20,7 +42,7 @@ net::awaitable<bool> writeResponse(Exchange& ex, Response response, bool keepAli
     co_return !ec && keepAlive;
 }
 
-net::awaitable<bool> sendContinueIfExpected(Exchange& ex) {
+Task<bool> sendContinueIfExpected(Exchange& ex) {
     auto& req = ex.parser.get();
     auto it = req.find(http::field::expect);
     if (it == req.end() || !beast::iequals(it->value(), "100-continue") || ex.version < 11) {

@@ -9,12 +9,15 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <chrono>
+#include <memory_resource>
 #include <string>
 #include <type_traits>
 
@@ -25,13 +28,52 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
+// Every coroutine, socket and timer of the gateway runs on one I/O
+// thread's io_context and names its executor type: Asio's type-erased
+// default (any_io_executor) costs a copy, a move and a virtual call at
+// every step of every operation.
+using Executor = net::io_context::executor_type;
+template <typename T>
+using Task = net::awaitable<T, Executor>;
+using Socket = net::basic_stream_socket<tcp, Executor>;
+using Acceptor = net::basic_socket_acceptor<tcp, Executor>;
+using Timer = net::basic_waitable_timer<std::chrono::steady_clock,
+                                        net::wait_traits<std::chrono::steady_clock>, Executor>;
+
+// Header fields, request targets and reasons are allocated from the
+// connection's arena (see FieldArena), not one heap block each.
+using FieldAlloc = std::pmr::polymorphic_allocator<char>;
+using Fields = http::basic_fields<FieldAlloc>;
+template <typename Body>
+using RequestParser = http::request_parser<Body, FieldAlloc>;
+template <typename Body>
+using ResponseParser = http::response_parser<Body, FieldAlloc>;
+
+// One connection's arena for the parsed heads of its current request and
+// of the replica's answer: a bump allocator over a buffer kept with the
+// connection (the heap only past it), emptied before the next request.
+class FieldArena {
+public:
+    FieldArena() : resource_(buffer_.data(), buffer_.size()) {}
+    FieldArena(const FieldArena&) = delete;
+    FieldArena& operator=(const FieldArena&) = delete;
+
+    FieldAlloc allocator() { return FieldAlloc(&resource_); }
+    // Only once nothing allocated from it is alive.
+    void reset() { resource_.release(); }
+
+private:
+    std::array<std::byte, 4096> buffer_;
+    std::pmr::monotonic_buffer_resource resource_;
+};
+
 inline std::string_view sv(beast::string_view s) {
     return {s.data(), s.size()};
 }
 
 // Completion token that reports errors in ec instead of throwing.
 inline auto ecToken(beast::error_code& ec) {
-    return net::redirect_error(net::use_awaitable, ec);
+    return net::redirect_error(net::use_awaitable_t<Executor>{}, ec);
 }
 
 // The deadline of the operation under way on one socket, enforced by the
@@ -44,10 +86,10 @@ struct Deadline {
     static constexpr auto kNever = Clock::time_point::max();
 
     Clock::time_point at = kNever;
-    tcp::socket* socket = nullptr;
+    Socket* socket = nullptr;
     bool expired = false;
 
-    void arm(tcp::socket& s, std::chrono::milliseconds timeout) {
+    void arm(Socket& s, std::chrono::milliseconds timeout) {
         socket = &s;
         at = Clock::now() + timeout;
         expired = false;
@@ -71,32 +113,48 @@ struct Deadline {
 };
 constexpr std::chrono::milliseconds kDeadlineSweep{100};
 
+// The strings a proxied call writes: its id and start time, and the heads
+// of the upstream request and of the answer. Kept with the connection and
+// reused by its next call (one call at a time), so no call allocates them.
+struct CallScratch {
+    std::string callId;
+    std::string startTime;
+    std::string requestHead;
+    std::string responseHead;
+};
+
 struct Exchange {
-    beast::tcp_stream& stream;
+    Socket& stream;
     beast::flat_buffer& buffer;
-    http::request_parser<http::empty_body>& parser; // the header has been read
+    RequestParser<http::empty_body>& parser; // the header has been read
+    FieldArena& arena;                       // where parser's fields live
     const std::string& remoteAddress;
     const GatewayConfig& config;
     unsigned version;           // the client's HTTP version: 10 or 11
     Deadline& clientDeadline;   // for every read and write on stream
     Deadline& upstreamDeadline; // for the replica's connection, on the invoke path
+    CallScratch& scratch;
 
     // The client timeout, for the next read or write on stream.
-    void armClient() { clientDeadline.arm(stream.socket(), config.clientTimeout); }
+    void armClient() { clientDeadline.arm(stream, config.clientTimeout); }
 };
 
+// isHopByHopHeader(name), decided by Beast's code for the names it knows.
+bool isHopByHopField(http::field code, std::string_view name);
+
 // Writes a buffered response; returns whether the connection stays open.
-net::awaitable<bool> writeResponse(Exchange& ex, Response response, bool keepAlive);
+Task<bool> writeResponse(Exchange& ex, Response response, bool keepAlive);
 
 // Answers "Expect: 100-continue" before the body is read; false on a write error.
-net::awaitable<bool> sendContinueIfExpected(Exchange& ex);
+Task<bool> sendContinueIfExpected(Exchange& ex);
 
 // Runs fn on the blocking pool and resumes on the caller's executor.
 template <typename F>
-net::awaitable<std::invoke_result_t<F&>> runBlocking(net::thread_pool& pool, F fn) {
+Task<std::invoke_result_t<F&>> runBlocking(net::thread_pool& pool, F fn) {
     using R = std::invoke_result_t<F&>;
     co_return co_await net::co_spawn(
-        pool.get_executor(), [&fn]() -> net::awaitable<R> { co_return fn(); }, net::use_awaitable);
+        pool.get_executor(), [&fn]() -> net::awaitable<R> { co_return fn(); },
+        net::use_awaitable_t<Executor>{});
 }
 
 } // namespace faasd::gateway

@@ -23,9 +23,15 @@ Result<InvokeTarget> parseInvokeTarget(std::string_view target, const std::strin
     return t;
 }
 
+void appendUnixNanos(std::string& out, std::chrono::system_clock::time_point tp) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(tp.time_since_epoch());
+    appendNumber(out, static_cast<uint64_t>(std::max<int64_t>(0, ns.count())));
+}
+
 std::string unixNanos(std::chrono::system_clock::time_point tp) {
-    return std::to_string(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(tp.time_since_epoch()).count());
+    std::string out;
+    appendUnixNanos(out, tp);
+    return out;
 }
 
 bool isCallbackUrl(std::string_view text) {

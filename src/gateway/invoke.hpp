@@ -24,6 +24,7 @@ Result<InvokeTarget> parseInvokeTarget(std::string_view target, const std::strin
 
 // Decimal Unix nanoseconds, as X-Start-Time carries them.
 std::string unixNanos(std::chrono::system_clock::time_point tp);
+void appendUnixNanos(std::string& out, std::chrono::system_clock::time_point tp);
 
 // Does text look like an absolute http(s) URL with a host?
 bool isCallbackUrl(std::string_view text);

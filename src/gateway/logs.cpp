@@ -79,7 +79,7 @@ LogChannel::Batch LogChannel::take() {
     return batch;
 }
 
-net::awaitable<void> LogChannel::wait(std::chrono::milliseconds atMost) {
+Task<void> LogChannel::wait(std::chrono::milliseconds atMost) {
     beast::error_code ec;
     timer_.expires_after(atMost);
     co_await timer_.async_wait(ecToken(ec));
@@ -127,7 +127,7 @@ void LogStreams::stopAll() {
     }
 }
 
-net::awaitable<bool> streamLogs(Exchange& ex, const Request& request, const Services& services,
+Task<bool> streamLogs(Exchange& ex, const Request& request, const Services& services,
                                 LogStreams& streams) {
     auto parsed = parseLogRequest(request, services.defaultNs());
     if (!parsed) {
@@ -143,7 +143,7 @@ net::awaitable<bool> streamLogs(Exchange& ex, const Request& request, const Serv
         channel->finish(result ? std::nullopt : std::optional<Error>(result.error()));
     });
     // The client closing its end (or sending anything) ends the stream.
-    ex.stream.socket().async_wait(tcp::socket::wait_read,
+    ex.stream.async_wait(Socket::wait_read,
                                   [channel](const beast::error_code&) { channel->cancel(); });
 
     http::response<http::empty_body> res{http::status::ok, ex.version};

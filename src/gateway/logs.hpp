@@ -25,7 +25,7 @@ Result<api::LogRequest> parseLogRequest(const Request& request, const std::strin
 // Lines from the provider's thread to the I/O thread, with back pressure.
 class LogChannel : public std::enable_shared_from_this<LogChannel> {
 public:
-    explicit LogChannel(const net::any_io_executor& executor) : timer_(executor) {}
+    explicit LogChannel(const Executor& executor) : timer_(executor) {}
 
     // Producer side (provider thread). push() blocks while the queue is full;
     // false means stop.
@@ -39,7 +39,7 @@ public:
         std::optional<Error> error;
     };
     Batch take();
-    net::awaitable<void> wait(std::chrono::milliseconds atMost);
+    Task<void> wait(std::chrono::milliseconds atMost);
 
     // Any thread, while the I/O thread's io_context exists.
     void cancel();
@@ -50,7 +50,7 @@ private:
     void wake();
 
     static constexpr size_t kMaxQueued = 256;
-    net::steady_timer timer_;
+    Timer timer_;
     std::mutex mutex_;
     std::condition_variable space_;
     std::deque<std::string> lines_;
@@ -77,7 +77,7 @@ private:
 };
 
 // Serves one /system/logs request; returns whether the connection stays open.
-net::awaitable<bool> streamLogs(Exchange& ex, const Request& request, const Services& services,
+Task<bool> streamLogs(Exchange& ex, const Request& request, const Services& services,
                                 LogStreams& streams);
 
 } // namespace faasd::gateway

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <limits>
+#include <optional>
 
 namespace faasd::gateway {
 
@@ -16,26 +17,78 @@ constexpr std::string_view kInternalHeader = "X-Faasd-Internal";
 constexpr std::string_view kTimeoutHeader = "X-Faasd-Upstream-Timeout";
 
 // Headers not copied to the replica: hop-by-hop, framing, and those the
-// proxy sets itself.
-bool skipRequestHeader(std::string_view name) {
-    return isHopByHopHeader(name) || equalsIgnoreCase(name, "Expect") ||
-           equalsIgnoreCase(name, "Host") || equalsIgnoreCase(name, "Content-Length") ||
-           equalsIgnoreCase(name, "X-Call-Id") || equalsIgnoreCase(name, "X-Start-Time") ||
-           equalsIgnoreCase(name, kInternalHeader) || equalsIgnoreCase(name, kTimeoutHeader);
+// proxy sets itself. Names Beast knows are told apart by their code.
+bool skipRequestHeader(http::field code, std::string_view name) {
+    switch (code) {
+    case http::field::expect:
+    case http::field::host:
+    case http::field::content_length:
+        return true;
+    case http::field::unknown:
+        return isHopByHopHeader(name) || equalsIgnoreCase(name, "X-Call-Id") ||
+               equalsIgnoreCase(name, "X-Start-Time") || equalsIgnoreCase(name, kInternalHeader) ||
+               equalsIgnoreCase(name, kTimeoutHeader);
+    default:
+        return isHopByHopField(code, name);
+    }
+}
+
+// The caller's header fields the proxy reads (the first of each), found in
+// one pass instead of a lookup each.
+struct CallerFields {
+    std::string_view callId;
+    std::optional<std::string_view> internalToken;
+    std::optional<std::string_view> timeout;
+    std::optional<std::string_view> host;
+    bool forwardedHost = false;
+    bool forwardedFor = false;
+};
+
+CallerFields scanCallerFields(const Fields& fields) {
+    CallerFields out;
+    auto first = [](std::optional<std::string_view>& slot, std::string_view value) {
+        if (!slot) {
+            slot = value;
+        }
+    };
+    bool callIdSeen = false;
+    for (const auto& field : fields) {
+        if (field.name() == http::field::host) {
+            first(out.host, sv(field.value()));
+            continue;
+        }
+        if (field.name() != http::field::unknown) {
+            continue; // none of the others is one Beast knows
+        }
+        const std::string_view name = sv(field.name_string());
+        if (equalsIgnoreCase(name, "X-Call-Id")) {
+            if (!callIdSeen) {
+                out.callId = sv(field.value());
+                callIdSeen = true;
+            }
+        } else if (equalsIgnoreCase(name, kInternalHeader)) {
+            first(out.internalToken, sv(field.value()));
+        } else if (equalsIgnoreCase(name, kTimeoutHeader)) {
+            first(out.timeout, sv(field.value()));
+        } else if (equalsIgnoreCase(name, "X-Forwarded-Host")) {
+            out.forwardedHost = true;
+        } else if (equalsIgnoreCase(name, "X-Forwarded-For")) {
+            out.forwardedFor = true;
+        }
+    }
+    return out;
 }
 
 // The upstream timeout of this call: the configured one, or what an
 // internal caller (one that knows the token) asked for.
-std::chrono::milliseconds upstreamTimeoutFor(const http::fields& fields,
+std::chrono::milliseconds upstreamTimeoutFor(const CallerFields& fields,
                                              const GatewayConfig& config) {
-    auto token = fields.find(beast::string_view(kInternalHeader.data(), kInternalHeader.size()));
-    auto wanted = fields.find(beast::string_view(kTimeoutHeader.data(), kTimeoutHeader.size()));
-    if (config.internalToken.empty() || token == fields.end() || wanted == fields.end() ||
-        !constantTimeEquals(sv(token->value()), config.internalToken)) {
+    if (config.internalToken.empty() || !fields.internalToken || !fields.timeout ||
+        !constantTimeEquals(*fields.internalToken, config.internalToken)) {
         return config.upstreamTimeout;
     }
     uint64_t seconds = 0;
-    for (char c : sv(wanted->value())) {
+    for (char c : *fields.timeout) {
         if (c < '0' || c > '9' || seconds > 86'400) {
             return config.upstreamTimeout;
         }
@@ -44,26 +97,22 @@ std::chrono::milliseconds upstreamTimeoutFor(const http::fields& fields,
     return seconds == 0 ? config.upstreamTimeout : std::chrono::seconds(seconds);
 }
 
-std::string headerOr(const http::fields& fields, std::string_view name, std::string fallback) {
-    auto it = fields.find(beast::string_view(name.data(), name.size()));
-    return it == fields.end() ? fallback : std::string(it->value());
-}
 
 } // namespace
 
-Proxy::Proxy(net::any_io_executor executor, const Services& services, net::thread_pool& blocking)
+Proxy::Proxy(Executor executor, const Services& services, net::thread_pool& blocking)
     : services_(services), blocking_(blocking),
       pool_(std::move(executor), services.config->maxIdlePerUpstream,
             services.config->upstreamIdleTimeout) {}
 
-net::awaitable<bool> Proxy::answer(Exchange& ex, Call& call, Response response, bool keepAlive) {
+Task<bool> Proxy::answer(Exchange& ex, Call& call, Response response, bool keepAlive) {
     call.status = response.status;
     response.headers.emplace_back("X-Call-Id", call.callId);
     response.headers.emplace_back("X-Start-Time", call.startTime);
     co_return co_await writeResponse(ex, std::move(response), keepAlive);
 }
 
-net::awaitable<Result<std::vector<provider::Endpoint>>> Proxy::endpointsFor(const InvokeTarget& t) {
+Task<Result<std::vector<provider::Endpoint>>> Proxy::endpointsFor(const InvokeTarget& t) {
     if (services_.waker == nullptr) {
         co_return fail(Code::Unavailable, "no replicas available for {}", t.qualified());
     }
@@ -81,7 +130,7 @@ net::awaitable<Result<std::vector<provider::Endpoint>>> Proxy::endpointsFor(cons
     co_return endpoints;
 }
 
-net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string rawQuery) {
+Task<bool> Proxy::invoke(Exchange& ex, std::string target, std::string rawQuery) {
     const auto& config = *services_.config;
     const auto started = std::chrono::steady_clock::now();
     auto& req = ex.parser.get();
@@ -89,13 +138,15 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
     const bool clientKeepAlive = req.keep_alive();
     const bool isHead = req.method() == http::verb::head;
 
-    Call call;
-    call.callId = headerOr(req, "X-Call-Id", "");
+    const CallerFields caller = scanCallerFields(req);
+    Call call{ex.scratch.callId, ex.scratch.startTime};
+    call.callId.assign(caller.callId);
     if (call.callId.empty()) {
-        call.callId = uuid4();
+        appendUuid4(call.callId);
     }
-    call.startTime = unixNanos(std::chrono::system_clock::now());
-    call.upstreamTimeout = upstreamTimeoutFor(req, config);
+    call.startTime.clear();
+    appendUnixNanos(call.startTime, std::chrono::system_clock::now());
+    call.upstreamTimeout = upstreamTimeoutFor(caller, config);
 
     auto parsed = parseInvokeTarget(target, config.defaultNamespace);
     if (!parsed) {
@@ -145,9 +196,9 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
     // The upstream request head, written out directly (the parsed header
     // was validated by the parser): path and query forwarded, hop-by-hop
     // dropped, our headers added.
-    UpstreamRequest up;
+    UpstreamRequest up{ex.scratch.requestHead};
     std::string& head = up.head;
-    head.reserve(512);
+    head.clear();
     head.append(sv(req.method_string())).append(" ").append(t.path);
     if (!rawQuery.empty()) {
         head.append("?").append(rawQuery);
@@ -155,17 +206,17 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
     head.append(" HTTP/1.1\r\n");
     for (const auto& field : req) {
         const std::string_view name = sv(field.name_string());
-        if (!skipRequestHeader(name)) {
+        if (!skipRequestHeader(field.name(), name)) {
             appendField(head, name, sv(field.value()));
         }
     }
     head.append("Host: ").append(endpoint.ip).append(":");
     appendNumber(head, endpoint.port);
     head.append("\r\n");
-    if (req.find("X-Forwarded-Host") == req.end() && req.find(http::field::host) != req.end()) {
-        appendField(head, "X-Forwarded-Host", sv(req[http::field::host]));
+    if (!caller.forwardedHost && caller.host) {
+        appendField(head, "X-Forwarded-Host", *caller.host);
     }
-    if (req.find("X-Forwarded-For") == req.end() && !ex.remoteAddress.empty()) {
+    if (!caller.forwardedFor && !ex.remoteAddress.empty()) {
         appendField(head, "X-Forwarded-For", ex.remoteAddress);
     }
     appendField(head, "X-Call-Id", call.callId);
@@ -183,21 +234,21 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
     head += "\r\n";
 
     // From here the client's body is read by a streaming parser.
-    http::request_parser<http::buffer_body> body{std::move(ex.parser)};
+    RequestParser<http::buffer_body> body{std::move(ex.parser)};
     body.body_limit(config.maxBodyBytes);
 
     UpstreamPtr upstream;
-    std::optional<http::response_parser<http::buffer_body>> rp;
+    std::optional<ResponseParser<http::buffer_body>> rp;
     bool bodyStarted = false;
     beast::error_code ec;
     for (int attempt = 0;; ++attempt) {
         const bool bodyUnread = !hasBody || !bodyStarted;
         // A pooled connection is taken without a suspension; a new one is
-        // connected by acquire().
+        // made by connect().
         Result<UpstreamPtr> acquired = attempt == 0 ? pool_.takeIdle(endpoint, hasBody) : nullptr;
         if (!*acquired) {
             acquired =
-                co_await pool_.acquire(endpoint, config.upstreamConnectTimeout, false, hasBody);
+                co_await pool_.connect(endpoint, ex.upstreamDeadline, config.upstreamConnectTimeout);
         }
         if (!acquired) {
             Response r = Response::text(
@@ -211,7 +262,7 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
             sent = co_await sendRequest(ex, call, *upstream, up, body, hasBody, bodyStarted);
         } else {
             // No body: the head alone, in one write.
-            ex.upstreamDeadline.arm(upstream->stream.socket(), call.upstreamTimeout);
+            ex.upstreamDeadline.arm(upstream->stream, call.upstreamTimeout);
             co_await net::async_write(upstream->stream, net::buffer(up.head), ecToken(ec));
             ex.upstreamDeadline.disarm();
             if (ec) {
@@ -228,10 +279,11 @@ net::awaitable<bool> Proxy::invoke(Exchange& ex, std::string target, std::string
                                       false);
         }
         if (sent == SendResult::Ok) {
-            rp.emplace();
+            rp.emplace(std::piecewise_construct, std::make_tuple(),
+                       std::make_tuple(ex.arena.allocator()));
             rp->body_limit(std::numeric_limits<uint64_t>::max()); // none misbehaves in Boost 1.74
             rp->skip(isHead);
-            ex.upstreamDeadline.arm(upstream->stream.socket(), call.upstreamTimeout);
+            ex.upstreamDeadline.arm(upstream->stream, call.upstreamTimeout);
             co_await http::async_read_header(upstream->stream, upstream->buffer, *rp, ecToken(ec));
             ex.upstreamDeadline.disarm();
             if (!ec) {

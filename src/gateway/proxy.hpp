@@ -16,11 +16,11 @@ namespace faasd::gateway {
 
 class Proxy {
 public:
-    Proxy(net::any_io_executor executor, const Services& services, net::thread_pool& blocking);
+    Proxy(Executor executor, const Services& services, net::thread_pool& blocking);
 
     // target is what follows "/function/"; returns whether the client
     // connection stays open.
-    net::awaitable<bool> invoke(Exchange& ex, std::string target, std::string rawQuery);
+    Task<bool> invoke(Exchange& ex, std::string target, std::string rawQuery);
 
     UpstreamPool& pool() { return pool_; }
 
@@ -28,27 +28,27 @@ private:
     enum class SendResult { Ok, UpstreamFailed, ClientFailed, TooLarge };
 
     struct UpstreamRequest {
-        std::string head;     // request line and header fields, with the blank line
+        std::string& head;    // request line and header fields, with the blank line
         bool chunked = false; // the body is sent in chunks (the caller's had no length)
     };
 
     struct Call {
-        std::string callId;
-        std::string startTime; // X-Start-Time
-        unsigned status = 502; // recorded in the metrics
+        std::string& callId;
+        std::string& startTime; // X-Start-Time
+        unsigned status = 502;  // recorded in the metrics
         std::chrono::milliseconds upstreamTimeout{0};
     };
 
-    net::awaitable<bool> answer(Exchange& ex, Call& call, Response response, bool keepAlive);
+    Task<bool> answer(Exchange& ex, Call& call, Response response, bool keepAlive);
     // A function at zero replicas: woken by the ReplicaWaker, then resolved.
-    net::awaitable<Result<std::vector<provider::Endpoint>>> endpointsFor(const InvokeTarget& t);
-    net::awaitable<SendResult> sendRequest(Exchange& ex, const Call& call, Upstream& upstream,
+    Task<Result<std::vector<provider::Endpoint>>> endpointsFor(const InvokeTarget& t);
+    Task<SendResult> sendRequest(Exchange& ex, const Call& call, Upstream& upstream,
                                            const UpstreamRequest& request,
-                                           http::request_parser<http::buffer_body>& body,
+                                           RequestParser<http::buffer_body>& body,
                                            bool hasBody, bool& bodyStarted);
-    net::awaitable<bool> relayResponse(Exchange& ex, Call& call, const provider::Endpoint& endpoint,
+    Task<bool> relayResponse(Exchange& ex, Call& call, const provider::Endpoint& endpoint,
                                        UpstreamPtr upstream,
-                                       http::response_parser<http::buffer_body>& response,
+                                       ResponseParser<http::buffer_body>& response,
                                        bool keepAlive,
                                        std::chrono::steady_clock::time_point started);
 

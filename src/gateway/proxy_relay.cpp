@@ -17,9 +17,16 @@ constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
 // Headers not copied back to the caller: hop-by-hop, framing (set again
 // below), and the call's own, which the proxy sets.
-bool skipResponseHeader(std::string_view name) {
-    return isHopByHopHeader(name) || equalsIgnoreCase(name, "Content-Length") ||
-           equalsIgnoreCase(name, "X-Call-Id") || equalsIgnoreCase(name, "X-Start-Time");
+bool skipResponseHeader(http::field code, std::string_view name) {
+    switch (code) {
+    case http::field::content_length:
+        return true;
+    case http::field::unknown:
+        return isHopByHopHeader(name) || equalsIgnoreCase(name, "X-Call-Id") ||
+               equalsIgnoreCase(name, "X-Start-Time");
+    default:
+        return isHopByHopField(code, name);
+    }
 }
 
 // One write's worth of buffers: [head] [chunk size line] [data] [CRLF]
@@ -59,10 +66,10 @@ private:
 
 } // namespace
 
-net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& call,
+Task<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& call,
                                                      Upstream& upstream,
                                                      const UpstreamRequest& request,
-                                                     http::request_parser<http::buffer_body>& body,
+                                                     RequestParser<http::buffer_body>& body,
                                                      bool hasBody, bool& bodyStarted) {
     beast::error_code ec;
     std::string_view head = request.head;
@@ -70,7 +77,7 @@ net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& c
     // when none are here yet the header goes first, so a streamed upload
     // reaches the replica as it arrives.
     if (!hasBody || ex.buffer.size() == 0) {
-        ex.upstreamDeadline.arm(upstream.stream.socket(), call.upstreamTimeout);
+        ex.upstreamDeadline.arm(upstream.stream, call.upstreamTimeout);
         co_await net::async_write(upstream.stream, net::buffer(head.data(), head.size()),
                                   ecToken(ec));
         ex.upstreamDeadline.disarm();
@@ -103,7 +110,7 @@ net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& c
             continue; // only framing so far (a chunk header)
         }
         Piece piece(head, request.chunked, buf.data(), n, last);
-        ex.upstreamDeadline.arm(upstream.stream.socket(), call.upstreamTimeout);
+        ex.upstreamDeadline.arm(upstream.stream, call.upstreamTimeout);
         co_await net::async_write(upstream.stream, piece.buffers(), ecToken(ec));
         ex.upstreamDeadline.disarm();
         if (ec) {
@@ -115,9 +122,9 @@ net::awaitable<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& c
     co_return SendResult::Ok;
 }
 
-net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
+Task<bool> Proxy::relayResponse(Exchange& ex, Call& call,
                                           const provider::Endpoint& endpoint, UpstreamPtr upstream,
-                                          http::response_parser<http::buffer_body>& rp,
+                                          ResponseParser<http::buffer_body>& rp,
                                           bool keepAlive,
                                           std::chrono::steady_clock::time_point started) {
     beast::error_code ec;
@@ -129,16 +136,17 @@ net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
     if (reason.empty()) {
         reason = sv(http::obsolete_reason(static_cast<http::status>(status)));
     }
-    std::string head;
-    head.reserve(512);
+    std::string& head = ex.scratch.responseHead;
+    head.clear();
     head.append(ex.version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
     appendNumber(head, status);
     head.append(" ").append(reason).append("\r\n");
     bool hasDuration = false;
     for (const auto& field : upRes) {
         const std::string_view name = sv(field.name_string());
-        if (!skipResponseHeader(name)) {
-            hasDuration = hasDuration || equalsIgnoreCase(name, "X-Duration-Seconds");
+        if (!skipResponseHeader(field.name(), name)) {
+            hasDuration = hasDuration || (field.name() == http::field::unknown &&
+                                          equalsIgnoreCase(name, "X-Duration-Seconds"));
             appendField(head, name, sv(field.value()));
         }
     }
@@ -177,7 +185,7 @@ net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
     // otherwise the head goes at once (a stream's first event may be far
     // off). Each later piece is relayed as soon as it is read.
     std::string_view pending = head;
-    auto flushHead = [&]() -> net::awaitable<bool> {
+    auto flushHead = [&]() -> Task<bool> {
         ex.armClient();
         co_await net::async_write(ex.stream, net::buffer(pending.data(), pending.size()),
                                   ecToken(ec));
@@ -194,7 +202,7 @@ net::awaitable<bool> Proxy::relayResponse(Exchange& ex, Call& call,
     while (!rp.is_done()) {
         rp.get().body().data = buf.data();
         rp.get().body().size = buf.size();
-        ex.upstreamDeadline.arm(upstream->stream.socket(), call.upstreamTimeout);
+        ex.upstreamDeadline.arm(upstream->stream, call.upstreamTimeout);
         co_await http::async_read_some(upstream->stream, upstream->buffer, rp, ecToken(ec));
         ex.upstreamDeadline.disarm();
         if (ec == http::error::need_buffer) {

@@ -12,11 +12,11 @@ const Logger kLog("gateway");
 
 } // namespace
 
-net::awaitable<void> Server::Impl::acceptLoop() {
+Task<void> Server::Impl::acceptLoop() {
     beast::error_code ec;
     for (;;) {
         Worker& worker = *workers[nextWorker++ % workers.size()];
-        tcp::socket socket(worker.ioc);
+        Socket socket(worker.ioc.get_executor());
         co_await acceptor->async_accept(socket, ecToken(ec));
         if (stopping || !acceptor->is_open()) {
             co_return;
@@ -24,7 +24,7 @@ net::awaitable<void> Server::Impl::acceptLoop() {
         if (ec) {
             // Out of descriptors or similar: back off instead of spinning.
             kLog.warn("accept: {}", ec.message());
-            net::steady_timer pause(co_await net::this_coro::executor,
+            Timer pause(co_await net::this_coro::executor,
                                     std::chrono::milliseconds(50));
             co_await pause.async_wait(ecToken(ec));
             continue;
@@ -38,8 +38,8 @@ net::awaitable<void> Server::Impl::acceptLoop() {
     }
 }
 
-net::awaitable<void> Server::Impl::sweepDeadlines(Worker& worker) {
-    net::steady_timer timer(worker.ioc);
+Task<void> Server::Impl::sweepDeadlines(Worker& worker) {
+    Timer timer(worker.ioc.get_executor());
     beast::error_code ec;
     while (!stopping) {
         timer.expires_after(kDeadlineSweep);
@@ -96,7 +96,7 @@ Result<void> Server::start() {
                     ec.message());
     }
     tcp::endpoint endpoint(address, s.config.port);
-    s.acceptor.emplace(s.workers[0]->ioc);
+    s.acceptor.emplace(s.workers[0]->ioc.get_executor());
     s.acceptor->open(endpoint.protocol(), ec);
     if (!ec) {
         s.acceptor->set_option(net::socket_base::reuse_address(true), ec);

@@ -21,16 +21,21 @@
 namespace faasd::gateway {
 
 struct SessionState {
-    beast::tcp_stream* stream = nullptr;
+    Socket* stream = nullptr;
     bool idle = true; // waiting for the next request
     Deadline client;
     Deadline upstream;
+    CallScratch scratch;
+    FieldArena arena;
 };
 
 struct Worker {
     // Declared first, destroyed last: the sessions' guards touch it.
     std::list<SessionState*> sessions;
-    net::io_context ioc{1};
+    // Only this worker's thread runs handlers and touches its sockets
+    // (other threads post to it; the acceptor hands over a connection by
+    // registering it here), so the reactor's per-socket locks are off.
+    net::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
     std::unique_ptr<Proxy> proxy;
     std::thread thread;
@@ -45,11 +50,11 @@ struct Server::Impl {
         }
     }
 
-    net::awaitable<void> acceptLoop();
+    Task<void> acceptLoop();
     // Enforces the sessions' deadlines on one worker, every kDeadlineSweep.
-    net::awaitable<void> sweepDeadlines(Worker& worker);
-    net::awaitable<void> session(tcp::socket socket, Worker& worker);
-    net::awaitable<bool> dispatch(Exchange& ex, Worker& worker);
+    Task<void> sweepDeadlines(Worker& worker);
+    Task<void> session(Socket socket, Worker& worker);
+    Task<bool> dispatch(Exchange& ex, Worker& worker);
     void cancelSessions(bool idleOnly);
 
     const GatewayConfig& config;
@@ -59,7 +64,7 @@ struct Server::Impl {
     net::thread_pool blocking;
     LogStreams logStreams;
     std::vector<std::unique_ptr<Worker>> workers;
-    std::optional<tcp::acceptor> acceptor;
+    std::optional<Acceptor> acceptor;
     uint16_t port = 0;
     bool started = false;
     bool stopped = false;

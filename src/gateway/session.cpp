@@ -35,27 +35,36 @@ struct SessionGuard {
     std::list<SessionState*>::iterator it;
 };
 
-net::awaitable<void> Server::Impl::session(tcp::socket socket, Worker& worker) {
+Task<void> Server::Impl::session(Socket socket, Worker& worker) {
     SessionGuard guard(*this, worker);
     beast::error_code ec;
     std::string remote;
     if (auto peer = socket.remote_endpoint(ec); !ec) {
         remote = peer.address().to_string();
     }
-    beast::tcp_stream stream(std::move(socket));
-    guard.state.stream = &stream;
+    guard.state.stream = &socket;
     beast::flat_buffer buffer;
     while (!stopping) {
-        http::request_parser<http::empty_body> parser;
+        guard.state.arena.reset(); // the last request's parsers are gone
+        RequestParser<http::empty_body> parser(std::piecewise_construct, std::make_tuple(),
+                                               std::make_tuple(guard.state.arena.allocator()));
         parser.header_limit(kHeaderLimit);
         parser.body_limit(config.maxBodyBytes);
         guard.state.idle = true;
-        guard.state.client.arm(stream.socket(), config.clientTimeout);
-        co_await http::async_read_header(stream, buffer, parser, ecToken(ec));
+        guard.state.client.arm(socket, config.clientTimeout);
+        co_await http::async_read_header(socket, buffer, parser, ecToken(ec));
         guard.state.client.disarm();
         guard.state.idle = false;
-        Exchange ex{
-            stream, buffer, parser, remote, config, 11, guard.state.client, guard.state.upstream};
+        Exchange ex{socket,
+                    buffer,
+                    parser,
+                    guard.state.arena,
+                    remote,
+                    config,
+                    11,
+                    guard.state.client,
+                    guard.state.upstream,
+                    guard.state.scratch};
         if (ec == http::error::body_limit) {
             co_await writeResponse(ex, Response::text(413, "request body too large\n"), false);
             break;
@@ -67,29 +76,37 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, Worker& worker) {
             break;
         }
         ex.version = parser.get().version() >= 11 ? 11 : 10;
-        if (!co_await dispatch(ex, worker)) {
+        // The hot path: /function/ takes any method and no auth (invoke.cpp's
+        // route), so it goes to the proxy straight from here, without the
+        // route table or dispatch()'s coroutine frame.
+        const auto target = sv(parser.get().target());
+        const size_t q = target.find('?');
+        static constexpr std::string_view kInvokePrefix = "/function/";
+        bool keepOpen = false;
+        if (target.substr(0, kInvokePrefix.size()) == kInvokePrefix &&
+            q >= kInvokePrefix.size()) {
+            const size_t end = q == std::string_view::npos ? target.size() : q;
+            // Named, not temporaries: GCC 12 miscompiles temporaries in a
+            // co_await's arguments.
+            std::string function(target.substr(kInvokePrefix.size(), end - kInvokePrefix.size()));
+            std::string query(q == std::string_view::npos ? std::string_view()
+                                                          : target.substr(q + 1));
+            keepOpen = co_await worker.proxy->invoke(ex, std::move(function), std::move(query));
+        } else {
+            keepOpen = co_await dispatch(ex, worker);
+        }
+        if (!keepOpen) {
             break;
         }
     }
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream.close();
+    socket.shutdown(Socket::shutdown_send, ec);
+    socket.close(ec);
 }
 
-net::awaitable<bool> Server::Impl::dispatch(Exchange& ex, Worker& worker) {
+Task<bool> Server::Impl::dispatch(Exchange& ex, Worker& worker) {
     auto& req = ex.parser.get();
     std::string_view target(req.target().data(), req.target().size());
     size_t q = target.find('?');
-    // The hot path: /function/ takes any method and no auth (invoke.cpp's
-    // route), so it skips the route table.
-    static constexpr std::string_view kInvokePrefix = "/function/";
-    if (target.substr(0, kInvokePrefix.size()) == kInvokePrefix && q >= kInvokePrefix.size()) {
-        const size_t end = q == std::string_view::npos ? target.size() : q;
-        // Named, not temporaries: GCC 12 miscompiles temporaries in a
-        // co_await's arguments.
-        std::string function(target.substr(kInvokePrefix.size(), end - kInvokePrefix.size()));
-        std::string query(q == std::string_view::npos ? std::string_view() : target.substr(q + 1));
-        co_return co_await worker.proxy->invoke(ex, std::move(function), std::move(query));
-    }
     std::string path(target.substr(0, q));
     std::string rawQuery = q == std::string_view::npos ? "" : std::string(target.substr(q + 1));
     std::string method(req.method_string());
@@ -135,7 +152,7 @@ net::awaitable<bool> Server::Impl::dispatch(Exchange& ex, Worker& worker) {
         if (!co_await sendContinueIfExpected(ex)) {
             co_return false;
         }
-        http::request_parser<http::string_body> full{std::move(ex.parser)};
+        RequestParser<http::string_body> full{std::move(ex.parser)};
         full.body_limit(config.maxBodyBytes);
         beast::error_code ec;
         ex.armClient();

@@ -13,7 +13,7 @@ std::string endpointKey(const provider::Endpoint& e) {
 
 // An idle keep-alive connection is usable when reading from it would block:
 // 0 means the peer closed it, data means it sent something unasked.
-bool looksOpen(tcp::socket& socket) {
+bool looksOpen(Socket& socket) {
     char c;
     ssize_t n = ::recv(socket.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -33,7 +33,7 @@ UpstreamPtr UpstreamPool::takeIdle(const std::string& key, bool verify) {
         list.pop_back();
         const auto idle = now - u->idleSince;
         if (idle < idleTimeout_ &&
-            ((!verify && idle < kTrustedIdle) || looksOpen(u->stream.socket()))) {
+            ((!verify && idle < kTrustedIdle) || looksOpen(u->stream))) {
             u->reused = true;
             return u;
         }
@@ -45,15 +45,10 @@ UpstreamPtr UpstreamPool::takeIdle(const provider::Endpoint& endpoint, bool veri
     return takeIdle(endpointKey(endpoint), verify);
 }
 
-net::awaitable<Result<UpstreamPtr>> UpstreamPool::acquire(const provider::Endpoint& endpoint,
-                                                          std::chrono::milliseconds connectTimeout,
-                                                          bool allowReuse, bool verify) {
+Task<Result<UpstreamPtr>> UpstreamPool::connect(const provider::Endpoint& endpoint,
+                                                Deadline& deadline,
+                                                std::chrono::milliseconds timeout) {
     const std::string key = endpointKey(endpoint);
-    if (allowReuse) {
-        if (UpstreamPtr u = takeIdle(key, verify)) {
-            co_return u;
-        }
-    }
     beast::error_code ec;
     auto address = net::ip::make_address(endpoint.ip, ec);
     if (ec) {
@@ -61,16 +56,16 @@ net::awaitable<Result<UpstreamPtr>> UpstreamPool::acquire(const provider::Endpoi
                        endpoint.ip);
     }
     auto u = std::make_unique<Upstream>(executor_);
-    u->stream.expires_after(connectTimeout);
+    deadline.arm(u->stream, timeout);
     co_await u->stream.async_connect(tcp::endpoint(address, endpoint.port), ecToken(ec));
-    if (ec == beast::error::timeout) {
+    deadline.disarm();
+    if (ec == net::error::operation_aborted && deadline.expired) {
         co_return fail(Code::Timeout, "connecting to {} timed out", key);
     }
     if (ec) {
         co_return fail(Code::Unavailable, "connecting to {}: {}", key, ec.message());
     }
-    u->stream.expires_never(); // the calls' deadlines take over
-    u->stream.socket().set_option(tcp::no_delay(true), ec);
+    u->stream.set_option(tcp::no_delay(true), ec);
     co_return u;
 }
 

@@ -19,8 +19,8 @@ namespace faasd::gateway {
 struct Upstream {
     static constexpr size_t kChunk = 16 * 1024;
 
-    explicit Upstream(const net::any_io_executor& executor) : stream(executor) {}
-    beast::tcp_stream stream;
+    explicit Upstream(const Executor& executor) : stream(executor) {}
+    Socket stream;
     beast::flat_buffer buffer;
     // Where body pieces pass through, both ways; kept with the connection
     // so no call allocates one (nor carries it in a coroutine frame).
@@ -32,18 +32,15 @@ using UpstreamPtr = std::unique_ptr<Upstream>;
 
 class UpstreamPool {
 public:
-    UpstreamPool(net::any_io_executor executor, size_t maxIdlePerEndpoint,
+    UpstreamPool(Executor executor, size_t maxIdlePerEndpoint,
                  std::chrono::milliseconds idleTimeout)
         : executor_(std::move(executor)), maxIdle_(maxIdlePerEndpoint), idleTimeout_(idleTimeout) {}
 
-    // A pooled connection (when allowReuse), else a new one. A connection
-    // idle for longer than kTrustedIdle, or any when verify is set (the
-    // request has a body, so it could not be retried), is first checked to
-    // be still open. Errors: Timeout when connecting takes too long,
-    // Unavailable when the replica refuses or is unreachable.
-    net::awaitable<Result<UpstreamPtr>> acquire(const provider::Endpoint& endpoint,
-                                                std::chrono::milliseconds connectTimeout,
-                                                bool allowReuse, bool verify);
+    // A new connection, made under deadline (armed here for timeout and
+    // enforced by the server's sweep). Errors: Timeout when connecting takes
+    // too long, Unavailable when the replica refuses or is unreachable.
+    Task<Result<UpstreamPtr>> connect(const provider::Endpoint& endpoint, Deadline& deadline,
+                                      std::chrono::milliseconds timeout);
 
     // Replicas close keep-alive connections after seconds of idleness, not
     // within this; a connection idle for less is used unchecked (and a
@@ -52,8 +49,10 @@ public:
     // Returns a connection whose last exchange completed cleanly.
     void release(const provider::Endpoint& endpoint, UpstreamPtr upstream);
 
-    // A pooled connection to endpoint that is usable (checked as acquire()
-    // does), or null; never suspends.
+    // A pooled connection to endpoint that is usable, or null; never
+    // suspends. A connection idle for longer than kTrustedIdle, or any when
+    // verify is set (the request has a body, so it could not be retried),
+    // is first checked to be still open.
     UpstreamPtr takeIdle(const provider::Endpoint& endpoint, bool verify);
 
     size_t idleCount() const;
@@ -62,7 +61,7 @@ public:
 private:
     UpstreamPtr takeIdle(const std::string& key, bool verify);
 
-    net::any_io_executor executor_;
+    Executor executor_;
     size_t maxIdle_;
     std::chrono::milliseconds idleTimeout_;
     std::unordered_map<std::string, std::vector<UpstreamPtr>> idle_;
