@@ -113,6 +113,91 @@ struct Deadline {
 };
 constexpr std::chrono::milliseconds kDeadlineSweep{100};
 
+// Reading and writing without Beast's composed operations, which cost a
+// handler allocation, executor bookkeeping and, when the bytes are already
+// buffered, a trip through the scheduler (Beast posts the completion).
+// Sockets are in non-blocking mode. A read loop reads as Beast's
+// async_read_some does (parse what is buffered; read more only when the
+// parser needs it), in the caller's frame:
+//
+//     while (parseBuffered(buffer, parser, ec)) {
+//         size_t n = co_await socket.async_read_some(prepareRead(buffer), ecToken(ec));
+//         if (!commitRead(buffer, parser, n, ec)) break;
+//     }
+//
+// It ends with ec clear once the parser made progress (a header parser
+// stops at the end of the header), or with the error. need_buffer (a full
+// buffer_body) is passed on as Beast does.
+
+// Feeds the parser what buffer holds; true when it needs more bytes.
+template <bool isRequest>
+bool parseBuffered(beast::flat_buffer& buffer, http::basic_parser<isRequest>& parser,
+                   beast::error_code& ec) {
+    ec = {};
+    if (buffer.size() == 0) {
+        return true;
+    }
+    buffer.consume(parser.put(buffer.data(), ec));
+    if (ec == http::error::need_more) {
+        ec = {};
+        return true;
+    }
+    return false;
+}
+
+inline net::mutable_buffer prepareRead(beast::flat_buffer& buffer) {
+    return buffer.prepare(beast::read_size(buffer, 64 * 1024));
+}
+
+// After a read of n bytes into prepareRead(buffer): keeps them; false when
+// the loop ends here. At the end of the stream the message ends as with
+// Beast: put_eof() when some of it came (ec clear when that completes it),
+// else end_of_stream.
+template <bool isRequest>
+bool commitRead(beast::flat_buffer& buffer, http::basic_parser<isRequest>& parser, size_t n,
+                beast::error_code& ec) {
+    buffer.commit(n);
+    if (ec == net::error::eof) {
+        if (parser.got_some()) {
+            ec = {};
+            parser.put_eof(ec);
+        } else {
+            ec = http::error::end_of_stream;
+        }
+        return false;
+    }
+    return !ec;
+}
+
+// A write is first tried at once: writeNow() sends what the socket takes
+// without waiting and returns the count. Only a rest (the send buffer was
+// full) is awaited, with writeRest(); a write that completes at once, the
+// usual case, suspends nothing:
+//
+//     size_t done = writeNow(socket, buffers, ec);
+//     if (!ec && done < beast::buffer_bytes(buffers)) {
+//         co_await writeRest(socket, deadline, timeout, buffers, done, ec);
+//     }
+template <typename Buffers>
+size_t writeNow(Socket& socket, const Buffers& buffers, beast::error_code& ec) {
+    const size_t n = socket.write_some(buffers, ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+        ec = {};
+        return 0;
+    }
+    return n;
+}
+
+template <typename Buffers>
+Task<void> writeRest(Socket& socket, Deadline& deadline, std::chrono::milliseconds timeout,
+                     const Buffers& buffers, size_t done, beast::error_code& ec) {
+    beast::buffers_suffix<Buffers> rest(buffers);
+    rest.consume(done);
+    deadline.arm(socket, timeout);
+    co_await net::async_write(socket, rest, ecToken(ec));
+    deadline.disarm();
+}
+
 // The strings a proxied call writes: its id and start time, and the heads
 // of the upstream request and of the answer. Kept with the connection and
 // reused by its next call (one call at a time), so no call allocates them.

@@ -262,9 +262,12 @@ Task<bool> Proxy::invoke(Exchange& ex, std::string target, std::string rawQuery)
             sent = co_await sendRequest(ex, call, *upstream, up, body, hasBody, bodyStarted);
         } else {
             // No body: the head alone, in one write.
-            ex.upstreamDeadline.arm(upstream->stream, call.upstreamTimeout);
-            co_await net::async_write(upstream->stream, net::buffer(up.head), ecToken(ec));
-            ex.upstreamDeadline.disarm();
+            const auto headBuffer = net::buffer(up.head);
+            const size_t done = writeNow(upstream->stream, headBuffer, ec);
+            if (!ec && done < headBuffer.size()) {
+                co_await writeRest(upstream->stream, ex.upstreamDeadline, call.upstreamTimeout,
+                                   headBuffer, done, ec);
+            }
             if (ec) {
                 kLog.debug("writing the request upstream: {}", ec.message());
                 sent = SendResult::UpstreamFailed;
@@ -284,7 +287,13 @@ Task<bool> Proxy::invoke(Exchange& ex, std::string target, std::string rawQuery)
             rp->body_limit(std::numeric_limits<uint64_t>::max()); // none misbehaves in Boost 1.74
             rp->skip(isHead);
             ex.upstreamDeadline.arm(upstream->stream, call.upstreamTimeout);
-            co_await http::async_read_header(upstream->stream, upstream->buffer, *rp, ecToken(ec));
+            while (parseBuffered(upstream->buffer, *rp, ec)) {
+                size_t n = co_await upstream->stream.async_read_some(
+                    prepareRead(upstream->buffer), ecToken(ec));
+                if (!commitRead(upstream->buffer, *rp, n, ec)) {
+                    break;
+                }
+            }
             ex.upstreamDeadline.disarm();
             if (!ec) {
                 break;

@@ -52,16 +52,19 @@ public:
         }
     }
     const std::array<net::const_buffer, 5>& buffers() const { return buffers_; }
+    size_t size() const { return size_; }
     // Unused slots are empty buffers, which write nothing.
 
 private:
     void add(std::string_view bytes) {
         buffers_[count_++] = net::buffer(bytes.data(), bytes.size());
+        size_ += bytes.size();
     }
 
     std::array<char, 24> sizeLine_{};
     std::array<net::const_buffer, 5> buffers_{};
     size_t count_ = 0;
+    size_t size_ = 0;
 };
 
 } // namespace
@@ -77,10 +80,12 @@ Task<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& call,
     // when none are here yet the header goes first, so a streamed upload
     // reaches the replica as it arrives.
     if (!hasBody || ex.buffer.size() == 0) {
-        ex.upstreamDeadline.arm(upstream.stream, call.upstreamTimeout);
-        co_await net::async_write(upstream.stream, net::buffer(head.data(), head.size()),
-                                  ecToken(ec));
-        ex.upstreamDeadline.disarm();
+        const auto headBuffer = net::buffer(head.data(), head.size());
+        const size_t done = writeNow(upstream.stream, headBuffer, ec);
+        if (!ec && done < headBuffer.size()) {
+            co_await writeRest(upstream.stream, ex.upstreamDeadline, call.upstreamTimeout,
+                               headBuffer, done, ec);
+        }
         if (ec) {
             kLog.debug("writing the request upstream: {}", ec.message());
             co_return SendResult::UpstreamFailed;
@@ -93,7 +98,12 @@ Task<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& call,
         body.get().body().data = buf.data();
         body.get().body().size = buf.size();
         ex.armClient();
-        co_await http::async_read_some(ex.stream, ex.buffer, body, ecToken(ec));
+        while (parseBuffered(ex.buffer, body, ec)) {
+            size_t got = co_await ex.stream.async_read_some(prepareRead(ex.buffer), ecToken(ec));
+            if (!commitRead(ex.buffer, body, got, ec)) {
+                break;
+            }
+        }
         ex.clientDeadline.disarm();
         if (ec == http::error::need_buffer) {
             ec = {};
@@ -110,9 +120,11 @@ Task<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& call,
             continue; // only framing so far (a chunk header)
         }
         Piece piece(head, request.chunked, buf.data(), n, last);
-        ex.upstreamDeadline.arm(upstream.stream, call.upstreamTimeout);
-        co_await net::async_write(upstream.stream, piece.buffers(), ecToken(ec));
-        ex.upstreamDeadline.disarm();
+        const size_t done = writeNow(upstream.stream, piece.buffers(), ec);
+        if (!ec && done < piece.size()) {
+            co_await writeRest(upstream.stream, ex.upstreamDeadline, call.upstreamTimeout,
+                               piece.buffers(), done, ec);
+        }
         if (ec) {
             kLog.debug("writing the request body upstream: {}", ec.message());
             co_return SendResult::UpstreamFailed;
@@ -186,10 +198,12 @@ Task<bool> Proxy::relayResponse(Exchange& ex, Call& call,
     // off). Each later piece is relayed as soon as it is read.
     std::string_view pending = head;
     auto flushHead = [&]() -> Task<bool> {
-        ex.armClient();
-        co_await net::async_write(ex.stream, net::buffer(pending.data(), pending.size()),
-                                  ecToken(ec));
-        ex.clientDeadline.disarm();
+        const auto headBuffer = net::buffer(pending.data(), pending.size());
+        const size_t done = writeNow(ex.stream, headBuffer, ec);
+        if (!ec && done < headBuffer.size()) {
+            co_await writeRest(ex.stream, ex.clientDeadline, ex.config.clientTimeout, headBuffer,
+                               done, ec);
+        }
         pending = {};
         co_return !ec;
     };
@@ -203,7 +217,13 @@ Task<bool> Proxy::relayResponse(Exchange& ex, Call& call,
         rp.get().body().data = buf.data();
         rp.get().body().size = buf.size();
         ex.upstreamDeadline.arm(upstream->stream, call.upstreamTimeout);
-        co_await http::async_read_some(upstream->stream, upstream->buffer, rp, ecToken(ec));
+        while (parseBuffered(upstream->buffer, rp, ec)) {
+            size_t got =
+                co_await upstream->stream.async_read_some(prepareRead(upstream->buffer), ecToken(ec));
+            if (!commitRead(upstream->buffer, rp, got, ec)) {
+                break;
+            }
+        }
         ex.upstreamDeadline.disarm();
         if (ec == http::error::need_buffer) {
             ec = {};
@@ -222,9 +242,11 @@ Task<bool> Proxy::relayResponse(Exchange& ex, Call& call,
             continue;
         }
         Piece piece(pending, chunked, buf.data(), n, last);
-        ex.armClient();
-        co_await net::async_write(ex.stream, piece.buffers(), ecToken(ec));
-        ex.clientDeadline.disarm();
+        const size_t done = writeNow(ex.stream, piece.buffers(), ec);
+        if (!ec && done < piece.size()) {
+            co_await writeRest(ex.stream, ex.clientDeadline, ex.config.clientTimeout,
+                               piece.buffers(), done, ec);
+        }
         if (ec) {
             co_return false;
         }

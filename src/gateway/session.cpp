@@ -43,6 +43,7 @@ Task<void> Server::Impl::session(Socket socket, Worker& worker) {
         remote = peer.address().to_string();
     }
     guard.state.stream = &socket;
+    socket.non_blocking(true, ec); // see writeNow()
     beast::flat_buffer buffer;
     while (!stopping) {
         guard.state.arena.reset(); // the last request's parsers are gone
@@ -52,7 +53,12 @@ Task<void> Server::Impl::session(Socket socket, Worker& worker) {
         parser.body_limit(config.maxBodyBytes);
         guard.state.idle = true;
         guard.state.client.arm(socket, config.clientTimeout);
-        co_await http::async_read_header(socket, buffer, parser, ecToken(ec));
+        while (parseBuffered(buffer, parser, ec)) {
+            size_t n = co_await socket.async_read_some(prepareRead(buffer), ecToken(ec));
+            if (!commitRead(buffer, parser, n, ec)) {
+                break;
+            }
+        }
         guard.state.client.disarm();
         guard.state.idle = false;
         Exchange ex{socket,

@@ -66,6 +66,7 @@ Task<Result<UpstreamPtr>> UpstreamPool::connect(const provider::Endpoint& endpoi
         co_return fail(Code::Unavailable, "connecting to {}: {}", key, ec.message());
     }
     u->stream.set_option(tcp::no_delay(true), ec);
+    u->stream.non_blocking(true, ec); // see writeNow()
     co_return u;
 }
 
