@@ -7,6 +7,27 @@
 
 namespace faasd::api {
 
+namespace {
+
+bool isLowerAlnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+} // namespace
+
+bool isValidName(std::string_view name) {
+    if (name.empty() || name.size() > 63 || !isLowerAlnum(name.front()) ||
+        !isLowerAlnum(name.back())) {
+        return false;
+    }
+    for (char c : name) {
+        if (!isLowerAlnum(c) && c != '-') {
+            return false;
+        }
+    }
+    return true;
+}
+
 Result<void> validateName(std::string_view what, std::string_view name) {
     if (name.empty()) {
         return fail(Code::InvalidArgument, "{} is empty", what);
@@ -14,7 +35,7 @@ Result<void> validateName(std::string_view what, std::string_view name) {
     if (name.size() > 63) {
         return fail(Code::InvalidArgument, "{} \"{}\" is longer than 63 characters", what, name);
     }
-    auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+    auto alnum = isLowerAlnum;
     for (char c : name) {
         if (!alnum(c) && c != '-') {
             return fail(Code::InvalidArgument,

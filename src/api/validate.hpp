@@ -13,6 +13,8 @@ namespace faasd::api {
 // A function or namespace name: a DNS-1123 label (lowercase letters, digits
 // and '-', starting and ending with a letter or digit, at most 63 chars).
 Result<void> validateName(std::string_view what, std::string_view name);
+// Whether validateName() would accept name, without building a message.
+bool isValidName(std::string_view name);
 
 // A secret name: a DNS-1123 subdomain-like name without '/' or "..".
 Result<void> validateSecretName(std::string_view name);

@@ -48,24 +48,27 @@ void appendUuid4(std::string& out) {
         std::seed_seq sequence(seed.begin(), seed.end());
         return std::mt19937_64(sequence);
     }();
-    uint8_t b[16];
-    for (int half = 0; half < 2; ++half) {
-        uint64_t v = generator();
-        for (int i = 0; i < 8; ++i) {
-            b[half * 8 + i] = static_cast<uint8_t>(v >> (8 * i));
-        }
-    }
-    b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
-    b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
+    uint64_t hi = generator();
+    uint64_t lo = generator();
+    hi = (hi & ~0xf000ULL) | 0x4000ULL;                           // version 4
+    lo = (lo & ~(0xc0ULL << 56)) | (0x80ULL << 56);               // variant 10xx
+    // 32 hex digits, most significant first, with dashes after 8, 12, 16, 20.
     char id[36];
-    size_t at = 0;
-    for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) {
-            id[at++] = '-';
+    size_t at = 36;
+    auto digits = [&](uint64_t v, int count, int dashAfter1, int dashAfter2) {
+        for (int i = 0; i < count; ++i) {
+            if (i == dashAfter1 || i == dashAfter2) {
+                id[--at] = '-';
+            }
+            id[--at] = kHex[v & 0xf];
+            v >>= 4;
         }
-        id[at++] = kHex[b[i] >> 4];
-        id[at++] = kHex[b[i] & 0xf];
-    }
+    };
+    // Written from the end: lo's 16 digits (a dash 12 digits in), then hi's
+    // (dashes 4 and 8 digits in).
+    digits(lo, 16, 12, -1);
+    id[--at] = '-';
+    digits(hi, 16, 4, 8);
     out.append(id, sizeof id);
 }
 

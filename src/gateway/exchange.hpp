@@ -18,6 +18,7 @@
 #include <array>
 #include <chrono>
 #include <memory_resource>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -198,16 +199,6 @@ Task<void> writeRest(Socket& socket, Deadline& deadline, std::chrono::millisecon
     deadline.disarm();
 }
 
-// The strings a proxied call writes: its id and start time, and the heads
-// of the upstream request and of the answer. Kept with the connection and
-// reused by its next call (one call at a time), so no call allocates them.
-struct CallScratch {
-    std::string callId;
-    std::string startTime;
-    std::string requestHead;
-    std::string responseHead;
-};
-
 struct Exchange {
     Socket& stream;
     beast::flat_buffer& buffer;
@@ -218,7 +209,6 @@ struct Exchange {
     unsigned version;           // the client's HTTP version: 10 or 11
     Deadline& clientDeadline;   // for every read and write on stream
     Deadline& upstreamDeadline; // for the replica's connection, on the invoke path
-    CallScratch& scratch;
 
     // The client timeout, for the next read or write on stream.
     void armClient() { clientDeadline.arm(stream, config.clientTimeout); }

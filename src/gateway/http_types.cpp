@@ -5,6 +5,8 @@
 
 namespace faasd::gateway {
 
+using namespace std::string_view_literals;
+
 std::string Request::queryValue(const std::string& key, const std::string& fallback) const {
     auto it = query.find(key);
     if (it == query.end() || it->second.empty()) {
@@ -114,7 +116,7 @@ bool isHopByHopHeader(std::string_view name) {
 }
 
 void appendField(std::string& out, std::string_view name, std::string_view value) {
-    out.append(name).append(": ").append(value).append("\r\n");
+    out.append(name).append(": "sv).append(value).append("\r\n"sv);
 }
 
 void appendNumber(std::string& out, uint64_t n) {

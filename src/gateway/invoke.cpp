@@ -8,17 +8,31 @@
 
 namespace faasd::gateway {
 
-Result<InvokeTarget> parseInvokeTarget(std::string_view target, const std::string& defaultNs) {
-    size_t slash = target.find('/');
-    std::string_view function = target.substr(0, slash);
-    auto q = api::splitQualifiedName(function, defaultNs);
-    if (q.name.empty() || !api::validateName("function name", q.name) ||
-        !api::validateName("namespace", q.ns)) {
-        return fail(Code::NotFound, "Cannot find service: {}.", function);
+bool parseInvokeTarget(std::string_view target, const std::string& defaultNs, InvokeTarget& out) {
+    const size_t slash = target.find('/');
+    const std::string_view function = target.substr(0, slash);
+    // As api::splitQualifiedName: the namespace follows the last '.'.
+    const size_t dot = function.rfind('.');
+    const std::string_view name = function.substr(0, dot);
+    const std::string_view ns =
+        dot == std::string_view::npos ? std::string_view(defaultNs) : function.substr(dot + 1);
+    if (!api::isValidName(name) || !api::isValidName(ns)) {
+        return false;
     }
-    InvokeTarget t{std::move(q.name), std::move(q.ns), "/"};
-    if (slash != std::string_view::npos) {
-        t.path = std::string(target.substr(slash));
+    out.name.assign(name);
+    out.ns.assign(ns);
+    if (slash == std::string_view::npos) {
+        out.path.assign("/");
+    } else {
+        out.path.assign(target.substr(slash));
+    }
+    return true;
+}
+
+Result<InvokeTarget> parseInvokeTarget(std::string_view target, const std::string& defaultNs) {
+    InvokeTarget t;
+    if (!parseInvokeTarget(target, defaultNs, t)) {
+        return fail(Code::NotFound, "Cannot find service: {}.", target.substr(0, target.find('/')));
     }
     return t;
 }

@@ -21,6 +21,9 @@ struct InvokeTarget {
 // "say.dev/a/b" -> {say, dev, /a/b}; the namespace split is at the last '.'
 // of the first segment. Invalid names are NotFound (nothing can be there).
 Result<InvokeTarget> parseInvokeTarget(std::string_view target, const std::string& defaultNs);
+// The same into out (whose strings keep their capacity); false when the
+// name or namespace is invalid.
+bool parseInvokeTarget(std::string_view target, const std::string& defaultNs, InvokeTarget& out);
 
 // Decimal Unix nanoseconds, as X-Start-Time carries them.
 std::string unixNanos(std::chrono::system_clock::time_point tp);

@@ -9,12 +9,15 @@
 
 namespace faasd::gateway {
 
+using namespace std::string_view_literals;
+
 namespace {
 
 const Logger kLog("gateway");
 
 constexpr std::string_view kInternalHeader = "X-Faasd-Internal";
 constexpr std::string_view kTimeoutHeader = "X-Faasd-Upstream-Timeout";
+constexpr std::string_view kTooLarge = "request body too large\n";
 
 // Headers not copied to the replica: hop-by-hop, framing, and those the
 // proxy sets itself. Names Beast knows are told apart by their code.
@@ -32,17 +35,6 @@ bool skipRequestHeader(http::field code, std::string_view name) {
         return isHopByHopField(code, name);
     }
 }
-
-// The caller's header fields the proxy reads (the first of each), found in
-// one pass instead of a lookup each.
-struct CallerFields {
-    std::string_view callId;
-    std::optional<std::string_view> internalToken;
-    std::optional<std::string_view> timeout;
-    std::optional<std::string_view> host;
-    bool forwardedHost = false;
-    bool forwardedFor = false;
-};
 
 CallerFields scanCallerFields(const Fields& fields) {
     CallerFields out;
@@ -81,6 +73,12 @@ CallerFields scanCallerFields(const Fields& fields) {
 
 // The upstream timeout of this call: the configured one, or what an
 // internal caller (one that knows the token) asked for.
+// 502, or 504 when connecting timed out.
+Response unreachable(const std::string& function, const Error& error) {
+    return Response::text(error.code() == Code::Timeout ? 504 : 502,
+                          fmt::format("can't reach service {}: {}\n", function, error.message()));
+}
+
 std::chrono::milliseconds upstreamTimeoutFor(const CallerFields& fields,
                                              const GatewayConfig& config) {
     if (config.internalToken.empty() || !fields.internalToken || !fields.timeout ||
@@ -105,11 +103,67 @@ Proxy::Proxy(Executor executor, const Services& services, net::thread_pool& bloc
       pool_(std::move(executor), services.config->maxIdlePerUpstream,
             services.config->upstreamIdleTimeout) {}
 
-Task<bool> Proxy::answer(Exchange& ex, Call& call, Response response, bool keepAlive) {
+Task<bool> Proxy::answerFailure(Exchange& ex, ProxyCall& call, bool keepAlive) {
+    Response response = std::move(call.failure);
     call.status = response.status;
     response.headers.emplace_back("X-Call-Id", call.callId);
     response.headers.emplace_back("X-Start-Time", call.startTime);
     co_return co_await writeResponse(ex, std::move(response), keepAlive);
+}
+
+Proxy::Step Proxy::failWith(ProxyCall& call, Response response) {
+    call.failure = std::move(response);
+    return Step::Fail;
+}
+
+Proxy::Step Proxy::start(Exchange& ex, ProxyCall& call, std::string_view target,
+                         std::string_view rawQuery) {
+    const auto& config = *services_.config;
+    const auto& req = ex.parser.get();
+    call.started = std::chrono::steady_clock::now();
+    call.hasBody = !ex.parser.is_done();
+    call.clientKeepAlive = req.keep_alive();
+    call.isHead = req.method() == http::verb::head;
+    call.status = 502;
+    call.query.assign(rawQuery);
+    call.caller = scanCallerFields(req);
+    call.callId.assign(call.caller.callId);
+    if (call.callId.empty()) {
+        appendUuid4(call.callId);
+    }
+    call.startTime.clear();
+    appendUnixNanos(call.startTime, std::chrono::system_clock::now());
+    call.upstreamTimeout = upstreamTimeoutFor(call.caller, config);
+
+    if (!parseInvokeTarget(target, config.defaultNamespace, call.target)) {
+        failWith(call, errorResponse(parseInvokeTarget(target, config.defaultNamespace).error()));
+        return Step::Unknown;
+    }
+    call.function.assign(call.target.name).append("."sv).append(call.target.ns);
+    // resolve() answers from memory; only a function at zero replicas
+    // takes the (suspending) wake path.
+    auto endpoints = services_.provider->resolve(call.target.name, call.target.ns);
+    if (endpoints && endpoints->empty()) {
+        return Step::Wake;
+    }
+    return pick(call, std::move(endpoints));
+}
+
+Proxy::Step Proxy::pick(ProxyCall& call, Result<std::vector<provider::Endpoint>> endpoints) {
+    if (!endpoints) {
+        failWith(call, errorResponse(endpoints.error()));
+        // Unknown functions get no metric series: names come from callers.
+        if (endpoints.error().code() == Code::NotFound) {
+            return Step::Unknown;
+        }
+        services_.metrics->started(call.function);
+        return Step::Fail;
+    }
+    services_.metrics->started(call.function, endpoints->size());
+    // Round robin; a single replica needs no counter.
+    const size_t n = endpoints->size();
+    call.endpoint = (*endpoints)[n == 1 ? 0 : next_[call.function]++ % n];
+    return Step::Go;
 }
 
 Task<Result<std::vector<provider::Endpoint>>> Proxy::endpointsFor(const InvokeTarget& t) {
@@ -130,143 +184,114 @@ Task<Result<std::vector<provider::Endpoint>>> Proxy::endpointsFor(const InvokeTa
     co_return endpoints;
 }
 
-Task<bool> Proxy::invoke(Exchange& ex, std::string target, std::string rawQuery) {
-    const auto& config = *services_.config;
-    const auto started = std::chrono::steady_clock::now();
-    auto& req = ex.parser.get();
-    const bool hasBody = !ex.parser.is_done();
-    const bool clientKeepAlive = req.keep_alive();
-    const bool isHead = req.method() == http::verb::head;
-
-    const CallerFields caller = scanCallerFields(req);
-    Call call{ex.scratch.callId, ex.scratch.startTime};
-    call.callId.assign(caller.callId);
-    if (call.callId.empty()) {
-        appendUuid4(call.callId);
-    }
-    call.startTime.clear();
-    appendUnixNanos(call.startTime, std::chrono::system_clock::now());
-    call.upstreamTimeout = upstreamTimeoutFor(caller, config);
-
-    auto parsed = parseInvokeTarget(target, config.defaultNamespace);
-    if (!parsed) {
-        co_return co_await answer(ex, call, errorResponse(parsed.error()),
-                                  clientKeepAlive && !hasBody);
-    }
-    const InvokeTarget& t = *parsed;
-    const std::string function = t.qualified();
-    // resolve() answers from memory; only a function at zero replicas
-    // takes the (suspending) wake path.
-    auto endpoints = services_.provider->resolve(t.name, t.ns);
-    if (endpoints && endpoints->empty()) {
-        endpoints = co_await endpointsFor(t);
-    }
-    if (!endpoints && endpoints.error().code() == Code::NotFound) {
-        // Unknown functions get no metric series: names come from callers.
-        co_return co_await answer(ex, call, errorResponse(endpoints.error()),
-                                  clientKeepAlive && !hasBody);
-    }
-    if (endpoints) {
-        services_.metrics->started(function, endpoints->size());
-    } else {
-        services_.metrics->started(function);
-    }
-    struct Record {
-        FunctionMetrics& metrics;
-        const std::string& function;
-        const Call& call;
-        std::chrono::steady_clock::time_point started;
-        ~Record() {
-            metrics.finished(function, call.status, std::chrono::steady_clock::now() - started);
-        }
-    } record{*services_.metrics, function, call, started};
-    if (!endpoints) {
-        co_return co_await answer(ex, call, errorResponse(endpoints.error()),
-                                  clientKeepAlive && !hasBody);
-    }
-    const provider::Endpoint endpoint = (*endpoints)[next_[function]++ % endpoints->size()];
-
-    if (auto length = ex.parser.content_length(); length && *length > config.maxBodyBytes) {
-        co_return co_await answer(ex, call, Response::text(413, "request body too large\n"), false);
-    }
-    if (hasBody && !co_await sendContinueIfExpected(ex)) {
-        co_return false;
-    }
-
-    // The upstream request head, written out directly (the parsed header
-    // was validated by the parser): path and query forwarded, hop-by-hop
-    // dropped, our headers added.
-    UpstreamRequest up{ex.scratch.requestHead};
-    std::string& head = up.head;
+void Proxy::buildRequestHead(const Exchange& ex, ProxyCall& call) {
+    // Written out directly (the parsed header was validated by the parser):
+    // path and query forwarded, hop-by-hop dropped, our headers added.
+    const auto& req = ex.parser.get();
+    std::string& head = call.requestHead;
     head.clear();
-    head.append(sv(req.method_string())).append(" ").append(t.path);
-    if (!rawQuery.empty()) {
-        head.append("?").append(rawQuery);
+    head.append(sv(req.method_string())).append(" "sv).append(call.target.path);
+    if (!call.query.empty()) {
+        head.append("?"sv).append(call.query);
     }
-    head.append(" HTTP/1.1\r\n");
+    head.append(" HTTP/1.1\r\n"sv);
     for (const auto& field : req) {
         const std::string_view name = sv(field.name_string());
         if (!skipRequestHeader(field.name(), name)) {
             appendField(head, name, sv(field.value()));
         }
     }
-    head.append("Host: ").append(endpoint.ip).append(":");
-    appendNumber(head, endpoint.port);
-    head.append("\r\n");
-    if (!caller.forwardedHost && caller.host) {
-        appendField(head, "X-Forwarded-Host", *caller.host);
+    head.append("Host: "sv).append(call.endpoint.ip).append(":"sv);
+    appendNumber(head, call.endpoint.port);
+    head.append("\r\n"sv);
+    if (!call.caller.forwardedHost && call.caller.host) {
+        appendField(head, "X-Forwarded-Host", *call.caller.host);
     }
-    if (!caller.forwardedFor && !ex.remoteAddress.empty()) {
+    if (!call.caller.forwardedFor && !ex.remoteAddress.empty()) {
         appendField(head, "X-Forwarded-For", ex.remoteAddress);
     }
     appendField(head, "X-Call-Id", call.callId);
     appendField(head, "X-Start-Time", call.startTime);
-    if (hasBody) {
+    call.chunked = false;
+    if (call.hasBody) {
         if (auto length = ex.parser.content_length()) {
-            head.append("Content-Length: ");
+            head.append("Content-Length: "sv);
             appendNumber(head, *length);
-            head.append("\r\n");
+            head.append("\r\n"sv);
         } else {
-            head += "Transfer-Encoding: chunked\r\n";
-            up.chunked = true;
+            head += "Transfer-Encoding: chunked\r\n"sv;
+            call.chunked = true;
         }
     }
-    head += "\r\n";
+    head += "\r\n"sv;
+}
 
-    // From here the client's body is read by a streaming parser.
-    RequestParser<http::buffer_body> body{std::move(ex.parser)};
-    body.body_limit(config.maxBodyBytes);
+Task<bool> Proxy::invoke(Exchange& ex, ProxyCall& call, std::string_view target,
+                         std::string_view rawQuery) {
+    // The synchronous steps are functions of their own and what the call
+    // keeps is in `call`: every local here is in this coroutine's frame.
+    const auto& config = *services_.config;
+    Step step = start(ex, call, target, rawQuery);
+    if (step == Step::Wake) {
+        step = pick(call, co_await endpointsFor(call.target));
+    }
+    const bool bodiless = !call.hasBody;
+    if (step == Step::Unknown) {
+        co_return co_await answerFailure(ex, call, call.clientKeepAlive && bodiless);
+    }
+    // pick() counted the call as started.
+    struct Record {
+        FunctionMetrics& metrics;
+        const ProxyCall& call;
+        ~Record() {
+            metrics.finished(call.function, call.status,
+                             std::chrono::steady_clock::now() - call.started);
+        }
+    } record{*services_.metrics, call};
+    if (step == Step::Fail) {
+        co_return co_await answerFailure(ex, call, call.clientKeepAlive && bodiless);
+    }
+    if (auto length = ex.parser.content_length(); length && *length > config.maxBodyBytes) {
+        failWith(call, Response::text(413, std::string(kTooLarge)));
+        co_return co_await answerFailure(ex, call, false);
+    }
+    if (call.hasBody && !co_await sendContinueIfExpected(ex)) {
+        co_return false;
+    }
+    buildRequestHead(ex, call);
+
+    // From here the caller's body is read by a streaming parser.
+    call.body.emplace(std::move(ex.parser));
+    call.body->body_limit(config.maxBodyBytes);
 
     UpstreamPtr upstream;
-    std::optional<ResponseParser<http::buffer_body>> rp;
     bool bodyStarted = false;
     beast::error_code ec;
     for (int attempt = 0;; ++attempt) {
-        const bool bodyUnread = !hasBody || !bodyStarted;
         // A pooled connection is taken without a suspension; a new one is
         // made by connect().
-        Result<UpstreamPtr> acquired = attempt == 0 ? pool_.takeIdle(endpoint, hasBody) : nullptr;
-        if (!*acquired) {
-            acquired =
-                co_await pool_.connect(endpoint, ex.upstreamDeadline, config.upstreamConnectTimeout);
+        if (attempt == 0) {
+            upstream = pool_.takeIdle(call.endpoint, call.hasBody);
         }
-        if (!acquired) {
-            Response r = Response::text(
-                acquired.error().code() == Code::Timeout ? 504 : 502,
-                fmt::format("can't reach service {}: {}\n", function, acquired.error().message()));
-            co_return co_await answer(ex, call, std::move(r), clientKeepAlive && bodyUnread);
+        if (!upstream) {
+            auto made = co_await pool_.connect(call.endpoint, ex.upstreamDeadline,
+                                               config.upstreamConnectTimeout);
+            if (!made) {
+                failWith(call, unreachable(call.function, made.error()));
+                co_return co_await answerFailure(ex, call,
+                                                 call.clientKeepAlive && !bodyStarted);
+            }
+            upstream = std::move(*made);
         }
-        upstream = std::move(*acquired);
         SendResult sent = SendResult::Ok;
-        if (hasBody) {
-            sent = co_await sendRequest(ex, call, *upstream, up, body, hasBody, bodyStarted);
+        if (call.hasBody) {
+            sent = co_await sendRequest(ex, call, *upstream, bodyStarted);
         } else {
             // No body: the head alone, in one write.
-            const auto headBuffer = net::buffer(up.head);
-            const size_t done = writeNow(upstream->stream, headBuffer, ec);
-            if (!ec && done < headBuffer.size()) {
+            const size_t done = writeNow(upstream->stream, net::buffer(call.requestHead), ec);
+            if (!ec && done < call.requestHead.size()) {
                 co_await writeRest(upstream->stream, ex.upstreamDeadline, call.upstreamTimeout,
-                                   headBuffer, done, ec);
+                                   net::buffer(call.requestHead), done, ec);
             }
             if (ec) {
                 kLog.debug("writing the request upstream: {}", ec.message());
@@ -278,19 +303,19 @@ Task<bool> Proxy::invoke(Exchange& ex, std::string target, std::string rawQuery)
             co_return false;
         }
         if (sent == SendResult::TooLarge) {
-            co_return co_await answer(ex, call, Response::text(413, "request body too large\n"),
-                                      false);
+            failWith(call, Response::text(413, std::string(kTooLarge)));
+            co_return co_await answerFailure(ex, call, false);
         }
         if (sent == SendResult::Ok) {
-            rp.emplace(std::piecewise_construct, std::make_tuple(),
-                       std::make_tuple(ex.arena.allocator()));
-            rp->body_limit(std::numeric_limits<uint64_t>::max()); // none misbehaves in Boost 1.74
-            rp->skip(isHead);
+            auto& rp = call.response.emplace(std::piecewise_construct, std::make_tuple(),
+                                             std::make_tuple(ex.arena.allocator()));
+            rp.body_limit(std::numeric_limits<uint64_t>::max()); // none misbehaves in Boost 1.74
+            rp.skip(call.isHead);
             ex.upstreamDeadline.arm(upstream->stream, call.upstreamTimeout);
-            while (parseBuffered(upstream->buffer, *rp, ec)) {
+            while (parseBuffered(upstream->buffer, rp, ec)) {
                 size_t n = co_await upstream->stream.async_read_some(
                     prepareRead(upstream->buffer), ecToken(ec));
-                if (!commitRead(upstream->buffer, *rp, n, ec)) {
+                if (!commitRead(upstream->buffer, rp, n, ec)) {
                     break;
                 }
             }
@@ -298,28 +323,27 @@ Task<bool> Proxy::invoke(Exchange& ex, std::string target, std::string rawQuery)
             if (!ec) {
                 break;
             }
-            kLog.debug("reading the response header of {}: {}", function, ec.message());
-            if (ec == beast::error::timeout ||
-                (ec == net::error::operation_aborted && ex.upstreamDeadline.expired)) {
-                co_return co_await answer(
-                    ex, call,
-                    Response::text(504, fmt::format("{} did not answer in time\n", function)),
-                    clientKeepAlive && body.is_done());
+            kLog.debug("reading the response header of {}: {}", call.function, ec.message());
+            if (ec == net::error::operation_aborted && ex.upstreamDeadline.expired) {
+                failWith(call, Response::text(504, fmt::format("{} did not answer in time\n",
+                                                           call.function)));
+                co_return co_await answerFailure(ex, call,
+                                                 call.clientKeepAlive && call.body->is_done());
             }
         }
         // A pooled connection the replica had closed: retry once on a new
-        // one while the client's body is still unread.
+        // one while the caller's body is still unread.
         if (upstream->reused && !bodyStarted && attempt == 0) {
+            upstream.reset();
             continue;
         }
-        co_return co_await answer(
-            ex, call, Response::text(502, fmt::format("can't reach service {}\n", function)),
-            clientKeepAlive && (!hasBody || body.is_done()));
+        failWith(call, Response::text(502, fmt::format("can't reach service {}\n", call.function)));
+        co_return co_await answerFailure(ex, call,
+                                         call.clientKeepAlive && (bodiless || call.body->is_done()));
     }
 
-    const bool keepAlive = clientKeepAlive && (!hasBody || body.is_done());
-    co_return co_await relayResponse(ex, call, endpoint, std::move(upstream), *rp, keepAlive,
-                                     started);
+    const bool keepAlive = call.clientKeepAlive && (bodiless || call.body->is_done());
+    co_return co_await relayResponse(ex, call, std::move(upstream), keepAlive);
 }
 
 } // namespace faasd::gateway

@@ -9,6 +9,8 @@
 
 namespace faasd::gateway {
 
+using namespace std::string_view_literals;
+
 namespace {
 
 const Logger kLog("gateway");
@@ -69,17 +71,15 @@ private:
 
 } // namespace
 
-Task<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& call,
-                                                     Upstream& upstream,
-                                                     const UpstreamRequest& request,
-                                                     RequestParser<http::buffer_body>& body,
-                                                     bool hasBody, bool& bodyStarted) {
+Task<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, ProxyCall& call, Upstream& upstream,
+                                            bool& bodyStarted) {
     beast::error_code ec;
-    std::string_view head = request.head;
+    auto& body = *call.body;
+    std::string_view head = call.requestHead;
     // Body bytes that came with the header leave with it, in one write;
     // when none are here yet the header goes first, so a streamed upload
     // reaches the replica as it arrives.
-    if (!hasBody || ex.buffer.size() == 0) {
+    if (ex.buffer.size() == 0) {
         const auto headBuffer = net::buffer(head.data(), head.size());
         const size_t done = writeNow(upstream.stream, headBuffer, ec);
         if (!ec && done < headBuffer.size()) {
@@ -93,7 +93,7 @@ Task<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& call,
         head = {};
     }
     auto& buf = upstream.chunk;
-    while (hasBody && !body.is_done()) {
+    while (!body.is_done()) {
         bodyStarted = true;
         body.get().body().data = buf.data();
         body.get().body().size = buf.size();
@@ -119,7 +119,7 @@ Task<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& call,
         if (n == 0 && !last) {
             continue; // only framing so far (a chunk header)
         }
-        Piece piece(head, request.chunked, buf.data(), n, last);
+        Piece piece(head, call.chunked, buf.data(), n, last);
         const size_t done = writeNow(upstream.stream, piece.buffers(), ec);
         if (!ec && done < piece.size()) {
             co_await writeRest(upstream.stream, ex.upstreamDeadline, call.upstreamTimeout,
@@ -134,12 +134,10 @@ Task<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, const Call& call,
     co_return SendResult::Ok;
 }
 
-Task<bool> Proxy::relayResponse(Exchange& ex, Call& call,
-                                          const provider::Endpoint& endpoint, UpstreamPtr upstream,
-                                          ResponseParser<http::buffer_body>& rp,
-                                          bool keepAlive,
-                                          std::chrono::steady_clock::time_point started) {
+Task<bool> Proxy::relayResponse(Exchange& ex, ProxyCall& call, UpstreamPtr upstream,
+                                bool keepAlive) {
     beast::error_code ec;
+    auto& rp = *call.response;
     // The answer's head, written out directly: status and headers from the
     // replica (hop-by-hop dropped), the call's headers, our framing.
     const auto& upRes = rp.get();
@@ -148,11 +146,11 @@ Task<bool> Proxy::relayResponse(Exchange& ex, Call& call,
     if (reason.empty()) {
         reason = sv(http::obsolete_reason(static_cast<http::status>(status)));
     }
-    std::string& head = ex.scratch.responseHead;
+    std::string& head = call.responseHead;
     head.clear();
     head.append(ex.version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
     appendNumber(head, status);
-    head.append(" ").append(reason).append("\r\n");
+    head.append(" "sv).append(reason).append("\r\n"sv);
     bool hasDuration = false;
     for (const auto& field : upRes) {
         const std::string_view name = sv(field.name_string());
@@ -166,29 +164,29 @@ Task<bool> Proxy::relayResponse(Exchange& ex, Call& call,
     appendField(head, "X-Start-Time", call.startTime);
     if (!hasDuration) {
         const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(
-            std::chrono::steady_clock::now() - started);
-        head.append("X-Duration-Seconds: ");
+            std::chrono::steady_clock::now() - call.started);
+        head.append("X-Duration-Seconds: "sv);
         appendSeconds(head, static_cast<uint64_t>(took.count()));
-        head.append("\r\n");
+        head.append("\r\n"sv);
     }
     const bool bodyExpected = !rp.is_done();
     bool chunked = false;
     if (auto length = rp.content_length()) {
-        head.append("Content-Length: ");
+        head.append("Content-Length: "sv);
         appendNumber(head, *length);
-        head.append("\r\n");
+        head.append("\r\n"sv);
     } else if (bodyExpected) {
         if (ex.version >= 11) {
-            head += "Transfer-Encoding: chunked\r\n";
+            head += "Transfer-Encoding: chunked\r\n"sv;
             chunked = true;
         } else {
             keepAlive = false; // the end of the body is the end of the connection
         }
     }
     if (ex.version >= 11 && !keepAlive) {
-        head += "Connection: close\r\n";
+        head += "Connection: close\r\n"sv;
     } else if (ex.version < 11 && keepAlive) {
-        head += "Connection: keep-alive\r\n";
+        head += "Connection: keep-alive\r\n"sv;
     }
     head += kCrlf;
     call.status = status;
@@ -256,7 +254,7 @@ Task<bool> Proxy::relayResponse(Exchange& ex, Call& call,
         co_return false;
     }
     if (rp.keep_alive()) {
-        pool_.release(endpoint, std::move(upstream));
+        pool_.release(call.endpoint, std::move(upstream));
     }
     co_return keepAlive;
 }

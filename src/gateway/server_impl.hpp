@@ -25,8 +25,8 @@ struct SessionState {
     bool idle = true; // waiting for the next request
     Deadline client;
     Deadline upstream;
-    CallScratch scratch;
-    FieldArena arena;
+    FieldArena arena; // before call: its parsers allocate from it
+    ProxyCall call;
 };
 
 struct Worker {
@@ -54,7 +54,7 @@ struct Server::Impl {
     // Enforces the sessions' deadlines on one worker, every kDeadlineSweep.
     Task<void> sweepDeadlines(Worker& worker);
     Task<void> session(Socket socket, Worker& worker);
-    Task<bool> dispatch(Exchange& ex, Worker& worker);
+    Task<bool> dispatch(Exchange& ex, Worker& worker, ProxyCall& call);
     void cancelSessions(bool idleOnly);
 
     const GatewayConfig& config;

@@ -46,6 +46,8 @@ Task<void> Server::Impl::session(Socket socket, Worker& worker) {
     socket.non_blocking(true, ec); // see writeNow()
     beast::flat_buffer buffer;
     while (!stopping) {
+        guard.state.call.body.reset();
+        guard.state.call.response.reset();
         guard.state.arena.reset(); // the last request's parsers are gone
         RequestParser<http::empty_body> parser(std::piecewise_construct, std::make_tuple(),
                                                std::make_tuple(guard.state.arena.allocator()));
@@ -69,8 +71,7 @@ Task<void> Server::Impl::session(Socket socket, Worker& worker) {
                     config,
                     11,
                     guard.state.client,
-                    guard.state.upstream,
-                    guard.state.scratch};
+                    guard.state.upstream};
         if (ec == http::error::body_limit) {
             co_await writeResponse(ex, Response::text(413, "request body too large\n"), false);
             break;
@@ -94,12 +95,13 @@ Task<void> Server::Impl::session(Socket socket, Worker& worker) {
             const size_t end = q == std::string_view::npos ? target.size() : q;
             // Named, not temporaries: GCC 12 miscompiles temporaries in a
             // co_await's arguments.
-            std::string function(target.substr(kInvokePrefix.size(), end - kInvokePrefix.size()));
-            std::string query(q == std::string_view::npos ? std::string_view()
-                                                          : target.substr(q + 1));
-            keepOpen = co_await worker.proxy->invoke(ex, std::move(function), std::move(query));
+            const std::string_view function =
+                target.substr(kInvokePrefix.size(), end - kInvokePrefix.size());
+            const std::string_view query =
+                q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+            keepOpen = co_await worker.proxy->invoke(ex, guard.state.call, function, query);
         } else {
-            keepOpen = co_await dispatch(ex, worker);
+            keepOpen = co_await dispatch(ex, worker, guard.state.call);
         }
         if (!keepOpen) {
             break;
@@ -109,7 +111,7 @@ Task<void> Server::Impl::session(Socket socket, Worker& worker) {
     socket.close(ec);
 }
 
-Task<bool> Server::Impl::dispatch(Exchange& ex, Worker& worker) {
+Task<bool> Server::Impl::dispatch(Exchange& ex, Worker& worker, ProxyCall& call) {
     auto& req = ex.parser.get();
     std::string_view target(req.target().data(), req.target().size());
     size_t q = target.find('?');
@@ -137,7 +139,8 @@ Task<bool> Server::Impl::dispatch(Exchange& ex, Worker& worker) {
         }
     }
     if (route.kind == RouteKind::Invoke) {
-        co_return co_await worker.proxy->invoke(ex, match.params["target"], std::move(rawQuery));
+        const std::string invokeTarget = match.params["target"];
+        co_return co_await worker.proxy->invoke(ex, call, invokeTarget, rawQuery);
     }
 
     Request request;

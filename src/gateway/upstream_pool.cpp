@@ -21,8 +21,8 @@ bool looksOpen(Socket& socket) {
 
 } // namespace
 
-UpstreamPtr UpstreamPool::takeIdle(const std::string& key, bool verify) {
-    auto it = idle_.find(key);
+UpstreamPtr UpstreamPool::takeIdle(const provider::Endpoint& endpoint, bool verify) {
+    auto it = idle_.find(AddressView{endpoint.ip, endpoint.port});
     if (it == idle_.end()) {
         return nullptr;
     }
@@ -39,10 +39,6 @@ UpstreamPtr UpstreamPool::takeIdle(const std::string& key, bool verify) {
         }
     }
     return nullptr;
-}
-
-UpstreamPtr UpstreamPool::takeIdle(const provider::Endpoint& endpoint, bool verify) {
-    return takeIdle(endpointKey(endpoint), verify);
 }
 
 Task<Result<UpstreamPtr>> UpstreamPool::connect(const provider::Endpoint& endpoint,
@@ -74,7 +70,11 @@ void UpstreamPool::release(const provider::Endpoint& endpoint, UpstreamPtr upstr
     if (!upstream || upstream->buffer.size() != 0) {
         return; // leftover bytes: the connection's framing is unknown
     }
-    auto& list = idle_[endpointKey(endpoint)];
+    auto it = idle_.find(AddressView{endpoint.ip, endpoint.port});
+    if (it == idle_.end()) {
+        it = idle_.emplace(Address{endpoint.ip, endpoint.port}, std::vector<UpstreamPtr>()).first;
+    }
+    auto& list = it->second;
     if (list.size() >= maxIdle_) {
         return;
     }

@@ -59,12 +59,37 @@ public:
     void clear() { idle_.clear(); }
 
 private:
-    UpstreamPtr takeIdle(const std::string& key, bool verify);
+    // Idle connections by replica address, looked up without building a
+    // key string (the map's hash and equality take an address view).
+    struct Address {
+        std::string ip;
+        uint16_t port;
+    };
+    struct AddressView {
+        std::string_view ip;
+        uint16_t port;
+    };
+    struct AddressHash {
+        using is_transparent = void;
+        size_t operator()(AddressView a) const {
+            return std::hash<std::string_view>()(a.ip) * 31 + a.port;
+        }
+        size_t operator()(const Address& a) const { return (*this)(AddressView{a.ip, a.port}); }
+    };
+    struct AddressEqual {
+        using is_transparent = void;
+        static AddressView view(const Address& a) { return {a.ip, a.port}; }
+        static AddressView view(AddressView a) { return a; }
+        template <typename A, typename B>
+        bool operator()(const A& a, const B& b) const {
+            return view(a).ip == view(b).ip && view(a).port == view(b).port;
+        }
+    };
 
     Executor executor_;
     size_t maxIdle_;
     std::chrono::milliseconds idleTimeout_;
-    std::unordered_map<std::string, std::vector<UpstreamPtr>> idle_;
+    std::unordered_map<Address, std::vector<UpstreamPtr>, AddressHash, AddressEqual> idle_;
 };
 
 } // namespace faasd::gateway
