@@ -3,16 +3,17 @@
 # duration) against a trivial upstream directly, through one nginx proxy hop
 # (Debian's nginx, keep-alive upstream pool, as many workers as the gateway
 # has I/O threads) and through the gateway's invoke proxy, interleaved in
-# each run. Loopback only. Prints each run and the medians: req/s, p50,
-# p99, the gateway's RSS and the ratios against direct and against nginx.
+# each run (the two proxies take turns going first). Loopback only. Prints
+# each run and the medians: req/s, p50, p99, the gateway's RSS and the
+# ratios against direct and against nginx.
 #
-#   bench/gateway/run.sh [BUILD_DIR]   (env: DURATION=5s RUNS=3 IO_THREADS=2)
+#   bench/gateway/run.sh [BUILD_DIR]   (env: DURATION=5s RUNS=5 IO_THREADS=2)
 set -eu
 
 build=${1:-build}
 bin="$build/test/unit/gateway/bench_gateway"
 duration=${DURATION:-5s}
-runs=${RUNS:-3}
+runs=${RUNS:-5}
 threads=${IO_THREADS:-2}
 tmp=$(mktemp -d)
 up_pid=""
@@ -113,8 +114,14 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 n=1
 while [ "$n" -le "$runs" ]; do
     d=$(measure "http://127.0.0.1:$up_port/")
-    x=$(measure "http://127.0.0.1:$ngx_port/function/echo")
-    p=$(measure "http://127.0.0.1:$gw_port/function/echo")
+    # The two proxies take turns going first, so neither gains from the order.
+    if [ $((n % 2)) -eq 1 ]; then
+        x=$(measure "http://127.0.0.1:$ngx_port/function/echo")
+        p=$(measure "http://127.0.0.1:$gw_port/function/echo")
+    else
+        p=$(measure "http://127.0.0.1:$gw_port/function/echo")
+        x=$(measure "http://127.0.0.1:$ngx_port/function/echo")
+    fi
     echo "$d" >>"$tmp/direct"
     echo "$x" >>"$tmp/nginx.txt"
     echo "$p" >>"$tmp/proxied"

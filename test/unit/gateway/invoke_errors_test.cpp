@@ -4,6 +4,11 @@
 
 #include "catch_result.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 using namespace faasd;
 using namespace faasd::gateway;
 using namespace faasd::gateway::test;
@@ -69,6 +74,39 @@ TEST_CASE("504 when the replica is slower than the upstream timeout") {
     auto res = h.client().Get("/function/slow/slow");
     REQUIRE(res);
     CHECK(res->status == 504);
+}
+
+TEST_CASE("504 when connecting to the replica takes longer than the connect timeout") {
+    // A listener with a backlog of 0 and one connection it never accepts:
+    // the kernel drops further SYNs, so the next connect hangs.
+    int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int queued = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    REQUIRE(::listen(listener, 0) == 0);
+    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    REQUIRE(::connect(queued, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+
+    auto config = Harness::defaultConfig();
+    config.upstreamConnectTimeout = std::chrono::milliseconds(300);
+    Harness h(config);
+    h.provider.setEndpoints("stuck", "openfaas-fn",
+                            {{"stuck-0", "127.0.0.1", ntohs(addr.sin_port)}});
+    REQUIRE(h.gateway->start());
+    const auto before = std::chrono::steady_clock::now();
+    auto res = h.client().Get("/function/stuck");
+    const auto took = std::chrono::steady_clock::now() - before;
+    REQUIRE(res);
+    CHECK(res->status == 504);
+    CHECK(res->body.find("timed out") != std::string::npos);
+    // The deadline is enforced by a sweep every 100 ms.
+    CHECK(took >= std::chrono::milliseconds(300));
+    CHECK(took < std::chrono::seconds(3)); // not the kernel's own connect timeout
+    ::close(queued);
+    ::close(listener);
 }
 
 TEST_CASE("the client timeout: a stalled header or an idle connection is closed, a slow call is not") {

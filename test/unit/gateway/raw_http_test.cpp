@@ -193,3 +193,30 @@ TEST_CASE("a streamed answer reaches the caller piece by piece") {
     CHECK(rest.find("data: two") != std::string::npos);
     CHECK_FALSE(up.heldBack);
 }
+
+TEST_CASE("a large body goes up and comes back whole to a caller that reads late") {
+    // 16 MiB each way: more than the sockets buffer, so the gateway's writes
+    // to the caller, who reads only after a pause, must wait for room.
+    TestUpstream up("echo-0");
+    Harness h;
+    h.provider.setEndpoints("echo", "openfaas-fn", {up.endpoint()});
+    REQUIRE(h.gateway->start());
+    std::string body(16 << 20, '\0');
+    for (size_t i = 0; i < body.size(); ++i) {
+        body[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
+    }
+    RawClient raw(h.gateway->port());
+    raw.send("POST /function/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+             "Content-Type: application/octet-stream\r\nContent-Length: " +
+             std::to_string(body.size()) + "\r\n\r\n");
+    raw.send(body);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::string answer;
+    REQUIRE(raw.readToClose(answer, 20'000));
+    const size_t headEnd = answer.find("\r\n\r\n");
+    REQUIRE(headEnd != std::string::npos);
+    CHECK(answer.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(answer.find("Content-Length: " + std::to_string(body.size())) < headEnd);
+    CHECK(answer.size() - headEnd - 4 == body.size());
+    CHECK(answer.compare(headEnd + 4, std::string::npos, body) == 0);
+}
