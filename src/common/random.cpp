@@ -50,8 +50,8 @@ void appendUuid4(std::string& out) {
     }();
     uint64_t hi = generator();
     uint64_t lo = generator();
-    hi = (hi & ~0xf000ULL) | 0x4000ULL;                           // version 4
-    lo = (lo & ~(0xc0ULL << 56)) | (0x80ULL << 56);               // variant 10xx
+    hi = (hi & ~0xf000ULL) | 0x4000ULL;             // version 4
+    lo = (lo & ~(0xc0ULL << 56)) | (0x80ULL << 56); // variant 10xx
     // 32 hex digits, most significant first, with dashes after 8, 12, 16, 20.
     char id[36];
     size_t at = 36;

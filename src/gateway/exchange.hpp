@@ -7,6 +7,7 @@
 #include "gateway/gateway.hpp"
 #include "gateway/http_types.hpp"
 
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -15,7 +16,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
 #include <chrono>
 #include <memory_resource>
 #include <optional>
@@ -34,8 +34,7 @@ using tcp = net::ip::tcp;
 // default (any_io_executor) costs a copy, a move and a virtual call at
 // every step of every operation.
 using Executor = net::io_context::executor_type;
-template <typename T>
-using Task = net::awaitable<T, Executor>;
+template <typename T> using Task = net::awaitable<T, Executor>;
 using Socket = net::basic_stream_socket<tcp, Executor>;
 using Acceptor = net::basic_socket_acceptor<tcp, Executor>;
 using Timer = net::basic_waitable_timer<std::chrono::steady_clock,
@@ -45,10 +44,8 @@ using Timer = net::basic_waitable_timer<std::chrono::steady_clock,
 // connection's arena (see FieldArena), not one heap block each.
 using FieldAlloc = std::pmr::polymorphic_allocator<char>;
 using Fields = http::basic_fields<FieldAlloc>;
-template <typename Body>
-using RequestParser = http::request_parser<Body, FieldAlloc>;
-template <typename Body>
-using ResponseParser = http::response_parser<Body, FieldAlloc>;
+template <typename Body> using RequestParser = http::request_parser<Body, FieldAlloc>;
+template <typename Body> using ResponseParser = http::response_parser<Body, FieldAlloc>;
 
 // One connection's arena for the parsed heads of its current request and
 // of the replica's answer: a bump allocator over a buffer kept with the
@@ -224,8 +221,7 @@ Task<bool> writeResponse(Exchange& ex, Response response, bool keepAlive);
 Task<bool> sendContinueIfExpected(Exchange& ex);
 
 // Runs fn on the blocking pool and resumes on the caller's executor.
-template <typename F>
-Task<std::invoke_result_t<F&>> runBlocking(net::thread_pool& pool, F fn) {
+template <typename F> Task<std::invoke_result_t<F&>> runBlocking(net::thread_pool& pool, F fn) {
     using R = std::invoke_result_t<F&>;
     co_return co_await net::co_spawn(
         pool.get_executor(), [&fn]() -> net::awaitable<R> { co_return fn(); },

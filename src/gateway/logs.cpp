@@ -128,7 +128,7 @@ void LogStreams::stopAll() {
 }
 
 Task<bool> streamLogs(Exchange& ex, const Request& request, const Services& services,
-                                LogStreams& streams) {
+                      LogStreams& streams) {
     auto parsed = parseLogRequest(request, services.defaultNs());
     if (!parsed) {
         co_return co_await writeResponse(ex, Response::text(422, parsed.error().message() + "\n"),
@@ -144,7 +144,7 @@ Task<bool> streamLogs(Exchange& ex, const Request& request, const Services& serv
     });
     // The client closing its end (or sending anything) ends the stream.
     ex.stream.async_wait(Socket::wait_read,
-                                  [channel](const beast::error_code&) { channel->cancel(); });
+                         [channel](const beast::error_code&) { channel->cancel(); });
 
     http::response<http::empty_body> res{http::status::ok, ex.version};
     res.set(http::field::content_type, "application/x-ndjson");

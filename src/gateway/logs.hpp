@@ -78,6 +78,6 @@ private:
 
 // Serves one /system/logs request; returns whether the connection stays open.
 Task<bool> streamLogs(Exchange& ex, const Request& request, const Services& services,
-                                LogStreams& streams);
+                      LogStreams& streams);
 
 } // namespace faasd::gateway

@@ -95,7 +95,6 @@ std::chrono::milliseconds upstreamTimeoutFor(const CallerFields& fields,
     return seconds == 0 ? config.upstreamTimeout : std::chrono::seconds(seconds);
 }
 
-
 } // namespace
 
 Proxy::Proxy(Executor executor, const Services& services, net::thread_pool& blocking)
@@ -278,8 +277,7 @@ Task<bool> Proxy::invoke(Exchange& ex, ProxyCall& call, std::string_view target,
                                                config.upstreamConnectTimeout);
             if (!made) {
                 failWith(call, unreachable(call.function, made.error()));
-                co_return co_await answerFailure(ex, call,
-                                                 call.clientKeepAlive && !bodyStarted);
+                co_return co_await answerFailure(ex, call, call.clientKeepAlive && !bodyStarted);
             }
             upstream = std::move(*made);
         }
@@ -313,8 +311,8 @@ Task<bool> Proxy::invoke(Exchange& ex, ProxyCall& call, std::string_view target,
             rp.skip(call.isHead);
             ex.upstreamDeadline.arm(upstream->stream, call.upstreamTimeout);
             while (parseBuffered(upstream->buffer, rp, ec)) {
-                size_t n = co_await upstream->stream.async_read_some(
-                    prepareRead(upstream->buffer), ecToken(ec));
+                size_t n = co_await upstream->stream.async_read_some(prepareRead(upstream->buffer),
+                                                                     ecToken(ec));
                 if (!commitRead(upstream->buffer, rp, n, ec)) {
                     break;
                 }
@@ -325,8 +323,8 @@ Task<bool> Proxy::invoke(Exchange& ex, ProxyCall& call, std::string_view target,
             }
             kLog.debug("reading the response header of {}: {}", call.function, ec.message());
             if (ec == net::error::operation_aborted && ex.upstreamDeadline.expired) {
-                failWith(call, Response::text(504, fmt::format("{} did not answer in time\n",
-                                                           call.function)));
+                failWith(call, Response::text(
+                                   504, fmt::format("{} did not answer in time\n", call.function)));
                 co_return co_await answerFailure(ex, call,
                                                  call.clientKeepAlive && call.body->is_done());
             }
@@ -338,8 +336,8 @@ Task<bool> Proxy::invoke(Exchange& ex, ProxyCall& call, std::string_view target,
             continue;
         }
         failWith(call, Response::text(502, fmt::format("can't reach service {}\n", call.function)));
-        co_return co_await answerFailure(ex, call,
-                                         call.clientKeepAlive && (bodiless || call.body->is_done()));
+        co_return co_await answerFailure(
+            ex, call, call.clientKeepAlive && (bodiless || call.body->is_done()));
     }
 
     const bool keepAlive = call.clientKeepAlive && (bodiless || call.body->is_done());

@@ -72,7 +72,7 @@ private:
 } // namespace
 
 Task<Proxy::SendResult> Proxy::sendRequest(Exchange& ex, ProxyCall& call, Upstream& upstream,
-                                            bool& bodyStarted) {
+                                           bool& bodyStarted) {
     beast::error_code ec;
     auto& body = *call.body;
     std::string_view head = call.requestHead;
@@ -216,8 +216,8 @@ Task<bool> Proxy::relayResponse(Exchange& ex, ProxyCall& call, UpstreamPtr upstr
         rp.get().body().size = buf.size();
         ex.upstreamDeadline.arm(upstream->stream, call.upstreamTimeout);
         while (parseBuffered(upstream->buffer, rp, ec)) {
-            size_t got =
-                co_await upstream->stream.async_read_some(prepareRead(upstream->buffer), ecToken(ec));
+            size_t got = co_await upstream->stream.async_read_some(prepareRead(upstream->buffer),
+                                                                   ecToken(ec));
             if (!commitRead(upstream->buffer, rp, got, ec)) {
                 break;
             }

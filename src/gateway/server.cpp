@@ -24,8 +24,7 @@ Task<void> Server::Impl::acceptLoop() {
         if (ec) {
             // Out of descriptors or similar: back off instead of spinning.
             kLog.warn("accept: {}", ec.message());
-            Timer pause(co_await net::this_coro::executor,
-                                    std::chrono::milliseconds(50));
+            Timer pause(co_await net::this_coro::executor, std::chrono::milliseconds(50));
             co_await pause.async_wait(ecToken(ec));
             continue;
         }

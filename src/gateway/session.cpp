@@ -90,8 +90,7 @@ Task<void> Server::Impl::session(Socket socket, Worker& worker) {
         const size_t q = target.find('?');
         static constexpr std::string_view kInvokePrefix = "/function/";
         bool keepOpen = false;
-        if (target.substr(0, kInvokePrefix.size()) == kInvokePrefix &&
-            q >= kInvokePrefix.size()) {
+        if (target.substr(0, kInvokePrefix.size()) == kInvokePrefix && q >= kInvokePrefix.size()) {
             const size_t end = q == std::string_view::npos ? target.size() : q;
             // Named, not temporaries: GCC 12 miscompiles temporaries in a
             // co_await's arguments.

@@ -32,8 +32,7 @@ UpstreamPtr UpstreamPool::takeIdle(const provider::Endpoint& endpoint, bool veri
         UpstreamPtr u = std::move(list.back());
         list.pop_back();
         const auto idle = now - u->idleSince;
-        if (idle < idleTimeout_ &&
-            ((!verify && idle < kTrustedIdle) || looksOpen(u->stream))) {
+        if (idle < idleTimeout_ && ((!verify && idle < kTrustedIdle) || looksOpen(u->stream))) {
             u->reused = true;
             return u;
         }

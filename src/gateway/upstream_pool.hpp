@@ -80,8 +80,7 @@ private:
         using is_transparent = void;
         static AddressView view(const Address& a) { return {a.ip, a.port}; }
         static AddressView view(AddressView a) { return a; }
-        template <typename A, typename B>
-        bool operator()(const A& a, const B& b) const {
+        template <typename A, typename B> bool operator()(const A& a, const B& b) const {
             return view(a).ip == view(b).ip && view(a).port == view(b).port;
         }
     };

@@ -1,8 +1,7 @@
 // The invoke proxy's failures and limits: 413, 502, 503, 504, waking.
 
-#include "harness.hpp"
-
 #include "catch_result.hpp"
+#include "harness.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
