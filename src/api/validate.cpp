@@ -43,14 +43,13 @@ Result<void> validateName(std::string_view what, std::string_view name) {
     if (name.size() > 63) {
         return fail(Code::InvalidArgument, "{} \"{}\" is longer than 63 characters", what, name);
     }
-    auto alnum = isLowerAlnum;
     for (char c : name) {
-        if (!alnum(c) && c != '-') {
+        if (!isLowerAlnum(c) && c != '-') {
             return fail(Code::InvalidArgument,
                         "{} \"{}\" must consist of lowercase letters, digits and '-'", what, name);
         }
     }
-    if (!alnum(name.front()) || !alnum(name.back())) {
+    if (!isLowerAlnum(name.front()) || !isLowerAlnum(name.back())) {
         return fail(Code::InvalidArgument,
                     "{} \"{}\" must start and end with a lowercase letter or digit", what, name);
     }

@@ -29,10 +29,15 @@ bool parseInvokeTarget(std::string_view target, const std::string& defaultNs, In
     return true;
 }
 
+Error invalidTarget(std::string_view target) {
+    return Error(Code::NotFound,
+                 fmt::format("Cannot find service: {}.", target.substr(0, target.find('/'))));
+}
+
 Result<InvokeTarget> parseInvokeTarget(std::string_view target, const std::string& defaultNs) {
     InvokeTarget t;
     if (!parseInvokeTarget(target, defaultNs, t)) {
-        return fail(Code::NotFound, "Cannot find service: {}.", target.substr(0, target.find('/')));
+        return fail(invalidTarget(target));
     }
     return t;
 }

@@ -22,8 +22,9 @@ struct InvokeTarget {
 // of the first segment. Invalid names are NotFound (nothing can be there).
 Result<InvokeTarget> parseInvokeTarget(std::string_view target, const std::string& defaultNs);
 // The same into out (whose strings keep their capacity); false when the
-// name or namespace is invalid.
+// name or namespace is invalid, which invalidTarget() then describes.
 bool parseInvokeTarget(std::string_view target, const std::string& defaultNs, InvokeTarget& out);
+Error invalidTarget(std::string_view target);
 
 // Decimal Unix nanoseconds, as X-Start-Time carries them.
 std::string unixNanos(std::chrono::system_clock::time_point tp);

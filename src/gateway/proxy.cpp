@@ -28,9 +28,8 @@ bool skipRequestHeader(http::field code, std::string_view name) {
     case http::field::content_length:
         return true;
     case http::field::unknown:
-        return isHopByHopHeader(name) || equalsIgnoreCase(name, "X-Call-Id") ||
-               equalsIgnoreCase(name, "X-Start-Time") || equalsIgnoreCase(name, kInternalHeader) ||
-               equalsIgnoreCase(name, kTimeoutHeader);
+        return isHopByHopHeader(name) || isCallHeader(name) ||
+               equalsIgnoreCase(name, kInternalHeader) || equalsIgnoreCase(name, kTimeoutHeader);
     default:
         return isHopByHopField(code, name);
     }
@@ -97,6 +96,15 @@ std::chrono::milliseconds upstreamTimeoutFor(const CallerFields& fields,
 
 } // namespace
 
+bool isCallHeader(std::string_view name) {
+    return equalsIgnoreCase(name, "X-Call-Id") || equalsIgnoreCase(name, "X-Start-Time");
+}
+
+void appendCallFields(std::string& head, const ProxyCall& call) {
+    appendField(head, "X-Call-Id", call.callId);
+    appendField(head, "X-Start-Time", call.startTime);
+}
+
 Proxy::Proxy(Executor executor, const Services& services, net::thread_pool& blocking)
     : services_(services), blocking_(blocking),
       pool_(std::move(executor), services.config->maxIdlePerUpstream,
@@ -135,7 +143,7 @@ Proxy::Step Proxy::start(Exchange& ex, ProxyCall& call, std::string_view target,
     call.upstreamTimeout = upstreamTimeoutFor(call.caller, config);
 
     if (!parseInvokeTarget(target, config.defaultNamespace, call.target)) {
-        failWith(call, errorResponse(parseInvokeTarget(target, config.defaultNamespace).error()));
+        failWith(call, errorResponse(invalidTarget(target)));
         return Step::Unknown;
     }
     call.function.assign(call.target.name).append("."sv).append(call.target.ns);
@@ -209,8 +217,7 @@ void Proxy::buildRequestHead(const Exchange& ex, ProxyCall& call) {
     if (!call.caller.forwardedFor && !ex.remoteAddress.empty()) {
         appendField(head, "X-Forwarded-For", ex.remoteAddress);
     }
-    appendField(head, "X-Call-Id", call.callId);
-    appendField(head, "X-Start-Time", call.startTime);
+    appendCallFields(head, call);
     call.chunked = false;
     if (call.hasBody) {
         if (auto length = ex.parser.content_length()) {
@@ -234,9 +241,8 @@ Task<bool> Proxy::invoke(Exchange& ex, ProxyCall& call, std::string_view target,
     if (step == Step::Wake) {
         step = pick(call, co_await endpointsFor(call.target));
     }
-    const bool bodiless = !call.hasBody;
     if (step == Step::Unknown) {
-        co_return co_await answerFailure(ex, call, call.clientKeepAlive && bodiless);
+        co_return co_await answerFailure(ex, call, call.clientKeepAlive && !call.hasBody);
     }
     // pick() counted the call as started.
     struct Record {
@@ -248,7 +254,7 @@ Task<bool> Proxy::invoke(Exchange& ex, ProxyCall& call, std::string_view target,
         }
     } record{*services_.metrics, call};
     if (step == Step::Fail) {
-        co_return co_await answerFailure(ex, call, call.clientKeepAlive && bodiless);
+        co_return co_await answerFailure(ex, call, call.clientKeepAlive && !call.hasBody);
     }
     if (auto length = ex.parser.content_length(); length && *length > config.maxBodyBytes) {
         failWith(call, Response::text(413, std::string(kTooLarge)));
@@ -337,10 +343,10 @@ Task<bool> Proxy::invoke(Exchange& ex, ProxyCall& call, std::string_view target,
         }
         failWith(call, Response::text(502, fmt::format("can't reach service {}\n", call.function)));
         co_return co_await answerFailure(
-            ex, call, call.clientKeepAlive && (bodiless || call.body->is_done()));
+            ex, call, call.clientKeepAlive && (!call.hasBody || call.body->is_done()));
     }
 
-    const bool keepAlive = call.clientKeepAlive && (bodiless || call.body->is_done());
+    const bool keepAlive = call.clientKeepAlive && (!call.hasBody || call.body->is_done());
     co_return co_await relayResponse(ex, call, std::move(upstream), keepAlive);
 }
 

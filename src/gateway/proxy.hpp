@@ -56,6 +56,11 @@ struct ProxyCall {
     std::optional<ResponseParser<http::buffer_body>> response;
 };
 
+// The call's own header fields, set by the proxy on both sides (whatever
+// the caller or the replica sent under these names is dropped).
+bool isCallHeader(std::string_view name);
+void appendCallFields(std::string& head, const ProxyCall& call);
+
 class Proxy {
 public:
     Proxy(Executor executor, const Services& services, net::thread_pool& blocking);

@@ -24,8 +24,7 @@ bool skipResponseHeader(http::field code, std::string_view name) {
     case http::field::content_length:
         return true;
     case http::field::unknown:
-        return isHopByHopHeader(name) || equalsIgnoreCase(name, "X-Call-Id") ||
-               equalsIgnoreCase(name, "X-Start-Time");
+        return isHopByHopHeader(name) || isCallHeader(name);
     default:
         return isHopByHopField(code, name);
     }
@@ -160,8 +159,7 @@ Task<bool> Proxy::relayResponse(Exchange& ex, ProxyCall& call, UpstreamPtr upstr
             appendField(head, name, sv(field.value()));
         }
     }
-    appendField(head, "X-Call-Id", call.callId);
-    appendField(head, "X-Start-Time", call.startTime);
+    appendCallFields(head, call);
     if (!hasDuration) {
         const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(
             std::chrono::steady_clock::now() - call.started);

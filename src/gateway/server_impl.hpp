@@ -27,6 +27,14 @@ struct SessionState {
     Deadline upstream;
     FieldArena arena; // before call: its parsers allocate from it
     ProxyCall call;
+
+    // Before each request: the last one's parsers go, then the arena they
+    // allocated from is emptied.
+    void nextRequest() {
+        call.body.reset();
+        call.response.reset();
+        arena.reset();
+    }
 };
 
 struct Worker {

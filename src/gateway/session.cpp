@@ -46,9 +46,7 @@ Task<void> Server::Impl::session(Socket socket, Worker& worker) {
     socket.non_blocking(true, ec); // see writeNow()
     beast::flat_buffer buffer;
     while (!stopping) {
-        guard.state.call.body.reset();
-        guard.state.call.response.reset();
-        guard.state.arena.reset(); // the last request's parsers are gone
+        guard.state.nextRequest();
         RequestParser<http::empty_body> parser(std::piecewise_construct, std::make_tuple(),
                                                std::make_tuple(guard.state.arena.allocator()));
         parser.header_limit(kHeaderLimit);
