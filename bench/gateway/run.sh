@@ -1,6 +1,6 @@
 #!/bin/sh
 # Gateway throughput: wrk (2 threads, 50 keep-alive connections, bounded
-# duration) against a trivial upstream directly, through one nginx proxy hop
+# duration) against a function directly, through one nginx proxy hop
 # (Debian's nginx, keep-alive upstream pool, as many workers as the gateway
 # has I/O threads) and through the gateway's invoke proxy, interleaved in
 # each run (the proxies take turns going first). Loopback only. Prints each
@@ -13,7 +13,13 @@
 # on the request, and the call id, start time and duration on the answer.
 # It is printed for information: it tells what the contract costs.
 #
-#   bench/gateway/run.sh [BUILD_DIR]   (env: DURATION=5s RUNS=5 IO_THREADS=2)
+# The upstream is a function as it runs: the project's fwatchdog (mode=http)
+# in front of a trivial function server ("ok"), so "direct" is the
+# function's watchdog. UPSTREAM=trivial puts the trivial server there
+# alone: a cheaper upstream, so the proxy's own cost weighs more.
+#
+#   bench/gateway/run.sh [BUILD_DIR]
+#   (env: DURATION=5s RUNS=5 IO_THREADS=2 UPSTREAM=watchdog|trivial)
 set -eu
 
 build=${1:-build}
@@ -21,6 +27,7 @@ bin="$build/test/unit/gateway/bench_gateway"
 duration=${DURATION:-5s}
 runs=${RUNS:-5}
 threads=${IO_THREADS:-2}
+upstream=${UPSTREAM:-watchdog}
 tmp=$(mktemp -d)
 up_pid=""
 gw_pid=""
@@ -54,9 +61,38 @@ start() {
     port=$(sed -n 's/^port //p' "$out")
 }
 
-start upstream upstream
-up_pid=$started_pid
-up_port=$port
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+case $upstream in
+trivial)
+    start upstream upstream
+    up_pid=$started_pid
+    up_port=$port
+    ;;
+watchdog)
+    fwatchdog="$build/src/watchdog/fwatchdog"
+    fn_server="$build/test/unit/watchdog/upstream_ok"
+    for f in "$fwatchdog" "$fn_server"; do
+        [ -x "$f" ] || { echo "build first: ninja -C $build ($f)" >&2; exit 1; }
+    done
+    fn_port=$(free_port)
+    env -i PATH="$PATH" TMPDIR="$tmp" port=0 metrics_port=-1 mode=http \
+        fprocess="$fn_server $fn_port" upstream_url="http://127.0.0.1:$fn_port" \
+        "$fwatchdog" 2>"$tmp/watchdog.log" &
+    up_pid=$!
+    i=0
+    until grep -q "Writing lock-file" "$tmp/watchdog.log" 2>/dev/null; do
+        i=$((i + 1))
+        [ "$i" -gt 100 ] && { echo "fwatchdog did not start:" >&2; cat "$tmp/watchdog.log" >&2; exit 1; }
+        sleep 0.05
+    done
+    up_port=$(sed -n 's/.*Listening on port: \([0-9]*\).*/\1/p' "$tmp/watchdog.log")
+    ;;
+*)
+    echo "UPSTREAM is watchdog or trivial, not $upstream" >&2
+    exit 2
+    ;;
+esac
 start gateway gateway "$up_port" "$threads"
 gw_pid=$started_pid
 gw_port=$port
@@ -64,7 +100,6 @@ gw_port=$port
 # One nginx hop to the same upstream, configured as a reverse proxy would be
 # in front of a function: HTTP/1.1 keep-alive to the upstream, no logging.
 # The second server adds the headers the gateway adds (see the top).
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ngx_port=$(free_port)
 ngh_port=$(free_port)
 mkdir -p "$tmp/nginx"
@@ -176,7 +211,7 @@ h_rps=$(col 1 "$tmp/nginxh.txt"); h_p50=$(col 2 "$tmp/nginxh.txt"); h_p99=$(col 
 p_rps=$(col 1 "$tmp/proxied"); p_p50=$(col 2 "$tmp/proxied"); p_p99=$(col 3 "$tmp/proxied")
 
 echo
-echo "medians of $runs runs, wrk -t2 -c50 -d$duration, gateway I/O threads: $threads"
+echo "medians of $runs runs, wrk -t2 -c50 -d$duration, gateway I/O threads: $threads, upstream: $upstream"
 printf '%-15s %10s %10s %10s\n' "" "req/s" "p50 ms" "p99 ms"
 printf '%-15s %10s %10s %10s\n' "direct" "$d_rps" "$d_p50" "$d_p99"
 printf '%-15s %10s %10s %10s\n' "via nginx" "$x_rps" "$x_p50" "$x_p99"
