@@ -135,12 +135,17 @@ Result<int64_t> parseCpu(std::string_view text) {
     return static_cast<int64_t>(*millis);
 }
 
-QualifiedName splitQualifiedName(std::string_view text, std::string_view defaultNs) {
+QualifiedNameView splitQualifiedNameView(std::string_view text, std::string_view defaultNs) {
     auto dot = text.rfind('.');
     if (dot == std::string_view::npos) {
-        return {std::string(text), std::string(defaultNs)};
+        return {text, defaultNs};
     }
-    return {std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))};
+    return {text.substr(0, dot), text.substr(dot + 1)};
+}
+
+QualifiedName splitQualifiedName(std::string_view text, std::string_view defaultNs) {
+    auto q = splitQualifiedNameView(text, defaultNs);
+    return {std::string(q.name), std::string(q.ns)};
 }
 
 } // namespace faasd::api

@@ -30,5 +30,11 @@ struct QualifiedName {
     std::string ns;
 };
 QualifiedName splitQualifiedName(std::string_view text, std::string_view defaultNs);
+// The same as views into text (or defaultNs), for the invoke path.
+struct QualifiedNameView {
+    std::string_view name;
+    std::string_view ns;
+};
+QualifiedNameView splitQualifiedNameView(std::string_view text, std::string_view defaultNs);
 
 } // namespace faasd::api

@@ -11,16 +11,12 @@ namespace faasd::gateway {
 bool parseInvokeTarget(std::string_view target, const std::string& defaultNs, InvokeTarget& out) {
     const size_t slash = target.find('/');
     const std::string_view function = target.substr(0, slash);
-    // As api::splitQualifiedName: the namespace follows the last '.'.
-    const size_t dot = function.rfind('.');
-    const std::string_view name = function.substr(0, dot);
-    const std::string_view ns =
-        dot == std::string_view::npos ? std::string_view(defaultNs) : function.substr(dot + 1);
-    if (!api::isValidName(name) || !api::isValidName(ns)) {
+    const auto q = api::splitQualifiedNameView(function, defaultNs);
+    if (!api::isValidName(q.name) || !api::isValidName(q.ns)) {
         return false;
     }
-    out.name.assign(name);
-    out.ns.assign(ns);
+    out.name.assign(q.name);
+    out.ns.assign(q.ns);
     if (slash == std::string_view::npos) {
         out.path.assign("/");
     } else {
@@ -82,7 +78,7 @@ Result<Response> enqueueAsync(const Services& s, const Request& r) {
         return fail(Code::Unimplemented, "asynchronous invocation is not configured");
     }
     AsyncRequest a;
-    a.callId = r.header("X-Call-Id").value_or("");
+    a.callId = r.header(kCallIdHeader).value_or("");
     if (a.callId.empty()) {
         a.callId = uuid4();
     }
@@ -111,18 +107,18 @@ Result<Response> enqueueAsync(const Services& s, const Request& r) {
     bool hasStart = false;
     for (const auto& [key, value] : r.headers) {
         if (!isHopByHopHeader(key) && !equalsIgnoreCase(key, "Expect")) {
-            hasStart = hasStart || equalsIgnoreCase(key, "X-Start-Time");
+            hasStart = hasStart || equalsIgnoreCase(key, kStartTimeHeader);
             a.headers.emplace_back(key, value);
         }
     }
     if (!hasStart) {
-        a.headers.emplace_back("X-Start-Time", start);
+        a.headers.emplace_back(kStartTimeHeader, start);
     }
     TRY_ASSIGN(auto callId,
                withContext(s.queue->enqueue(std::move(a)), "queueing " + target.qualified()));
     Response response = Response::empty(202);
-    response.headers.emplace_back("X-Call-Id", callId);
-    response.headers.emplace_back("X-Start-Time", start);
+    response.headers.emplace_back(kCallIdHeader, callId);
+    response.headers.emplace_back(kStartTimeHeader, start);
     return response;
 }
 

@@ -15,8 +15,18 @@ struct InvokeTarget {
     std::string ns;
     std::string path; // forwarded path, "/" by default
 
-    std::string qualified() const { return name + "." + ns; }
+    std::string qualified() const {
+        std::string out;
+        appendQualified(out);
+        return out;
+    }
+    // "name.ns" appended to out.
+    void appendQualified(std::string& out) const { out.append(name).append(".").append(ns); }
 };
+
+// The call's own headers, set by the gateway on requests and answers.
+inline constexpr std::string_view kCallIdHeader = "X-Call-Id";
+inline constexpr std::string_view kStartTimeHeader = "X-Start-Time";
 
 // "say.dev/a/b" -> {say, dev, /a/b}; the namespace split is at the last '.'
 // of the first segment. Invalid names are NotFound (nothing can be there).

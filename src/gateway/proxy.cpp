@@ -52,7 +52,7 @@ CallerFields scanCallerFields(const Fields& fields) {
             continue; // none of the others is one Beast knows
         }
         const std::string_view name = sv(field.name_string());
-        if (equalsIgnoreCase(name, "X-Call-Id")) {
+        if (equalsIgnoreCase(name, kCallIdHeader)) {
             if (!callIdSeen) {
                 out.callId = sv(field.value());
                 callIdSeen = true;
@@ -97,12 +97,12 @@ std::chrono::milliseconds upstreamTimeoutFor(const CallerFields& fields,
 } // namespace
 
 bool isCallHeader(std::string_view name) {
-    return equalsIgnoreCase(name, "X-Call-Id") || equalsIgnoreCase(name, "X-Start-Time");
+    return equalsIgnoreCase(name, kCallIdHeader) || equalsIgnoreCase(name, kStartTimeHeader);
 }
 
 void appendCallFields(std::string& head, const ProxyCall& call) {
-    appendField(head, "X-Call-Id", call.callId);
-    appendField(head, "X-Start-Time", call.startTime);
+    appendField(head, kCallIdHeader, call.callId);
+    appendField(head, kStartTimeHeader, call.startTime);
 }
 
 Proxy::Proxy(Executor executor, const Services& services, net::thread_pool& blocking)
@@ -113,8 +113,8 @@ Proxy::Proxy(Executor executor, const Services& services, net::thread_pool& bloc
 Task<bool> Proxy::answerFailure(Exchange& ex, ProxyCall& call, bool keepAlive) {
     Response response = std::move(call.failure);
     call.status = response.status;
-    response.headers.emplace_back("X-Call-Id", call.callId);
-    response.headers.emplace_back("X-Start-Time", call.startTime);
+    response.headers.emplace_back(kCallIdHeader, call.callId);
+    response.headers.emplace_back(kStartTimeHeader, call.startTime);
     co_return co_await writeResponse(ex, std::move(response), keepAlive);
 }
 
@@ -146,7 +146,8 @@ Proxy::Step Proxy::start(Exchange& ex, ProxyCall& call, std::string_view target,
         failWith(call, errorResponse(invalidTarget(target)));
         return Step::Unknown;
     }
-    call.function.assign(call.target.name).append("."sv).append(call.target.ns);
+    call.function.clear();
+    call.target.appendQualified(call.function);
     // resolve() answers from memory; only a function at zero replicas
     // takes the (suspending) wake path.
     auto endpoints = services_.provider->resolve(call.target.name, call.target.ns);
