@@ -133,9 +133,13 @@ function send(req, res, status, headers, body, contentType) {
   res.end(noBody || req.method === "HEAD" ? undefined : body);
 }
 
+function validStatus(code) {
+  return Number.isInteger(code) && code >= 100 && code <= 599;
+}
+
 function fail(req, res, context, error) {
   console.error(error instanceof Error && error.stack ? error.stack : errorText(error));
-  const status = context.statusSet ? context.statusCode : 500;
+  const status = context.statusSet && validStatus(context.statusCode) ? context.statusCode : 500;
   const [body] = encode(errorText(error));
   send(req, res, status, context.headerValues, body, "text/plain; charset=utf-8");
 }
@@ -160,6 +164,10 @@ async function serve(req, res, raw) {
   }
   if (context.settled && context.error !== undefined) {
     fail(req, res, context, context.error);
+    return;
+  }
+  if (!validStatus(context.statusCode)) {
+    fail(req, res, context, new RangeError(`invalid status code ${context.statusCode}`));
     return;
   }
   const value = context.settled ? context.value : result === context ? undefined : result;

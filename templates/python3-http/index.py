@@ -132,7 +132,10 @@ class Handler(BaseHTTPRequestHandler):
         length = self.headers.get("Content-Length")
         if not length:
             return b""
-        return self.rfile.read(int(length))
+        size = int(length)
+        if size < 0:
+            raise ValueError("negative Content-Length")
+        return self.rfile.read(size)
 
     def read_chunked(self):
         parts = []

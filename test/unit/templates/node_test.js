@@ -166,6 +166,12 @@ test("a returned context with only a status answers it with no body", async () =
   assert.equal(res.body.length, 0);
 });
 
+test("an invalid status code is a 500 naming it", async () => {
+  const res = await call("GET", "/bad-status");
+  assert.equal(res.status, 500);
+  assert.match(res.body.toString(), /invalid status code teapot/);
+});
+
 test("succeed() after an await", async () => {
   const res = await call("GET", "/later");
   assert.equal(res.status, 200);

@@ -34,6 +34,8 @@ module.exports = async (event, context) => {
     case "/later":
       await new Promise((resolve) => setTimeout(resolve, 20));
       return context.succeed("after a while");
+    case "/bad-status":
+      return context.status("teapot").succeed("x");
     case "/typed":
       return context.headers({ "Content-Type": "text/html" }).succeed("<p>hi</p>");
     case "/body":
