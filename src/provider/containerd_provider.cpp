@@ -130,8 +130,8 @@ Result<std::vector<api::FunctionStatus>> ContainerdProvider::list(const std::str
             for (const auto& [id, r] : fn.replicas) {
                 ready += r.state == ReplicaState::Ready ? 1 : 0;
             }
-            out.push_back(
-                makeStatus(fn.deployment, fn.parked ? 0 : fn.desired, ready, fn.createdAt));
+            out.push_back(makeStatus(fn.deployment, fn.process, fn.parked ? 0 : fn.desired, ready,
+                                     fn.createdAt));
             cgroups.push_back(cgroupsOf(key, fn));
         }
     }
@@ -158,7 +158,8 @@ Result<api::FunctionStatus> ContainerdProvider::get(const std::string& name,
             ready += r.state == ReplicaState::Ready ? 1 : 0;
         }
         const auto& fn = it->second;
-        status = makeStatus(fn.deployment, fn.parked ? 0 : fn.desired, ready, fn.createdAt);
+        status =
+            makeStatus(fn.deployment, fn.process, fn.parked ? 0 : fn.desired, ready, fn.createdAt);
         cgroups = cgroupsOf(it->first, fn);
     }
     status.usage = usage_.measure(cgroups);

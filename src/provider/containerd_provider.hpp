@@ -57,6 +57,7 @@ struct ReplicaTemplate {
     User user;
     std::string secretsDir; // empty without secrets
     std::string resolvConf;
+    std::string process; // the fprocess its replicas run (runProcess)
 };
 
 class ContainerdProvider final : public Provider {
@@ -104,6 +105,9 @@ private:
 
     struct Function {
         api::FunctionDeployment deployment;
+        // The fprocess its replicas run (kProcessLabel); nullopt while not
+        // known (a record that predates it, and no replica to read).
+        std::optional<std::string> process;
         uint64_t desired = 0;
         std::chrono::system_clock::time_point createdAt{};
         std::map<std::string, Replica> replicas;

@@ -61,7 +61,7 @@ Result<void> ContainerdProvider::deploy(const api::FunctionDeployment& deploymen
     const uint64_t n = initialReplicas(d, config_.maxReplicas);
     containerd::Container record{
         .id = d.service,
-        .labels = recordLabels(d, n),
+        .labels = recordLabels(d, n, tmpl->process),
         .image = tmpl->imageName,
         .runtime = config_.runtime,
         .spec = R"({"ociVersion":"1.0.2"})",
@@ -80,7 +80,11 @@ Result<void> ContainerdProvider::deploy(const api::FunctionDeployment& deploymen
         }
     });
     TRY_ASSIGN(auto started, withContext(startReady(d, *tmpl, n), what));
-    Function fn{.deployment = d, .desired = n, .createdAt = created->createdAt, .tmpl = tmpl};
+    Function fn{.deployment = d,
+                .process = tmpl->process,
+                .desired = n,
+                .createdAt = created->createdAt,
+                .tmpl = tmpl};
     for (auto& r : started) {
         fn.replicas[r.id] = std::move(r);
     }
@@ -125,7 +129,8 @@ Result<void> ContainerdProvider::update(const api::FunctionDeployment& deploymen
     });
     // New replicas first: the old ones keep serving until these answer.
     TRY_ASSIGN(auto fresh, withContext(startReady(d, *tmpl, desired), what));
-    containerd::Container record{.id = d.service, .labels = recordLabels(d, desired)};
+    containerd::Container record{.id = d.service,
+                                 .labels = recordLabels(d, desired, tmpl->process)};
     if (auto updated = inNs(d.ns).containers().update(record, {"labels"}); !updated) {
         for (const auto& r : fresh) {
             destroyReplica(d.ns, d.service, r.id);
@@ -145,6 +150,7 @@ Result<void> ContainerdProvider::update(const api::FunctionDeployment& deploymen
             fn.replicas[r.id] = std::move(r);
         }
         fn.deployment = d;
+        fn.process = tmpl->process;
         fn.tmpl = tmpl;
         fn.parked = false;
     }
@@ -233,7 +239,14 @@ Result<void> ContainerdProvider::scale(const std::string& name, const std::strin
 
 Result<void> ContainerdProvider::setDesired(const Key& key, const api::FunctionDeployment& d,
                                             uint64_t n) {
-    containerd::Container record{.id = key.second, .labels = recordLabels(d, n)};
+    std::optional<std::string> process;
+    {
+        std::lock_guard lock(mu_);
+        if (auto it = functions_.find(key); it != functions_.end()) {
+            process = it->second.process;
+        }
+    }
+    containerd::Container record{.id = key.second, .labels = recordLabels(d, n, process)};
     TRY(withContext(inNs(key.first).containers().update(record, {"labels"}),
                     "updating the function record"));
     std::lock_guard lock(mu_);
@@ -267,7 +280,13 @@ Result<void> ContainerdProvider::scaleLocked(const Key& key, uint64_t n) {
             }
             tmpl = *made;
             std::lock_guard lock(mu_);
-            functions_[key].tmpl = tmpl;
+            auto& fn = functions_[key];
+            fn.tmpl = tmpl;
+            // An old record's process, known now; the next record write
+            // keeps it (until then recovery reads it from these replicas).
+            if (!fn.process) {
+                fn.process = tmpl->process;
+            }
         }
         auto started = startReady(d, *tmpl, n - live);
         if (!started) {

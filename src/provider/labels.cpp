@@ -22,11 +22,17 @@ Labels replicaLabels(const api::FunctionDeployment& d) {
     return out;
 }
 
-Labels recordLabels(const api::FunctionDeployment& d, uint64_t replicas) {
+Labels recordLabels(const api::FunctionDeployment& d, uint64_t replicas,
+                    const std::optional<std::string>& process) {
     Labels out = replicaLabels(d);
     out.erase(kReplicaLabel);
     out[kRoleLabel] = kRoleFunction;
     out[kReplicasLabel] = std::to_string(replicas);
+    // A user's label of that name must not pass for ours.
+    out.erase(kProcessLabel);
+    if (process && process->size() <= kLabelChunk) {
+        out[kProcessLabel] = *process;
+    }
     const std::string json = api::toJson(d);
     size_t chunks = 0;
     for (size_t pos = 0; pos < json.size(); pos += kLabelChunk, ++chunks) {
@@ -63,16 +69,20 @@ Result<FunctionRecord> parseRecord(const Labels& labels) {
     }
     TRY_ASSIGN(out.deployment,
                withContext(api::parseFunctionDeployment(json), "reading function record"));
+    if (auto process = labels.find(kProcessLabel); process != labels.end()) {
+        out.process = process->second;
+    }
     return out;
 }
 
-api::FunctionStatus makeStatus(const api::FunctionDeployment& d, uint64_t replicas,
+api::FunctionStatus makeStatus(const api::FunctionDeployment& d,
+                               const std::optional<std::string>& process, uint64_t replicas,
                                uint64_t available, std::chrono::system_clock::time_point created) {
     api::FunctionStatus s;
     s.name = d.service;
     s.image = d.image;
     s.ns = d.ns;
-    s.envProcess = d.envProcess;
+    s.envProcess = process.value_or(d.envProcess);
     s.envVars = d.envVars;
     s.constraints = d.constraints;
     s.secrets = d.secrets;

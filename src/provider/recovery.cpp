@@ -90,6 +90,7 @@ void ContainerdProvider::recoverNamespace(const std::string& ns, std::set<std::s
             continue;
         }
         found[{ns, ctr.id}] = Function{.deployment = record->deployment,
+                                       .process = record->process,
                                        .desired = record->replicas,
                                        .createdAt = ctr.createdAt,
                                        .reconcile = true};
@@ -114,6 +115,10 @@ void ContainerdProvider::recoverNamespace(const std::string& ns, std::set<std::s
         }
         r.ip = (*attached)->ip;
         r.restarts = parseCount(ctr.labels, kRestartsLabel);
+        if (!fn->second.process) {
+            // A record from before kProcessLabel: its replicas' spec says.
+            fn->second.process = specProcess(ctr.spec);
+        }
         auto task = c.tasks().get(ctr.id);
         if (task && (task->status == containerd::TaskStatus::Paused ||
                      task->status == containerd::TaskStatus::Pausing)) {

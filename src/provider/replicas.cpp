@@ -104,6 +104,7 @@ ContainerdProvider::makeTemplate(const api::FunctionDeployment& d) {
     auto t = std::make_shared<ReplicaTemplate>();
     t->imageName = img.record.name;
     t->config = img.config;
+    t->process = runProcess(t->config, d);
     TRY_ASSIGN(t->chainId, withContext(image::unpackImage(c, img, config_.snapshotter),
                                        fmt::format("unpacking image {}", d.image)));
     std::optional<std::string> passwd, group;

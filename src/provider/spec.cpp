@@ -180,6 +180,42 @@ std::vector<std::string> mergeEnv(const std::vector<std::string>& imageEnv,
     return out;
 }
 
+std::string fprocessOf(const std::vector<std::string>& env) {
+    std::string out;
+    for (const auto& e : env) {
+        if (e.starts_with("fprocess=")) {
+            out = e.substr(std::string_view("fprocess=").size());
+        }
+    }
+    return out;
+}
+
+std::string runProcess(const image::ImageConfig& image, const api::FunctionDeployment& d) {
+    return fprocessOf(mergeEnv(image.env, d.envProcess, d.envVars));
+}
+
+std::optional<std::string> specProcess(std::string_view spec) {
+    const json parsed = json::parse(spec, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) {
+        return std::nullopt;
+    }
+    auto process = parsed.find("process");
+    if (process == parsed.end() || !process->is_object()) {
+        return std::nullopt;
+    }
+    auto env = process->find("env");
+    if (env == process->end() || !env->is_array()) {
+        return std::nullopt;
+    }
+    std::vector<std::string> entries;
+    for (const auto& e : *env) {
+        if (e.is_string()) {
+            entries.push_back(e.get<std::string>());
+        }
+    }
+    return fprocessOf(entries);
+}
+
 Result<CgroupLimits> cgroupLimits(const std::optional<api::Resources>& limits,
                                   const std::optional<api::Resources>& requests) {
     CgroupLimits out;

@@ -47,6 +47,20 @@ bool userNeedsLookup(std::string_view user);
 std::vector<std::string> mergeEnv(const std::vector<std::string>& imageEnv,
                                   const std::string& envProcess, const api::StringMap& envVars);
 
+// The value of fprocess in a list of NAME=value entries ("" when none
+// sets it; the last one wins).
+std::string fprocessOf(const std::vector<std::string>& env);
+
+// The fprocess a deployment's replicas run: the one in mergeEnv's result,
+// so the deployment's envProcess when set, else the image's Env (and the
+// user's envVars when they set fprocess themselves, as in the replicas).
+std::string runProcess(const image::ImageConfig& image, const api::FunctionDeployment& d);
+
+// The fprocess in an OCI spec's process.env, as generateSpec wrote it;
+// nullopt when the text is not JSON or has no process.env (a function
+// record's placeholder spec).
+std::optional<std::string> specProcess(std::string_view spec);
+
 // cgroup values from limits and requests.
 struct CgroupLimits {
     std::optional<int64_t> memoryBytes;       // limits.memory

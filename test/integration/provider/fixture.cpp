@@ -117,7 +117,7 @@ void ProviderEnv::storeImages(const std::string& ns) {
     REQUIRE(layer);
     image::ImageConfig config;
     config.cmd = {"httpd", "-f", "-p", "8080", "-h", "/www"};
-    config.env = {"PATH=/bin", "FROM_IMAGE=1"};
+    config.env = {"PATH=/bin", "FROM_IMAGE=1", fmt::format("fprocess={}", kImageProcess)};
     config.workingDir = "/";
     REQUIRE(image::storeImage(c, "docker.io/" + std::string(kImage), config, {*layer}));
     config.user = "app";

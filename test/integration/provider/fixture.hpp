@@ -23,6 +23,8 @@ inline constexpr const char* kNetworkName = "faasd-prov-test";
 inline constexpr const char* kImage = "faasd-it/web:1";
 inline constexpr const char* kAppImage = "faasd-it/web-app:1";
 inline constexpr const char* kFailingImage = "faasd-it/fails:1";
+// The fprocess every test image's Env sets, as `faasd build`'s images do.
+inline constexpr const char* kImageProcess = "grep -c hello";
 
 RunOutput sh(const std::string& command);
 
@@ -45,7 +47,8 @@ public:
     const ProviderConfig& config() const { return config_; }
     containerd::Client client() const { return client_.withNamespace(ns_); }
 
-    // An image whose httpd serves /www on :8080 with CGI scripts.
+    // An image whose httpd serves /www on :8080 with CGI scripts; its Env
+    // sets fprocess to kImageProcess.
     void storeImages(const std::string& ns = "");
 
     // Leftovers of the test network and namespace.

@@ -5,6 +5,7 @@
 #include "catch_result.hpp"
 #include "fixture.hpp"
 #include "network/netns.hpp"
+#include "provider/labels.hpp"
 
 #include <catch2/catch.hpp>
 #include <signal.h>
@@ -24,6 +25,16 @@ TEST_CASE("a restarted provider finds its functions and cleans leaks", "[provide
     const auto three = env.provider().replicas("three", env.ns()).value();
     const auto one = env.provider().replicas("one", env.ns()).value();
     const auto two = env.provider().replicas("two", env.ns()).value();
+    auto records = env.client().containers();
+    CHECK(records.get("one")->labels.at(kProcessLabel) == kImageProcess);
+    // "two" as a deployment made before the process was recorded.
+    {
+        auto record = records.get("two");
+        REQUIRE(record);
+        REQUIRE(record->labels.erase(kProcessLabel) == 1);
+        REQUIRE(records.update(*record, {"labels"}));
+        REQUIRE_FALSE(records.get("two")->labels.contains(kProcessLabel));
+    }
 
     env.crash();
     // While it is down: a replica dies, and an attachment leaks.
@@ -57,6 +68,12 @@ TEST_CASE("a restarted provider finds its functions and cleans leaks", "[provide
     REQUIRE(listed);
     CHECK(listed->size() == 3);
     CHECK(p.get("two", env.ns())->replicas == 2);
+    // The image's fprocess, from the record's label, and for the record
+    // without one from its replicas' spec.
+    for (const auto& s : *listed) {
+        INFO(s.name);
+        CHECK(s.envProcess == kImageProcess);
+    }
     REQUIRE(eventually(
         [&] {
             return p.resolve("one", env.ns())->size() == 1 &&

@@ -50,9 +50,11 @@ TEST_CASE("a function runs as the image's user with its spec", "[provider]") {
     REQUIRE(p.updateSecret({.name = "api-key", .ns = env.ns(), .value = "rotated"}));
     CHECK(httpGet(r.ip, "/cgi-bin/secret") == "rotated");
 
+    // The deployment's envProcess wins over the image's fprocess.
     auto status = p.get("spec", env.ns());
     REQUIRE(status);
     CHECK(status->envProcess == "cat");
+    CHECK(p.list(env.ns()).value().at(0).envProcess == "cat");
     CHECK(status->envVars == d.envVars);
     CHECK(status->secrets == d.secrets);
     CHECK(status->limits == d.limits);
@@ -65,9 +67,28 @@ TEST_CASE("a writable root and root user when the image asks for nothing", "[pro
     ProviderEnv env;
     env.storeImages();
     auto& p = env.provider();
-    REQUIRE(p.deploy(deployment("plain", env.ns())));
+    auto d = deployment("plain", env.ns());
+    REQUIRE(d.envProcess.empty());
+    REQUIRE(p.deploy(d));
     auto r = p.replicas("plain", env.ns()).value().at(0);
     CHECK(httpGet(r.ip, "/cgi-bin/id").starts_with("uid=0(root)"));
+    // No envProcess in the deployment: the status reports the image's
+    // fprocess, which is what the replica runs with.
+    const auto fprocess = fmt::format("fprocess={}\n", kImageProcess);
+    CHECK(httpGet(r.ip, "/cgi-bin/env").find(fprocess) != std::string::npos);
+    CHECK(p.get("plain", env.ns()).value().envProcess == kImageProcess);
+    auto listed = p.list(env.ns());
+    REQUIRE(listed);
+    REQUIRE(listed->size() == 1);
+    CHECK(listed->at(0).envProcess == kImageProcess);
+    // An update that names one replaces it; one that drops it goes back.
+    d.envProcess = "cat";
+    REQUIRE(p.update(d));
+    CHECK(p.get("plain", env.ns()).value().envProcess == "cat");
+    d.envProcess.clear();
+    REQUIRE(p.update(d));
+    CHECK(p.get("plain", env.ns()).value().envProcess == kImageProcess);
+    r = p.replicas("plain", env.ns()).value().at(0);
     CHECK(httpGet(r.ip, "/cgi-bin/write") == "writable\ntmp-ok\n");
     // No memory limit: the cgroup's default (no limit).
     CHECK(httpGet(r.ip, "/cgi-bin/cpu") == "-1\n100000\n");

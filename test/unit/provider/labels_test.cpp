@@ -1,4 +1,5 @@
 #include "provider/labels.hpp"
+#include "provider/spec.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -28,7 +29,7 @@ api::FunctionDeployment sample() {
 
 TEST_CASE("a function record round-trips byte-exact", "[provider][labels]") {
     auto d = sample();
-    auto labels = recordLabels(d, 3);
+    auto labels = recordLabels(d, 3, "cat");
     CHECK(labels.at(kFunctionLabel) == "say");
     CHECK(labels.at(kRoleLabel) == "function");
     CHECK(labels.at("team") == "x");
@@ -55,7 +56,7 @@ TEST_CASE("a function record round-trips byte-exact", "[provider][labels]") {
 TEST_CASE("a deployment larger than one label is split and joined", "[provider][labels]") {
     auto d = sample();
     d.envVars["BIG"] = std::string(10'000, 'x') + "\n" + std::string(5'000, 'y');
-    auto labels = recordLabels(d, 1);
+    auto labels = recordLabels(d, 1, "cat");
     for (const auto& [k, v] : labels) {
         CHECK(k.size() + v.size() <= 4096);
     }
@@ -85,7 +86,7 @@ TEST_CASE("replica labels carry the user's and ours, never the record", "[provid
 TEST_CASE("status: what the user set, objects always, absent when empty", "[provider][labels]") {
     auto d = sample();
     d.requests = api::Resources{};
-    auto s = makeStatus(d, 3, 2, std::chrono::system_clock::time_point{});
+    auto s = makeStatus(d, "cat", 3, 2, std::chrono::system_clock::time_point{});
     CHECK(s.name == "say");
     CHECK(s.image == "ghcr.io/Example/say:0.1");
     CHECK(s.replicas == 3);
@@ -98,6 +99,61 @@ TEST_CASE("status: what the user set, objects always, absent when empty", "[prov
     auto want = d.labels;
     want["faas_function"] = "say";
     CHECK(s.labels == want);
+}
+
+TEST_CASE("status: the process its replicas run, the image's when the deployment names none",
+          "[provider][labels]") {
+    // What deploy resolved from a fake image whose Env sets fprocess.
+    auto d = sample();
+    d.envProcess.clear();
+    image::ImageConfig img;
+    img.env = {"PATH=/bin", "fprocess=python3 index.py"};
+    const auto process = runProcess(img, d);
+    CHECK(process == "python3 index.py");
+
+    auto labels = recordLabels(d, 1, process);
+    CHECK(labels.at(kProcessLabel) == "python3 index.py");
+    auto back = parseRecord(labels);
+    REQUIRE(back);
+    CHECK(back->process == "python3 index.py");
+    CHECK(back->deployment.envProcess.empty()); // the deployment stays as sent
+    auto s = makeStatus(back->deployment, back->process, 1, 1, {});
+    CHECK(s.envProcess == "python3 index.py");
+
+    // The deployment's envProcess wins over the image's.
+    auto own = sample();
+    CHECK(runProcess(img, own) == "cat");
+    CHECK(makeStatus(own, runProcess(img, own), 1, 1, {}).envProcess == "cat");
+
+    // Resolved, and nothing sets it: empty, as before.
+    CHECK(makeStatus(d, runProcess(image::ImageConfig{}, d), 1, 1, {}).envProcess.empty());
+}
+
+TEST_CASE("a record written before the process label still reads and lists", "[provider][labels]") {
+    auto d = sample();
+    auto labels = recordLabels(d, 2, "python3 index.py");
+    labels.erase(kProcessLabel); // as such a record is in containerd
+    auto back = parseRecord(labels);
+    REQUIRE(back);
+    CHECK(back->replicas == 2);
+    CHECK_FALSE(back->process);
+    // Until a replica tells: the deployment's, as before.
+    CHECK(makeStatus(back->deployment, back->process, 2, 2, {}).envProcess == "cat");
+    d.envProcess.clear();
+    CHECK(makeStatus(d, std::nullopt, 2, 2, {}).envProcess.empty());
+
+    // Unknown is left out, and a user's label of that name is not ours.
+    d.labels[kProcessLabel] = "forged";
+    auto unknown = recordLabels(d, 1, std::nullopt);
+    CHECK_FALSE(unknown.contains(kProcessLabel));
+    CHECK_FALSE(parseRecord(unknown)->process);
+    CHECK(recordLabels(d, 1, "real").at(kProcessLabel) == "real");
+    // Too long for a label: left out rather than refused by containerd.
+    auto huge = recordLabels(d, 1, std::string(5000, 'x'));
+    CHECK_FALSE(huge.contains(kProcessLabel));
+    for (const auto& [k, v] : huge) {
+        CHECK(k.size() + v.size() <= 4096);
+    }
 }
 
 TEST_CASE("bad deployments are refused before anything is made", "[provider][labels]") {

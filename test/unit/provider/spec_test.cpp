@@ -83,6 +83,39 @@ TEST_CASE("env: image, then fprocess, then the user's, replacing in place", "[pr
               "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "X="});
 }
 
+TEST_CASE("the process replicas run: envProcess, else the image's fprocess", "[provider][spec]") {
+    image::ImageConfig img;
+    img.cmd = {"fwatchdog"};
+    img.env = {"PATH=/bin", "fprocess=node index.js", "mode=http"};
+    api::FunctionDeployment d{.service = "say", .image = "say:1", .ns = "openfaas-fn"};
+    CHECK(fprocessOf(img.env) == "node index.js");
+    CHECK(fprocessOf({"fprocess=a", "fprocess=b=c"}) == "b=c");
+    CHECK(fprocessOf({"FPROCESS=x", "fprocessor=y"}).empty());
+    CHECK(runProcess(img, d) == "node index.js");
+    d.envProcess = "cat";
+    CHECK(runProcess(img, d) == "cat");
+    // envVars come last in the replicas' env, so they would win too.
+    d.envVars = {{"fprocess", "wc -l"}};
+    CHECK(runProcess(img, d) == "wc -l");
+    d.envVars.clear();
+
+    // A replica's spec says the same (recovery of records without the label).
+    SpecInput in{.id = "say-abc", .image = &img, .deployment = &d};
+    auto spec = generateSpec(in);
+    REQUIRE(spec);
+    CHECK(specProcess(*spec) == "cat");
+    d.envProcess.clear();
+    spec = generateSpec(in);
+    REQUIRE(spec);
+    CHECK(specProcess(*spec) == runProcess(img, d));
+    CHECK(specProcess(R"({"process":{"env":["PATH=/bin"]}})") == "");
+    // A record's placeholder spec, and text that is not a spec: unknown.
+    CHECK_FALSE(specProcess(R"({"ociVersion":"1.0.2"})"));
+    CHECK_FALSE(specProcess(R"({"process":{"env":"fprocess=x"}})"));
+    CHECK_FALSE(specProcess("not json"));
+    CHECK_FALSE(specProcess(""));
+}
+
 TEST_CASE("limits and requests become cgroup values", "[provider][spec]") {
     auto l = cgroupLimits(api::Resources{.memory = "128Mi", .cpu = "500m"},
                           api::Resources{.memory = "64Mi", .cpu = "250m"});
