@@ -1,6 +1,7 @@
 #include "build/scaffold.hpp"
 
 #include "api/validate.hpp"
+#include "build/template_repo.hpp"
 #include "common/files.hpp"
 #include "common/scope_exit.hpp"
 #include "image/reference.hpp"
@@ -140,9 +141,19 @@ Result<std::string> appendFunction(std::string_view text, const std::string& fil
     return out;
 }
 
-Result<NewFunction> createFunction(const Template& tmpl, const NewFunctionOptions& options) {
-    TRY(api::validateName("function name", options.name));
+namespace {
+
+// A function ready to be written: everything checked, the stack file's
+// new text made.
+struct Plan {
     NewFunction out;
+    std::string stack;
+};
+
+Result<Plan> plan(std::string_view lang, const NewFunctionOptions& options) {
+    TRY(api::validateName("function name", options.name));
+    Plan p;
+    NewFunction& out = p.out;
     out.handlerDir = options.dir / options.name;
     out.stackFile = options.append.empty() ? options.dir / (options.name + ".yml") : options.append;
     out.image = imageName(options.prefix, options.name);
@@ -155,28 +166,62 @@ Result<NewFunction> createFunction(const Template& tmpl, const NewFunctionOption
         return fail(Code::AlreadyExists, "{} already exists", out.handlerDir.string());
     }
     const std::string handlerRef = "./" + options.name;
-    std::string stack;
+    const std::string language(lang);
     if (options.append.empty()) {
         if (fs::exists(out.stackFile, ec)) {
             return fail(Code::AlreadyExists, "{} already exists (use --append to add to it)",
                         out.stackFile.string());
         }
-        stack = stackFileText(options.gateway, options.name, tmpl.language, handlerRef, out.image);
+        p.stack = stackFileText(options.gateway, options.name, language, handlerRef, out.image);
     } else {
         TRY_ASSIGN(auto text, readFile(out.stackFile));
-        TRY_ASSIGN(stack, appendFunction(text, out.stackFile.string(), options.name, tmpl.language,
-                                         handlerRef, out.image));
+        TRY_ASSIGN(p.stack, appendFunction(text, out.stackFile.string(), options.name, language,
+                                           handlerRef, out.image));
     }
+    return p;
+}
 
+Result<NewFunction> write(Plan p, const Template& tmpl) {
+    NewFunction& out = p.out;
+    const fs::path skeleton = tmpl.dir / kSkeletonDir;
+    std::error_code ec;
+    if (!fs::is_directory(skeleton, ec)) {
+        return fail(Code::FailedPrecondition, "template {} has no {}/ skeleton ({})", tmpl.language,
+                    kSkeletonDir, tmpl.dir.string());
+    }
+    out.templateDir = tmpl.dir;
     // Both or neither: the folder goes again if the stack file cannot be written.
-    TRY(copyTree(tmpl.dir / tmpl.handler, out.handlerDir));
+    TRY(copyTree(skeleton, out.handlerDir));
     ScopeExit removeHandler([&] {
         std::error_code ignored;
         fs::remove_all(out.handlerDir, ignored);
     });
-    TRY(writeFileAtomic(out.stackFile, stack));
+    TRY(writeFileAtomic(out.stackFile, p.stack));
     removeHandler.release();
-    return out;
+    return std::move(out);
+}
+
+} // namespace
+
+Result<NewFunction> createFunction(const Template& tmpl, const NewFunctionOptions& options) {
+    TRY_ASSIGN(auto p, plan(tmpl.language, options));
+    return write(std::move(p), tmpl);
+}
+
+Result<NewFunction> scaffoldFunction(std::string_view lang, const NewFunctionOptions& options) {
+    TRY_ASSIGN(auto p, plan(lang, options));
+    fs::path stackDir = p.out.stackFile.parent_path();
+    if (stackDir.empty()) {
+        stackDir = ".";
+    }
+    std::error_code ec;
+    const bool hadTemplate = fs::is_directory(stackDir / kLocalTemplatesFolder / lang, ec);
+    TRY_ASSIGN(auto tmpl, ensureLocalTemplate(stackDir, lang, options.templatesDir));
+    auto made = write(std::move(p), tmpl);
+    if (made) {
+        made->templateCopied = !hadTemplate;
+    }
+    return made;
 }
 
 } // namespace faasd::build

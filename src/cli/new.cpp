@@ -1,8 +1,10 @@
 // faasd new --lang LANG NAME: a handler folder from the template and a stack
 // file for it (NAME.yml, or one more function in the file given to --append).
+// The template is ./template/LANG beside the stack file, copied there from
+// the installed templates when missing, as faas-cli expects to find it.
 
 #include "build/scaffold.hpp"
-#include "build/template.hpp"
+#include "build/template_repo.hpp"
 #include "cli/cli.hpp"
 
 #include <CLI/CLI.hpp>
@@ -24,30 +26,18 @@ struct NewFlags {
 };
 
 int newFunction(const NewFlags& f) {
-    auto dir = build::findTemplatesDir(f.templatesDir);
-    if (!dir) {
-        fmt::print(stderr, "faasd: {}\n", dir.error().message());
-        return 1;
-    }
     if (f.list) {
-        auto templates = build::listTemplates(*dir);
-        if (!templates) {
-            fmt::print(stderr, "faasd: {}\n", templates.error().message());
+        auto listings = build::listVisibleTemplates(".", f.templatesDir);
+        if (!listings) {
+            fmt::print(stderr, "faasd: {}\n", listings.error().message());
             return 1;
         }
-        for (const auto& t : *templates) {
-            fmt::print("{}\n", t.language);
-        }
+        fmt::print("{}", build::formatTemplateTable(*listings));
         return 0;
     }
     if (f.name.empty() || f.lang.empty()) {
         fmt::print(stderr,
                    "faasd: new needs a function name and --lang (see faasd template list)\n");
-        return 1;
-    }
-    auto tmpl = build::findTemplate(*dir, f.lang);
-    if (!tmpl) {
-        fmt::print(stderr, "faasd: {}\n", tmpl.error().message());
         return 1;
     }
     build::NewFunctionOptions options;
@@ -59,10 +49,14 @@ int newFunction(const NewFlags& f) {
         options.gateway = env;
     }
     options.append = f.append;
-    auto made = build::createFunction(*tmpl, options);
+    options.templatesDir = f.templatesDir;
+    auto made = build::scaffoldFunction(f.lang, options);
     if (!made) {
         fmt::print(stderr, "faasd: {}\n", made.error().message());
         return 1;
+    }
+    if (made->templateCopied) {
+        fmt::print("Template copied: {}\n", made->templateDir.string());
     }
     fmt::print("Function created in folder: {}\nStack file written: {}\nImage: {}\n",
                made->handlerDir.string(), made->stackFile.string(), made->image);
@@ -82,8 +76,9 @@ void addNew(CLI::App& app) {
                     "the gateway written to the stack file (env OPENFAAS_URL)");
     cmd->add_option("-a,--append", f->append, "add the function to this existing stack file");
     cmd->add_option("--templates-dir", f->templatesDir,
-                    "templates folder (env FAASD_TEMPLATES_DIR)");
-    cmd->add_flag("--list", f->list, "list the templates");
+                    "installed templates folder, copied into ./template when the language is not "
+                    "there yet (env FAASD_TEMPLATES_DIR)");
+    cmd->add_flag("--list", f->list, "list the templates (as faasd template list)");
     cmd->callback([f] {
         if (int rc = newFunction(*f); rc != 0) {
             throw CLI::RuntimeError(rc);

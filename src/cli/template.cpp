@@ -1,7 +1,11 @@
-// faasd template list: the function templates faasd new and faasd build use.
+// faasd template list: the templates faasd new and faasd build see from
+// here (./template first, as faas-cli reads it, then the installed ones).
+// faasd template pull [SOURCE]: fills ./template from a git repository, a
+// folder or a tarball (faas-cli template pull), or with faasd's own.
 
 #include "build/template.hpp"
 
+#include "build/template_repo.hpp"
 #include "cli/cli.hpp"
 
 #include <CLI/CLI.hpp>
@@ -11,23 +15,51 @@ namespace faasd::cli {
 
 namespace {
 
-int listTemplates(const std::string& dir) {
-    auto found = build::findTemplatesDir(dir);
-    if (!found) {
-        fmt::print(stderr, "faasd: {}\n", found.error().message());
+struct TemplateFlags {
+    std::string templatesDir;
+    std::string source;
+    bool overwrite = false;
+};
+
+int listTemplates(const TemplateFlags& f) {
+    auto listings = build::listVisibleTemplates(".", f.templatesDir);
+    if (!listings) {
+        fmt::print(stderr, "faasd: {}\n", listings.error().message());
         return 1;
     }
-    auto templates = build::listTemplates(*found);
-    if (!templates) {
-        fmt::print(stderr, "faasd: {}\n", templates.error().message());
-        return 1;
-    }
-    fmt::print("{:<14} {:<8} {}\n", "LANGUAGE", "MODE", "FPROCESS");
-    for (const auto& t : *templates) {
-        fmt::print("{:<14} {:<8} {}\n", t.language, t.mode, t.fprocess);
-    }
-    fmt::print(stderr, "templates in {}\n", found->string());
+    fmt::print("{}", build::formatTemplateTable(*listings));
     return 0;
+}
+
+int pullTemplates(const TemplateFlags& f) {
+    build::PullOptions options;
+    options.source = f.source;
+    options.templatesDir = f.templatesDir;
+    options.destDir = std::filesystem::path(build::kLocalTemplatesFolder);
+    options.overwrite = f.overwrite;
+    auto pulled = build::pullTemplates(options);
+    if (!pulled) {
+        fmt::print(stderr, "faasd: {}\n", pulled.error().message());
+        return 1;
+    }
+    if (!pulled->written.empty()) {
+        fmt::print("Fetched {} template(s): [{}] from {}\n", pulled->written.size(),
+                   fmt::join(pulled->written, " "), pulled->source);
+    }
+    if (!pulled->skipped.empty()) {
+        fmt::print("Kept {} template(s) already in ./{}: [{}] (--overwrite replaces them)\n",
+                   pulled->skipped.size(), build::kLocalTemplatesFolder,
+                   fmt::join(pulled->skipped, " "));
+    }
+    return 0;
+}
+
+template <typename F> void runOrFail(CLI::App* cmd, std::shared_ptr<TemplateFlags> f, F verb) {
+    cmd->callback([f, verb] {
+        if (int rc = verb(*f); rc != 0) {
+            throw CLI::RuntimeError(rc);
+        }
+    });
 }
 
 } // namespace
@@ -35,15 +67,24 @@ int listTemplates(const std::string& dir) {
 void addTemplate(CLI::App& app) {
     auto* cmd = app.add_subcommand("template", "Function templates");
     cmd->require_subcommand(1);
-    auto dir = std::make_shared<std::string>();
-    auto* list = cmd->add_subcommand("list", "List the templates faasd new can use");
+    auto f = std::make_shared<TemplateFlags>();
+
+    auto* list = cmd->add_subcommand(
+        "list", "List the templates faasd new can use (./template first, then the installed ones)");
     list->alias("ls");
-    list->add_option("--templates-dir", *dir, "templates folder (env FAASD_TEMPLATES_DIR)");
-    list->callback([dir] {
-        if (int rc = listTemplates(*dir); rc != 0) {
-            throw CLI::RuntimeError(rc);
-        }
-    });
+    list->add_option("--templates-dir", f->templatesDir,
+                     "installed templates folder (env FAASD_TEMPLATES_DIR)");
+    runOrFail(list, f, listTemplates);
+
+    auto* pull = cmd->add_subcommand(
+        "pull", "Copy templates into ./template from a git URL (#ref for a branch or tag), a "
+                "folder or a .tar/.tar.gz/.tgz; without SOURCE, faasd's installed templates");
+    pull->add_option("source", f->source, "git URL, folder or tarball");
+    pull->add_flag("--overwrite", f->overwrite, "replace templates ./template already has");
+    pull->add_option("--templates-dir", f->templatesDir,
+                     "installed templates folder, pulled when SOURCE is not given "
+                     "(env FAASD_TEMPLATES_DIR)");
+    runOrFail(pull, f, pullTemplates);
 }
 
 } // namespace faasd::cli

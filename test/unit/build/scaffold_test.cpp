@@ -91,3 +91,41 @@ TEST_CASE("faasd new creates the folder and stack file, or nothing", "[build]") 
     REQUIRE_FALSE(dup);
     CHECK_FALSE(fs::exists(dir.path() / "say2"));
 }
+
+TEST_CASE("faasd new copies the template into ./template beside the stack file", "[build]") {
+    auto dir = TempDir::create("faasd-new-").value();
+    NewFunctionOptions options{.name = "echo1", .dir = dir.path()};
+    options.templatesDir = FAASD_SOURCE_TEMPLATES;
+    auto made = scaffoldFunction("bash", options);
+    REQUIRE(made);
+    CHECK(made->templateCopied);
+    CHECK(made->templateDir == dir.path() / "template" / "bash");
+    CHECK(fs::exists(dir.path() / "template" / "bash" / "template.yml"));
+    CHECK(fs::exists(dir.path() / "template" / ".faasd-origins.json"));
+    CHECK(fs::exists(dir.path() / "echo1" / "handler.sh"));
+    auto stack = YAML::LoadFile((dir.path() / "echo1.yml").string());
+    CHECK(stack["functions"]["echo1"]["lang"].as<std::string>() == "bash");
+
+    // The next function uses the copy in ./template, edits included.
+    REQUIRE(writeFileAtomic(dir.path() / "template" / "bash" / "function" / "handler.sh",
+                            "echo edited\n"));
+    options.name = "echo2";
+    made = scaffoldFunction("bash", options);
+    REQUIRE(made);
+    CHECK_FALSE(made->templateCopied);
+    CHECK(readFile(dir.path() / "echo2" / "handler.sh").value() == "echo edited\n");
+
+    // What can be checked first is checked before the template is copied.
+    options.name = "Bad_Name";
+    CHECK_FALSE(scaffoldFunction("go", options));
+    CHECK_FALSE(fs::exists(dir.path() / "template" / "go"));
+    options.name = "echo1";
+    CHECK_FALSE(scaffoldFunction("go", options));
+    CHECK_FALSE(fs::exists(dir.path() / "template" / "go"));
+    options.name = "other";
+    auto unknown = scaffoldFunction("no-such-lang", options);
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().code() == Code::NotFound);
+    CHECK_FALSE(fs::exists(dir.path() / "other"));
+    CHECK_FALSE(fs::exists(dir.path() / "other.yml"));
+}

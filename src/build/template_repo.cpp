@@ -1,0 +1,774 @@
+#include "build/template_repo.hpp"
+
+#include "common/files.hpp"
+#include "common/scope_exit.hpp"
+#include "common/subprocess.hpp"
+#include "common/unique_fd.hpp"
+
+#include <algorithm>
+#include <archive.h>
+#include <archive_entry.h>
+#include <cerrno>
+#include <cstdlib>
+#include <ctime>
+#include <fcntl.h>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <stdlib.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace faasd::build {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kTemplateFile = "template.yml";
+// A tarball is templates, not a disk image: bounds on what it may unpack to.
+constexpr int64_t kMaxTarballBytes = int64_t{512} << 20;
+constexpr size_t kMaxTarballEntries = 100000;
+
+bool endsWith(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool startsWith(std::string_view s, std::string_view prefix) {
+    return s.substr(0, prefix.size()) == prefix;
+}
+
+// A language is a folder name faas-cli can use: no separators, no dotfiles.
+Result<void> checkLanguage(std::string_view lang) {
+    const bool ok = !lang.empty() && lang.front() != '.' && lang.front() != '-' &&
+                    std::all_of(lang.begin(), lang.end(), [](char c) {
+                        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                               (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+                    });
+    if (!ok) {
+        return fail(Code::InvalidArgument,
+                    "\"{}\" is not a template name (letters, digits, '-', '_', '.')", lang);
+    }
+    return {};
+}
+
+std::string rfc3339Now() {
+    std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    ::gmtime_r(&now, &utc);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return buf;
+}
+
+bool isDir(const fs::path& p) {
+    std::error_code ec;
+    return fs::is_directory(p, ec);
+}
+
+bool hasTemplateFile(const fs::path& dir) {
+    std::error_code ec;
+    return fs::exists(dir / kTemplateFile, ec);
+}
+
+// The sub-folders of dir, sorted, dot-folders left out.
+std::vector<fs::path> subFolders(const fs::path& dir) {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code typeEc;
+        if (it->path().filename().string().front() != '.' && it->is_directory(typeEc)) {
+            out.push_back(it->path());
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// The languages of the templates in dir (folders holding a template.yml).
+std::vector<std::string> languagesIn(const fs::path& dir) {
+    std::vector<std::string> out;
+    for (const auto& f : subFolders(dir)) {
+        if (hasTemplateFile(f)) {
+            out.push_back(f.filename().string());
+        }
+    }
+    return out;
+}
+
+// Whether path is base or below it; both canonical.
+bool within(const fs::path& path, const fs::path& base) {
+    return std::mismatch(base.begin(), base.end(), path.begin(), path.end()).first == base.end();
+}
+
+// Links inside a template must stay inside it: a copy elsewhere (and a
+// build folder made from it) would otherwise reach files it never held.
+Result<void> checkLinks(const fs::path& dir, std::string_view what) {
+    std::error_code ec;
+    const fs::path base = fs::canonical(dir, ec);
+    if (ec) {
+        return fail(Code::Internal, "{}: {}", dir.string(), ec.message());
+    }
+    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        if (!it->is_symlink()) {
+            continue;
+        }
+        const fs::path target = fs::read_symlink(it->path(), ec);
+        if (ec) {
+            break;
+        }
+        std::error_code resolveEc;
+        const fs::path resolved =
+            fs::weakly_canonical(it->path().parent_path() / target, resolveEc);
+        if (target.is_absolute() || resolveEc || !within(resolved, base)) {
+            return fail(Code::InvalidArgument, "{}: the link to {} leaves {}",
+                        it->path().lexically_relative(dir).string(), target.string(), what);
+        }
+    }
+    if (ec) {
+        return fail(Code::Internal, "reading {}: {}", dir.string(), ec.message());
+    }
+    return {};
+}
+
+// Copies a template folder: files keep their permission bits, links stay
+// links (checkLinks has vetted them), anything else is refused.
+Result<void> copyTree(const fs::path& from, const fs::path& to) {
+    std::error_code ec;
+    fs::create_directory(to, ec);
+    for (fs::recursive_directory_iterator it(from, ec), end; !ec && it != end; it.increment(ec)) {
+        const fs::path dest = to / it->path().lexically_relative(from);
+        const auto status = it->symlink_status(ec);
+        if (ec) {
+            break;
+        }
+        if (fs::is_symlink(status)) {
+            fs::copy_symlink(it->path(), dest, ec);
+        } else if (fs::is_directory(status)) {
+            fs::create_directory(dest, ec);
+            if (!ec) {
+                fs::permissions(dest, status.permissions(), ec);
+            }
+        } else if (fs::is_regular_file(status)) {
+            fs::copy_file(it->path(), dest, ec);
+        } else {
+            return fail(Code::InvalidArgument, "{}: not a file, folder or link",
+                        it->path().string());
+        }
+        if (ec) {
+            return fail(Code::Internal, "copying {} to {}: {}", it->path().string(), dest.string(),
+                        ec.message());
+        }
+    }
+    if (ec) {
+        return fail(Code::Internal, "copying {} to {}: {}", from.string(), to.string(),
+                    ec.message());
+    }
+    return {};
+}
+
+// A folder made beside another (same file system, so renames work) and
+// removed with what it holds unless kept.
+class StagingDir {
+public:
+    static Result<StagingDir> besides(const fs::path& target) {
+        std::string templ =
+            (target.parent_path() / ("." + target.filename().string() + ".pull-XXXXXX")).string();
+        if (::mkdtemp(templ.data()) == nullptr) {
+            return fail(systemError(fmt::format("creating a folder like {}", templ), errno));
+        }
+        return StagingDir(templ);
+    }
+    StagingDir(StagingDir&& other) noexcept : path_(std::exchange(other.path_, {})) {}
+    StagingDir& operator=(StagingDir&&) = delete;
+    ~StagingDir() {
+        if (!path_.empty()) {
+            std::error_code ec;
+            fs::remove_all(path_, ec);
+        }
+    }
+    const fs::path& path() const { return path_; }
+
+private:
+    explicit StagingDir(fs::path path) : path_(std::move(path)) {}
+    fs::path path_;
+};
+
+// --- origins ---------------------------------------------------------------
+
+Result<void> writeOrigins(const fs::path& dir, const std::map<std::string, TemplateOrigin>& all) {
+    nlohmann::ordered_json doc = nlohmann::ordered_json::object();
+    for (const auto& [lang, origin] : all) {
+        doc[lang] = {{"source", origin.source}, {"pulled", origin.pulled}};
+    }
+    return writeFileAtomic(dir / kOriginsFile, doc.dump(2) + "\n");
+}
+
+// --- sources ---------------------------------------------------------------
+
+struct ArchiveFree {
+    void operator()(archive* a) const { archive_read_free(a); }
+};
+using ArchiveReader = std::unique_ptr<archive, ArchiveFree>;
+
+// An archive member's path as a relative path without "." parts; refused
+// when absolute or climbing with "..".
+Result<fs::path> memberPath(std::string_view name) {
+    fs::path in{std::string(name)};
+    if (in.is_absolute()) {
+        return fail(Code::InvalidArgument, "{}: absolute path in the tarball", name);
+    }
+    fs::path out;
+    for (const auto& part : in) {
+        if (part == "..") {
+            return fail(Code::InvalidArgument, "{}: \"..\" in the tarball", name);
+        }
+        if (part != "." && !part.empty()) {
+            out /= part;
+        }
+    }
+    return out;
+}
+
+// Unpacks a tar (optionally compressed) into dest, which must be empty.
+// Regular files and folders are written as they come, with no link in
+// place yet to write through; hard links become copies and symbolic links
+// are made last, each checked to stay inside dest.
+Result<void> extractTarball(const fs::path& file, const fs::path& dest) {
+    ArchiveReader reader(archive_read_new());
+    if (!reader) {
+        return fail(Code::Internal, "reading {}: out of memory", file.string());
+    }
+    archive_read_support_filter_all(reader.get());
+    archive_read_support_format_tar(reader.get());
+    if (archive_read_open_filename(reader.get(), file.c_str(), 64 << 10) != ARCHIVE_OK) {
+        return fail(Code::InvalidArgument, "reading {}: {}", file.string(),
+                    archive_error_string(reader.get()));
+    }
+    std::vector<std::pair<fs::path, fs::path>> hardLinks, symLinks;
+    int64_t total = 0;
+    size_t entries = 0;
+    archive_entry* entry = nullptr;
+    for (;;) {
+        int rc = archive_read_next_header(reader.get(), &entry);
+        if (rc == ARCHIVE_EOF) {
+            break;
+        }
+        if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+            return fail(Code::InvalidArgument, "reading {}: {}", file.string(),
+                        archive_error_string(reader.get()));
+        }
+        if (++entries > kMaxTarballEntries) {
+            return fail(Code::ResourceExhausted, "{}: more than {} entries", file.string(),
+                        kMaxTarballEntries);
+        }
+        const char* rawName = archive_entry_pathname(entry);
+        TRY_ASSIGN(auto rel, memberPath(rawName ? rawName : ""));
+        if (rel.empty()) {
+            continue;
+        }
+        const fs::path out = dest / rel;
+        std::error_code ec;
+        if (const char* link = archive_entry_hardlink(entry)) {
+            TRY_ASSIGN(auto target, memberPath(link));
+            hardLinks.emplace_back(out, dest / target);
+            continue;
+        }
+        switch (archive_entry_filetype(entry)) {
+        case AE_IFDIR:
+            fs::create_directories(out, ec);
+            break;
+        case AE_IFLNK: {
+            const char* target = archive_entry_symlink(entry);
+            symLinks.emplace_back(out, fs::path(target ? target : ""));
+            break;
+        }
+        case AE_IFREG: {
+            fs::create_directories(out.parent_path(), ec);
+            if (ec) {
+                break;
+            }
+            const mode_t mode = archive_entry_perm(entry) & 0777;
+            UniqueFd fd(::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                               mode | 0600));
+            if (!fd) {
+                return fail(
+                    systemError(fmt::format("{}: writing {}", file.string(), rel.string()), errno));
+            }
+            char buf[65536];
+            for (;;) {
+                la_ssize_t n = archive_read_data(reader.get(), buf, sizeof buf);
+                if (n < 0) {
+                    return fail(Code::InvalidArgument, "reading {}: {}: {}", file.string(),
+                                rel.string(), archive_error_string(reader.get()));
+                }
+                if (n == 0) {
+                    break;
+                }
+                total += n;
+                if (total > kMaxTarballBytes) {
+                    return fail(Code::ResourceExhausted, "{}: unpacks to more than {} MiB",
+                                file.string(), kMaxTarballBytes >> 20);
+                }
+                for (la_ssize_t off = 0; off < n;) {
+                    ssize_t w = ::write(fd.get(), buf + off, static_cast<size_t>(n - off));
+                    if (w < 0 && errno == EINTR) {
+                        continue;
+                    }
+                    if (w < 0) {
+                        return fail(systemError(fmt::format("writing {}", out.string()), errno));
+                    }
+                    off += w;
+                }
+            }
+            ::fchmod(fd.get(), mode);
+            break;
+        }
+        default:
+            return fail(Code::InvalidArgument, "{}: {}: not a file, folder or link", file.string(),
+                        rel.string());
+        }
+        if (ec) {
+            return fail(Code::Internal, "{}: unpacking {}: {}", file.string(), rel.string(),
+                        ec.message());
+        }
+    }
+
+    std::error_code ec;
+    for (const auto& [out, target] : hardLinks) {
+        if (!fs::is_regular_file(fs::symlink_status(target, ec))) {
+            return fail(Code::InvalidArgument, "{}: {}: a hard link to something not unpacked",
+                        file.string(), out.lexically_relative(dest).string());
+        }
+        fs::create_directories(out.parent_path(), ec);
+        fs::copy_file(target, out, ec);
+        if (ec) {
+            return fail(Code::Internal, "{}: {}: {}", file.string(),
+                        out.lexically_relative(dest).string(), ec.message());
+        }
+    }
+    const fs::path base = fs::canonical(dest, ec);
+    for (const auto& [out, target] : symLinks) {
+        const fs::path rel = out.lexically_relative(dest);
+        if (target.empty() || target.is_absolute()) {
+            return fail(Code::InvalidArgument, "{}: {}: a link to an absolute path", file.string(),
+                        rel.string());
+        }
+        fs::create_directories(out.parent_path(), ec);
+        fs::create_symlink(target, out, ec);
+        if (ec) {
+            return fail(Code::InvalidArgument, "{}: {}: {}", file.string(), rel.string(),
+                        ec.message());
+        }
+        std::error_code resolveEc;
+        if (!within(fs::weakly_canonical(out, resolveEc), base) || resolveEc) {
+            return fail(Code::InvalidArgument, "{}: {}: the link to {} leaves the tarball",
+                        file.string(), rel.string(), target.string());
+        }
+    }
+    return {};
+}
+
+std::vector<std::string> environmentWith(std::string_view key, std::string_view value) {
+    std::vector<std::string> env;
+    const std::string prefix = std::string(key) + "=";
+    for (char** e = environ; e && *e; ++e) {
+        if (!startsWith(*e, prefix)) {
+            env.emplace_back(*e);
+        }
+    }
+    env.push_back(prefix + std::string(value));
+    return env;
+}
+
+Result<void> gitClone(const std::string& url, const std::string& ref, const fs::path& dest,
+                      std::chrono::milliseconds timeout) {
+    if (!isExecutable("git")) {
+        return fail(Code::FailedPrecondition, "git is not installed (needed to clone {})", url);
+    }
+    SubprocessOptions options;
+    options.argv = {"git", "clone", "--quiet", "--depth", "1"};
+    if (!ref.empty()) {
+        options.argv.insert(options.argv.end(), {"--branch", ref});
+    }
+    options.argv.insert(options.argv.end(), {"--", url, dest.string()});
+    options.env = environmentWith("GIT_TERMINAL_PROMPT", "0");
+    options.newSession = true; // no terminal to ask for a password on
+    auto run = faasd::run(options, "", timeout);
+    if (!run) {
+        return fail(run.error().context(fmt::format("git clone {}", url)));
+    }
+    if (run->status != 0) {
+        std::string err = run->err;
+        while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) {
+            err.pop_back();
+        }
+        return fail(Code::Unavailable, "git clone {} failed (exit {}): {}", url, run->status, err);
+    }
+    return {};
+}
+
+bool looksLikeGitUrl(std::string_view s) {
+    for (std::string_view scheme : {"http://", "https://", "ssh://", "git://", "file://", "git@"}) {
+        if (startsWith(s, scheme)) {
+            return true;
+        }
+    }
+    return endsWith(s, ".git") || endsWith(s, ".git/");
+}
+
+bool isTarballName(std::string_view s) {
+    return endsWith(s, ".tar") || endsWith(s, ".tar.gz") || endsWith(s, ".tgz");
+}
+
+// A fetched source: the folder to look for templates in, and whatever
+// temporary folder holds it.
+struct Fetched {
+    std::optional<TempDir> temp;
+    fs::path root;
+    std::string label; // the source as recorded
+};
+
+Result<Fetched> fetchSource(const PullOptions& options) {
+    Fetched out;
+    const std::string& source = options.source;
+    if (source.empty()) {
+        TRY_ASSIGN(out.root, findTemplatesDir(options.templatesDir));
+        out.label = fmt::format("{} {}", kInstalledOrigin, out.root.string());
+        return out;
+    }
+    std::string base = source;
+    std::string ref;
+    if (auto hash = source.rfind('#');
+        hash != std::string::npos && looksLikeGitUrl(source.substr(0, hash))) {
+        base = source.substr(0, hash);
+        ref = source.substr(hash + 1);
+    }
+    if (looksLikeGitUrl(base)) {
+        if ((startsWith(base, "http://") || startsWith(base, "https://")) && isTarballName(base)) {
+            return fail(Code::InvalidArgument,
+                        "{}: download the tarball first and pull from the file", source);
+        }
+        TRY_ASSIGN(auto temp, TempDir::create("faasd-template-pull-"));
+        out.root = temp.path() / "repo";
+        TRY(gitClone(base, ref, out.root, options.gitTimeout));
+        out.temp.emplace(std::move(temp));
+        out.label = source;
+        return out;
+    }
+    std::error_code ec;
+    const fs::path path = fs::absolute(source, ec).lexically_normal();
+    const auto status = fs::status(path, ec);
+    out.label = path.string();
+    if (fs::is_directory(status)) {
+        out.root = path;
+        return out;
+    }
+    if (fs::is_regular_file(status) && isTarballName(source)) {
+        TRY_ASSIGN(auto temp, TempDir::create("faasd-template-pull-"));
+        out.root = temp.path() / "unpacked";
+        fs::create_directory(out.root, ec);
+        TRY(extractTarball(path, out.root));
+        out.temp.emplace(std::move(temp));
+        return out;
+    }
+    if (fs::exists(status)) {
+        return fail(Code::InvalidArgument,
+                    "{} is not a folder, a git URL or a .tar, .tar.gz or .tgz file", source);
+    }
+    return fail(Code::NotFound, "{} does not exist (and is not a git URL)", source);
+}
+
+// Where the templates are inside a fetched source: its template/ folder,
+// else the source itself when it holds <lang>/template.yml folders; a
+// source with a single folder (a GitHub archive) is looked into once.
+Result<fs::path> templatesRoot(const fs::path& dir, const std::string& label, int depth = 0) {
+    if (isDir(dir / kLocalTemplatesFolder)) {
+        return dir / kLocalTemplatesFolder;
+    }
+    if (!languagesIn(dir).empty()) {
+        return dir;
+    }
+    if (depth == 0) {
+        std::vector<fs::path> entries;
+        std::error_code ec;
+        for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+            if (it->path().filename().string().front() != '.') {
+                entries.push_back(it->path());
+            }
+        }
+        if (entries.size() == 1 && isDir(entries.front())) {
+            return templatesRoot(entries.front(), label, 1);
+        }
+    }
+    return fail(Code::NotFound,
+                "no templates in {}: expected template/<lang>/template.yml or <lang>/template.yml",
+                label);
+}
+
+std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
+    if (from.empty()) {
+        return s;
+    }
+    for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+        s.replace(at, from.size(), to);
+    }
+    return s;
+}
+
+// Every folder of root as a template; the first that does not load is the
+// error, its paths shown inside the source rather than in a temporary folder
+// (a clone's or a tarball's).
+Result<std::vector<Template>> loadAll(const fs::path& root, const Fetched& fetched) {
+    auto folders = subFolders(root);
+    if (folders.empty()) {
+        return fail(Code::NotFound, "no templates in {}", fetched.label);
+    }
+    std::vector<Template> out;
+    for (const auto& dir : folders) {
+        const std::string lang = dir.filename().string();
+        auto loaded = [&]() -> Result<Template> {
+            TRY(checkLanguage(lang));
+            TRY(checkLinks(dir, "the template"));
+            return loadTemplate(dir);
+        }();
+        if (!loaded) {
+            std::string message = loaded.error().message();
+            if (fetched.temp) {
+                message = replaceAll(message, fetched.root.string() + "/", "");
+            }
+            return fail(Error(loaded.error().code(),
+                              fmt::format("{}: template {}: {}", fetched.label, lang, message)));
+        }
+        out.push_back(std::move(*loaded));
+    }
+    return out;
+}
+
+// Copies templates into destDir/<lang> and records their origin. Each is
+// copied into a folder beside destDir first; only then are they renamed
+// into place (old copies moved aside, and back if a later step fails).
+Result<PullResult> install(const std::vector<Template>& templates, const fs::path& destDir,
+                           bool overwrite, const std::string& source) {
+    PullResult result;
+    result.source = source;
+    std::vector<const Template*> toWrite;
+    for (const auto& t : templates) {
+        std::error_code ec;
+        const std::string lang = t.dir.filename().string();
+        if (fs::exists(fs::symlink_status(destDir / lang, ec)) && !overwrite) {
+            result.skipped.push_back(lang);
+        } else {
+            toWrite.push_back(&t);
+        }
+    }
+    if (toWrite.empty()) {
+        return result;
+    }
+
+    std::error_code ec;
+    const fs::path dest = fs::absolute(destDir, ec).lexically_normal();
+    fs::create_directories(dest.parent_path(), ec);
+    if (ec) {
+        return fail(Code::Internal, "creating {}: {}", dest.parent_path().string(), ec.message());
+    }
+    TRY_ASSIGN(auto staging, StagingDir::besides(dest));
+    for (const Template* t : toWrite) {
+        TRY(copyTree(t->dir, staging.path() / t->dir.filename()));
+    }
+
+    // Commit: from here on, every step is undone if a later one fails.
+    const bool destExisted = isDir(dest);
+    std::vector<std::pair<std::string, bool>> moved; // lang, whether an old copy went aside
+    ScopeExit rollback([&] {
+        std::error_code ignored;
+        for (auto it = moved.rbegin(); it != moved.rend(); ++it) {
+            fs::rename(dest / it->first, staging.path() / it->first, ignored);
+            if (it->second) {
+                fs::rename(staging.path() / (".old-" + it->first), dest / it->first, ignored);
+            }
+        }
+        if (!destExisted) {
+            fs::remove_all(dest, ignored);
+        }
+    });
+    fs::create_directory(dest, ec);
+    if (ec) {
+        return fail(Code::Internal, "creating {}: {}", dest.string(), ec.message());
+    }
+    for (const Template* t : toWrite) {
+        const std::string lang = t->dir.filename().string();
+        const fs::path target = dest / lang;
+        bool aside = false;
+        if (fs::exists(fs::symlink_status(target, ec))) {
+            fs::rename(target, staging.path() / (".old-" + lang), ec);
+            if (ec) {
+                return fail(Code::Internal, "replacing {}: {}", target.string(), ec.message());
+            }
+            aside = true;
+        }
+        fs::rename(staging.path() / lang, target, ec);
+        if (ec) {
+            if (aside) {
+                std::error_code ignored;
+                fs::rename(staging.path() / (".old-" + lang), target, ignored);
+            }
+            return fail(Code::Internal, "writing {}: {}", target.string(), ec.message());
+        }
+        moved.emplace_back(lang, aside);
+        result.written.push_back(lang);
+    }
+    auto origins = readOrigins(dest);
+    const std::string now = rfc3339Now();
+    for (const auto& lang : result.written) {
+        origins[lang] = TemplateOrigin{source, now};
+    }
+    TRY(writeOrigins(dest, origins));
+    rollback.release();
+    return result;
+}
+
+// "a, b (in dir)" for messages.
+std::string describe(const std::vector<std::string>& langs, const std::string& where) {
+    return fmt::format("{} ({})",
+                       langs.empty() ? "none" : fmt::format("{}", fmt::join(langs, ", ")), where);
+}
+
+bool explicitDirGiven(const std::string& explicitDir) {
+    const char* env = std::getenv("FAASD_TEMPLATES_DIR");
+    return !explicitDir.empty() || (env && *env);
+}
+
+} // namespace
+
+std::map<std::string, TemplateOrigin> readOrigins(const fs::path& dir) {
+    std::map<std::string, TemplateOrigin> out;
+    auto text = readFile(dir / kOriginsFile);
+    if (!text) {
+        return out;
+    }
+    auto doc = nlohmann::json::parse(*text, nullptr, false);
+    if (!doc.is_object()) {
+        return out;
+    }
+    for (const auto& [lang, entry] : doc.items()) {
+        if (entry.is_object() && entry.contains("source") && entry["source"].is_string()) {
+            TemplateOrigin o;
+            o.source = entry["source"].get<std::string>();
+            if (entry.contains("pulled") && entry["pulled"].is_string()) {
+                o.pulled = entry["pulled"].get<std::string>();
+            }
+            out[lang] = std::move(o);
+        }
+    }
+    return out;
+}
+
+Result<PullResult> pullTemplates(const PullOptions& options) {
+    TRY_ASSIGN(auto fetched, fetchSource(options));
+    TRY_ASSIGN(auto root, templatesRoot(fetched.root, fetched.label));
+    TRY_ASSIGN(auto templates, loadAll(root, fetched));
+    return withContext(install(templates, options.destDir, options.overwrite, fetched.label),
+                       fmt::format("pulling templates into {}", options.destDir.string()));
+}
+
+Result<PullResult> pullTemplates(const std::string& source, const fs::path& destDir,
+                                 bool overwrite) {
+    PullOptions options;
+    options.source = source;
+    options.destDir = destDir;
+    options.overwrite = overwrite;
+    return pullTemplates(options);
+}
+
+Result<Template> resolveTemplate(const fs::path& stackDir, const std::string& explicitDir,
+                                 std::string_view lang) {
+    TRY(checkLanguage(lang));
+    const fs::path localRoot = stackDir / kLocalTemplatesFolder;
+    const fs::path local = localRoot / lang;
+    if (isDir(local)) {
+        return loadTemplate(local);
+    }
+    auto installed = findTemplatesDir(explicitDir);
+    if (installed && hasTemplateFile(*installed / lang)) {
+        return loadTemplate(*installed / lang);
+    }
+    if (!installed && explicitDirGiven(explicitDir)) {
+        return fail(installed.error());
+    }
+    std::string available = describe(languagesIn(localRoot), localRoot.string());
+    if (installed) {
+        available += "; " + describe(languagesIn(*installed), installed->string());
+    }
+    return fail(Code::NotFound,
+                "no template for language \"{}\"; available: {} (faasd template pull adds more)",
+                lang, available);
+}
+
+Result<Template> ensureLocalTemplate(const fs::path& stackDir, std::string_view lang,
+                                     const std::string& explicitDir) {
+    TRY_ASSIGN(auto found, resolveTemplate(stackDir, explicitDir, lang));
+    const fs::path localRoot = stackDir / kLocalTemplatesFolder;
+    const fs::path local = localRoot / lang;
+    if (isDir(local)) {
+        return found;
+    }
+    TRY(checkLinks(found.dir, "the template"));
+    const std::string source =
+        fmt::format("{} {}", kInstalledOrigin, found.dir.parent_path().string());
+    TRY(withContext(install({found}, localRoot, false, source),
+                    fmt::format("copying template {} into {}", lang, localRoot.string())));
+    return loadTemplate(local);
+}
+
+Result<std::vector<TemplateListing>> listVisibleTemplates(const fs::path& stackDir,
+                                                          const std::string& explicitDir) {
+    std::vector<TemplateListing> out;
+    std::set<std::string> shadowed;
+    const fs::path localRoot = stackDir / kLocalTemplatesFolder;
+    if (isDir(localRoot)) {
+        auto origins = readOrigins(localRoot);
+        for (const auto& lang : languagesIn(localRoot)) {
+            TRY_ASSIGN(auto t, loadTemplate(localRoot / lang));
+            auto origin = origins.find(lang);
+            out.push_back(
+                {std::move(t), true, origin != origins.end() ? origin->second.source : "local"});
+            shadowed.insert(lang);
+        }
+    }
+    auto installed = findTemplatesDir(explicitDir);
+    if (!installed) {
+        if (out.empty() || explicitDirGiven(explicitDir)) {
+            return fail(installed.error());
+        }
+        return out;
+    }
+    TRY_ASSIGN(auto templates, listTemplates(*installed));
+    for (auto& t : templates) {
+        if (!shadowed.count(t.dir.filename().string())) {
+            out.push_back({std::move(t), false, installed->string()});
+        }
+    }
+    return out;
+}
+
+std::string formatTemplateTable(const std::vector<TemplateListing>& listings) {
+    size_t lang = 8, mode = 4, fprocess = 8; // the headers' widths
+    for (const auto& l : listings) {
+        lang = std::max(lang, l.tmpl.language.size());
+        mode = std::max(mode, l.tmpl.mode.size());
+        fprocess = std::max(fprocess, l.tmpl.fprocess.size());
+    }
+    auto row = [&](std::string_view a, std::string_view b, std::string_view c, std::string_view d) {
+        return fmt::format("{:<{}}  {:<{}}  {:<{}}  {}\n", a, lang, b, mode, c, fprocess, d);
+    };
+    std::string out = row("LANGUAGE", "MODE", "FPROCESS", "SOURCE");
+    for (const auto& l : listings) {
+        out += row(l.tmpl.language, l.tmpl.mode, l.tmpl.fprocess,
+                   l.local ? l.source : "installed: " + l.source);
+    }
+    return out;
+}
+
+} // namespace faasd::build
