@@ -125,6 +125,28 @@ Result<void> queueFromEnv(const Env& env, QueueSettings& q) {
     return {};
 }
 
+Result<void> builderFromEnv(const Env& env, uint64_t maxBodyBytes, BuilderSettings& b) {
+    auto get = [&](const char* key) -> const std::string* {
+        auto it = env.find(key);
+        return it == env.end() || it->second.empty() ? nullptr : &it->second;
+    };
+    if (auto v = get("FAASD_BUILDER")) {
+        TRY_ASSIGN(b.enabled, parseBool("FAASD_BUILDER", *v));
+    }
+    b.maxBytes = maxBodyBytes;
+    if (auto v = get("FAASD_BUILDER_MAX_BYTES")) {
+        // The gateway refuses larger bodies before the builder sees them.
+        TRY_ASSIGN(b.maxBytes, parseUnsigned("FAASD_BUILDER_MAX_BYTES", *v, 1024, maxBodyBytes));
+    }
+    if (auto v = get("FAASD_BUILDER_CONCURRENCY")) {
+        TRY_ASSIGN(b.concurrency, parseUnsigned("FAASD_BUILDER_CONCURRENCY", *v, 1, 64));
+    }
+    if (auto v = get("FAASD_BUILDAH_ROOT")) {
+        b.buildahRoot = *v;
+    }
+    return {};
+}
+
 } // namespace
 
 Env processEnv() {
@@ -307,6 +329,7 @@ Result<DaemonConfig> fromEnv(const Env& env) {
         c.logLevel = *v;
     }
     TRY(queueFromEnv(env, c.queue));
+    TRY(builderFromEnv(env, c.maxBodyBytes, c.builder));
     return c;
 }
 

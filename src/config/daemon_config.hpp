@@ -38,6 +38,14 @@ struct QueueSettings {
     uint64_t acceptThreads = 64; // accepts waiting for their commit at once
 };
 
+// The function builder API (FAASD_BUILDER*), POST /build.
+struct BuilderSettings {
+    bool enabled = true;             // false: /build answers 404
+    uint64_t maxBytes = 32ull << 20; // upload and unpacked size; default maxBodyBytes
+    uint64_t concurrency = 1;        // builds at once; more are 429
+    std::string buildahRoot;         // buildah's storage root; empty: buildah's default
+};
+
 struct DaemonConfig {
     // gateway
     std::string gatewayAddress = "0.0.0.0";
@@ -88,6 +96,12 @@ struct DaemonConfig {
 
     QueueSettings queue;
     std::string queueDatabase() const { return stateDir + "/queue.db"; }
+
+    BuilderSettings builder;
+    // The function builder API's HMAC key, beside the basic-auth files.
+    std::string payloadSecretFile() const { return stateDir + "/secrets/payload-secret"; }
+    // Where uploads are extracted while they build.
+    std::string buildsDir() const { return stateDir + "/builds"; }
 
     // The gateway's basic-auth credential files under stateDir.
     std::string basicAuthUserFile() const { return stateDir + "/secrets/basic-auth-user"; }

@@ -131,3 +131,45 @@ TEST_CASE("queue variables", "[config]") {
     REQUIRE_FALSE(bad);
     CHECK(bad.error().message().find("FAASD_QUEUE_WORKERS") != std::string::npos);
 }
+
+TEST_CASE("function builder variables", "[config]") {
+    auto d = fromEnv({});
+    REQUIRE(d);
+    CHECK(d->builder.enabled);
+    CHECK(d->builder.maxBytes == d->maxBodyBytes);
+    CHECK(d->builder.concurrency == 1);
+    CHECK(d->builder.buildahRoot.empty());
+    CHECK(d->payloadSecretFile() == "/var/lib/faasd/secrets/payload-secret");
+    CHECK(d->buildsDir() == "/var/lib/faasd/builds");
+
+    // The builder's limit follows the gateway's unless set lower.
+    auto c = fromEnv({{"FAASD_MAX_BODY_BYTES", "4096"}, {"FAASD_STATE_DIR", "/srv/faasd"}});
+    REQUIRE(c);
+    CHECK(c->builder.maxBytes == 4096);
+    CHECK(c->payloadSecretFile() == "/srv/faasd/secrets/payload-secret");
+    CHECK(c->buildsDir() == "/srv/faasd/builds");
+
+    c = fromEnv({{"FAASD_BUILDER", "false"},
+                 {"FAASD_BUILDER_MAX_BYTES", "1048576"},
+                 {"FAASD_BUILDER_CONCURRENCY", "3"},
+                 {"FAASD_BUILDAH_ROOT", "/var/lib/faasd/buildah"}});
+    REQUIRE(c);
+    CHECK_FALSE(c->builder.enabled);
+    CHECK(c->builder.maxBytes == 1048576);
+    CHECK(c->builder.concurrency == 3);
+    CHECK(c->builder.buildahRoot == "/var/lib/faasd/buildah");
+
+    for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+             {"FAASD_BUILDER", "sometimes"},
+             {"FAASD_BUILDER_MAX_BYTES", "lots"},
+             {"FAASD_BUILDER_MAX_BYTES", "100"},
+             {"FAASD_BUILDER_MAX_BYTES", "68719476736"}, // over FAASD_MAX_BODY_BYTES
+             {"FAASD_BUILDER_CONCURRENCY", "0"},
+             {"FAASD_BUILDER_CONCURRENCY", "65"},
+         }) {
+        auto bad = fromEnv({{key, value}});
+        INFO(key << "=" << value);
+        REQUIRE_FALSE(bad);
+        CHECK(bad.error().message().find(key) != std::string::npos);
+    }
+}
