@@ -26,6 +26,7 @@ Result<void> Gateway::start() {
     services.waker = waker_;
     services.queue = queue_;
     services.alerts = alerts_;
+    services.builder = builder_;
     services.metricsSources = &metricsSources_;
     auto server = std::make_unique<Server>(config_, services);
     TRY(server->start());

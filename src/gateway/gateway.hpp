@@ -5,6 +5,7 @@
 //
 //   Gateway gw(config, provider);
 //   gw.setReplicaWaker(&scaler);      // optional, before start()
+//   gw.setFunctionBuilder(&builder);  // optional: POST /build
 //   TRY(gw.start());                  // binds; fails fast (port in use)
 //   ... gw.port() ...
 //   gw.stop();                        // graceful, bounded
@@ -12,6 +13,7 @@
 #include "gateway/alerts.hpp"
 #include "gateway/async_queue.hpp"
 #include "gateway/auth.hpp"
+#include "gateway/function_builder.hpp"
 #include "gateway/function_metrics.hpp"
 #include "gateway/replica_waker.hpp"
 #include "provider/provider.hpp"
@@ -67,6 +69,8 @@ public:
     void setReplicaWaker(ReplicaWaker* waker) { waker_ = waker; }
     void setAsyncQueue(AsyncQueue* queue) { queue_ = queue; }
     void setAlertHandler(AlertHandler* handler) { alerts_ = handler; }
+    // POST /build; without one it answers 404.
+    void setFunctionBuilder(FunctionBuilder* builder) { builder_ = builder; }
     // More Prometheus text for /metrics (the scaler's and the queue's
     // series), called on each scrape from an I/O thread; keep it cheap.
     void addMetricsSource(MetricsSource source) { metricsSources_.push_back(std::move(source)); }
@@ -87,6 +91,7 @@ private:
     ReplicaWaker* waker_ = nullptr;
     AsyncQueue* queue_ = nullptr;
     AlertHandler* alerts_ = nullptr;
+    FunctionBuilder* builder_ = nullptr;
     std::vector<MetricsSource> metricsSources_;
     std::unique_ptr<Server> server_;
 };

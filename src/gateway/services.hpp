@@ -16,6 +16,7 @@ struct Services {
     ReplicaWaker* waker = nullptr;
     AsyncQueue* queue = nullptr;
     AlertHandler* alerts = nullptr;
+    FunctionBuilder* builder = nullptr;
     const std::vector<MetricsSource>* metricsSources = nullptr;
 
     const std::string& defaultNs() const { return config->defaultNamespace; }
@@ -40,6 +41,7 @@ void addUiRoutes(Router& router, const Services& services);     // ui.cpp: /, /u
 void addInvokeRoutes(Router& router, const Services& services); // invoke.cpp
 void addLogRoutes(Router& router);                              // logs.cpp
 void addAsyncRequestRoutes(Router& router, const Services& services); // async_requests.cpp
+void addBuildRoutes(Router& router, const Services& services);        // build.cpp
 
 // The full table.
 Router buildRouter(const Services& services);

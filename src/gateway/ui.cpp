@@ -116,6 +116,7 @@ Router buildRouter(const Services& services) {
     addAlertRoutes(router, services);
     addLogRoutes(router);
     addAsyncRequestRoutes(router, services);
+    addBuildRoutes(router, services);
     addUiRoutes(router, services);
     return router;
 }
