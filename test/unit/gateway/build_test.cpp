@@ -3,8 +3,10 @@
 #include "catch_result.hpp"
 #include "harness.hpp"
 
+#include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 using namespace faasd;
 using namespace faasd::gateway;
@@ -16,6 +18,7 @@ namespace {
 class FakeBuilder : public FunctionBuilder {
 public:
     BuildAnswer build(const BuildCall& call) override {
+        std::this_thread::sleep_for(duration); // a build takes its time
         std::lock_guard lock(mutex);
         body = std::string(call.body);
         signature = call.signature;
@@ -29,6 +32,7 @@ public:
     std::optional<std::string> signature;
     std::string accept;
     int calls = 0;
+    std::chrono::milliseconds duration{0};
     BuildAnswer answer{200, "application/json",
                        R"({"log":["built"],"image":"img:1","status":"success"})"};
 };
@@ -108,4 +112,19 @@ TEST_CASE("build: a body over the gateway's limit is 413 before the builder sees
     CHECK(res->status == 413);
     std::lock_guard lock(builder.mutex);
     CHECK(builder.calls == 0);
+}
+
+TEST_CASE("build: a build longer than the client timeout is still answered") {
+    GatewayConfig config = Harness::defaultConfig();
+    config.clientTimeout = std::chrono::milliseconds(200);
+    Harness h(config);
+    FakeBuilder builder;
+    builder.duration = std::chrono::milliseconds(1000);
+    h.gateway->setFunctionBuilder(&builder);
+    REQUIRE(h.gateway->start());
+    auto c = h.client();
+    auto res = c.Post("/build", "x", "application/octet-stream");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(json::parse(res->body)["status"] == "success");
 }
