@@ -183,11 +183,11 @@ Result<Plan> plan(std::string_view lang, const NewFunctionOptions& options) {
 
 Result<NewFunction> write(Plan p, const Template& tmpl) {
     NewFunction& out = p.out;
-    const fs::path skeleton = tmpl.dir / kSkeletonDir;
+    const fs::path skeleton = tmpl.dir / kSkeletonFolder;
     std::error_code ec;
     if (!fs::is_directory(skeleton, ec)) {
         return fail(Code::FailedPrecondition, "template {} has no {}/ skeleton ({})", tmpl.language,
-                    kSkeletonDir, tmpl.dir.string());
+                    kSkeletonFolder, tmpl.dir.string());
     }
     out.templateDir = tmpl.dir;
     // Both or neither: the folder goes again if the stack file cannot be written.

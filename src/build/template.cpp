@@ -87,6 +87,8 @@ struct Reader {
                     TRY_ASSIGN(e.from, scalar(kv.second, "pack.from"));
                 } else if (key == "to") {
                     TRY_ASSIGN(e.to, scalar(kv.second, "pack.to"));
+                } else if (key == "layer") {
+                    TRY_ASSIGN(e.layer, scalar(kv.second, "pack.layer"));
                 } else {
                     return fail(located(file, kv.first.Mark(), "pack",
                                         fmt::format("unknown field \"{}\"", key)));
@@ -100,9 +102,93 @@ struct Reader {
                 return fail(
                     located(file, item.Mark(), "pack.to", "must be an absolute path in the image"));
             }
+            if (e.layer.empty()) {
+                return fail(located(file, item.Mark(), "pack.layer", "must not be empty"));
+            }
             out.push_back(std::move(e));
         }
         return out;
+    }
+
+    Result<std::vector<BuildOption>> buildOptions(const YAML::Node& node) const {
+        std::vector<BuildOption> out;
+        if (node.IsNull()) {
+            return out;
+        }
+        if (!node.IsSequence()) {
+            return fail(located(file, node.Mark(), "build_options",
+                                "must be a list of {name, packages}"));
+        }
+        for (const auto& item : node) {
+            if (!item.IsMap()) {
+                return fail(located(file, item.Mark(), "build_options",
+                                    "each entry is {name, packages}"));
+            }
+            BuildOption o;
+            for (const auto& kv : item) {
+                TRY_ASSIGN(auto key, scalar(kv.first, "build_options"));
+                if (key == "name") {
+                    TRY_ASSIGN(o.name, scalar(kv.second, "build_options.name"));
+                } else if (key == "packages" && !kv.second.IsNull()) {
+                    TRY_ASSIGN(o.packages, list(kv.second, "build_options.packages"));
+                }
+            }
+            if (o.name.empty()) {
+                return fail(located(file, item.Mark(), "build_options.name", "is required"));
+            }
+            out.push_back(std::move(o));
+        }
+        return out;
+    }
+
+    // One key of the host recipe, at the top level (older dialect) or under
+    // `faasd:`. False when key is not one of the recipe's.
+    Result<bool> recipeKey(Template& t, const std::string& key, const YAML::Node& v,
+                           bool& haveBuild) const {
+        if (key == "mode") {
+            TRY_ASSIGN(t.mode, scalar(v, key));
+            static const std::set<std::string> modes{"classic", "streaming", "serializing", "http"};
+            if (!modes.count(t.mode)) {
+                return fail(located(file, v.Mark(), key,
+                                    "must be classic, streaming, serializing or http"));
+            }
+        } else if (key == "busybox") {
+            TRY_ASSIGN(t.busybox, boolean(v, key));
+        } else if (key == "requires") {
+            TRY_ASSIGN(t.tools, list(v, key));
+        } else if (key == "environment") {
+            TRY_ASSIGN(t.environment, map(v, key));
+        } else if (key == "build") {
+            if (!v.IsMap()) {
+                return fail(located(file, v.Mark(), key, "must be a map with env and run"));
+            }
+            for (const auto& b : v) {
+                TRY_ASSIGN(auto bkey, scalar(b.first, "build"));
+                if (bkey == "env") {
+                    TRY_ASSIGN(t.buildEnv, map(b.second, "build.env"));
+                } else if (bkey == "run") {
+                    TRY_ASSIGN(t.buildRun, list(b.second, "build.run"));
+                } else {
+                    return fail(located(file, b.first.Mark(), "build",
+                                        fmt::format("unknown field \"{}\"", bkey)));
+                }
+            }
+            haveBuild = true;
+        } else if (key == "pack") {
+            TRY_ASSIGN(t.pack, pack(v));
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    Result<void> handlerFolder(Template& t, const std::string& key, const YAML::Node& v) const {
+        TRY_ASSIGN(t.handler, scalar(v, key));
+        if (t.handler.empty() || t.handler.find('/') != std::string::npos ||
+            t.handler.front() == '.') {
+            return fail(located(file, v.Mark(), key, "must be a folder name in the template"));
+        }
+        return {};
     }
 };
 
@@ -123,69 +209,89 @@ Result<Template> parseTemplate(std::string_view yaml, const std::string& file,
     Template t;
     t.dir = dir;
     bool haveBuild = false;
+    bool legacyRecipe = false;
+    bool haveRecipe = false;
+    YAML::Node recipe;
     for (const auto& kv : root) {
         TRY_ASSIGN(auto key, r.scalar(kv.first, "field name"));
         const YAML::Node& v = kv.second;
         if (key == "language") {
             TRY_ASSIGN(t.language, r.scalar(v, key));
-        } else if (key == "handler") {
-            TRY_ASSIGN(t.handler, r.scalar(v, key));
-            if (t.handler.empty() || t.handler.find('/') != std::string::npos ||
-                t.handler.front() == '.') {
-                return fail(located(file, v.Mark(), key, "must be a folder name in the template"));
-            }
+        } else if (key == "handler" || key == "handler_folder") {
+            TRY(r.handlerFolder(t, key, v));
         } else if (key == "fprocess") {
             TRY_ASSIGN(t.fprocess, r.scalar(v, key));
-        } else if (key == "mode") {
-            TRY_ASSIGN(t.mode, r.scalar(v, key));
-            static const std::set<std::string> modes{"classic", "streaming", "serializing", "http"};
-            if (!modes.count(t.mode)) {
-                return fail(located(file, v.Mark(), key,
-                                    "must be classic, streaming, serializing or http"));
-            }
-        } else if (key == "busybox") {
-            TRY_ASSIGN(t.busybox, r.boolean(v, key));
-        } else if (key == "requires") {
-            TRY_ASSIGN(t.tools, r.list(v, key));
-        } else if (key == "environment") {
-            TRY_ASSIGN(t.environment, r.map(v, key));
-        } else if (key == "build") {
+        } else if (key == "welcome_message") {
+            TRY_ASSIGN(t.welcomeMessage, r.scalar(v, key));
+        } else if (key == "build_options") {
+            TRY_ASSIGN(t.buildOptions, r.buildOptions(v));
+        } else if (key == "faasd") {
             if (!v.IsMap()) {
-                return fail(located(file, v.Mark(), key, "must be a map with env and run"));
+                return fail(located(file, v.Mark(), key, "must be a map: faasd's host build"));
             }
-            for (const auto& b : v) {
-                TRY_ASSIGN(auto bkey, r.scalar(b.first, "build"));
-                if (bkey == "env") {
-                    TRY_ASSIGN(t.buildEnv, r.map(b.second, "build.env"));
-                } else if (bkey == "run") {
-                    TRY_ASSIGN(t.buildRun, r.list(b.second, "build.run"));
-                } else {
-                    return fail(located(file, b.first.Mark(), "build",
-                                        fmt::format("unknown field \"{}\"", bkey)));
-                }
-            }
-            haveBuild = true;
-        } else if (key == "pack") {
-            TRY_ASSIGN(t.pack, r.pack(v));
+            recipe = v;
+            haveRecipe = true;
         } else {
-            return fail(
-                located(file, kv.first.Mark(), "", fmt::format("unknown field \"{}\"", key)));
+            TRY_ASSIGN(bool isRecipe, r.recipeKey(t, key, v, haveBuild));
+            legacyRecipe = legacyRecipe || isRecipe;
+            // Anything else is OpenFaaS's or another tool's: ignored, as
+            // faas-cli ignores what it does not know.
         }
     }
+    if (haveRecipe) {
+        if (legacyRecipe) {
+            return fail(located(file, recipe.Mark(), "faasd",
+                                "the host build is either under faasd: or at the top level, "
+                                "not both"));
+        }
+        for (const auto& kv : recipe) {
+            TRY_ASSIGN(auto key, r.scalar(kv.first, "faasd"));
+            TRY_ASSIGN(bool known, r.recipeKey(t, key, kv.second, haveBuild));
+            if (!known) {
+                return fail(located(file, kv.first.Mark(), "faasd",
+                                    fmt::format("unknown field \"{}\"", key)));
+            }
+        }
+    }
+    t.hostBuild = haveRecipe || legacyRecipe;
     const YAML::Mark top = root.Mark();
+    const std::string prefix = haveRecipe ? "faasd." : "";
     if (t.language.empty()) {
         return fail(located(file, top, "language", "is required"));
     }
-    if (t.fprocess.empty()) {
-        return fail(located(file, top, "fprocess", "is required"));
+    if (t.hostBuild && t.fprocess.empty()) {
+        return fail(located(file, top, "fprocess", "is required for a host build"));
     }
-    if (t.pack.empty()) {
-        return fail(located(file, top, "pack", "is required: what goes into the image"));
+    if (t.hostBuild && t.pack.empty()) {
+        return fail(located(file, haveRecipe ? recipe.Mark() : top, prefix + "pack",
+                            "is required: what goes into the image"));
     }
     if (haveBuild && t.buildRun.empty()) {
-        return fail(located(file, root["build"].Mark(), "build.run", "is required"));
+        return fail(located(file, haveRecipe ? recipe.Mark() : root["build"].Mark(),
+                            prefix + "build.run", "is required"));
     }
     return t;
+}
+
+Result<std::string> additionalPackages(const Template& tmpl,
+                                       const std::vector<std::string>& options) {
+    std::vector<std::string> packages;
+    for (const auto& name : options) {
+        auto it = std::find_if(tmpl.buildOptions.begin(), tmpl.buildOptions.end(),
+                               [&](const BuildOption& o) { return o.name == name; });
+        if (it == tmpl.buildOptions.end()) {
+            std::vector<std::string> known;
+            for (const auto& o : tmpl.buildOptions) {
+                known.push_back(o.name);
+            }
+            return fail(Code::InvalidArgument,
+                        "build_options: the {} template has no option \"{}\" (it has: {})",
+                        tmpl.language, name,
+                        known.empty() ? std::string("none") : fmt::format("{}", fmt::join(known, ", ")));
+        }
+        packages.insert(packages.end(), it->packages.begin(), it->packages.end());
+    }
+    return fmt::format("{}", fmt::join(packages, " "));
 }
 
 Result<Template> loadTemplate(const fs::path& dir) {
@@ -195,11 +301,6 @@ Result<Template> loadTemplate(const fs::path& dir) {
     if (t.language != dir.filename().string()) {
         return fail(Code::InvalidArgument, "{}: language: \"{}\" differs from its folder name {}",
                     file.string(), t.language, dir.filename().string());
-    }
-    std::error_code ec;
-    if (!fs::is_directory(dir / t.handler, ec)) {
-        return fail(Code::InvalidArgument, "{}: handler: the template has no folder {}",
-                    file.string(), t.handler);
     }
     return t;
 }

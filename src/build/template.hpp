@@ -1,22 +1,31 @@
 #pragma once
 
-// Function templates: a folder per language (templates/<lang>/) holding a
-// template.yml, the files the build starts from (an entry point, go.mod…)
-// and the handler skeleton `faasd new` copies. template.yml says how the
-// function is built on the host and what goes into its image:
+// Function templates in OpenFaaS's layout: template/<lang>/ holds a
+// template.yml, the files a build starts from (an entry point, a
+// Dockerfile, go.mod…) and the handler skeleton (function/) that `new`
+// copies. template.yml carries OpenFaaS's keys, which faas-cli reads too,
+// and faasd's host-build recipe under one extra key faas-cli ignores:
 //
 //   language: go
-//   handler: function          # the skeleton; the user's handler goes here
-//   fprocess: ./handler        # what fwatchdog runs (in /home/app)
-//   mode: classic              # fwatchdog's mode
-//   busybox: false             # a shell and its tools in the image
-//   requires: [go]             # host commands the build needs
-//   environment: {}            # more environment in the image
-//   build:
-//     env: {CGO_ENABLED: "0"}  # for the build commands
-//     run: [go build -o handler .]   # sh -c, in the build folder
-//   pack:                      # build folder -> image
-//     - {from: handler, to: /home/app/handler}
+//   fprocess: ./handler          # what the watchdog runs (in /home/app)
+//   handler_folder: function     # where the handler goes in the build folder
+//   welcome_message: "..."
+//   build_options:               # `build_options: [dev]` in a stack file
+//     - {name: dev, packages: [make]}   # -> build arg ADDITIONAL_PACKAGE
+//   faasd:                       # the host build; absent: a Dockerfile template
+//     mode: classic              # fwatchdog's mode
+//     busybox: false             # a shell and its tools in the image
+//     requires: [go]             # host commands the build needs
+//     environment: {}            # more environment in the image
+//     build:
+//       env: {CGO_ENABLED: "0"}  # for the build commands
+//       run: [go build -o handler .]   # sh -c, in the build folder
+//     pack:                      # build folder -> image
+//       - {from: handler, to: /home/app/handler, layer: function}
+//
+// The older faasd dialect (the recipe's keys at the top level, `handler:`
+// for the handler folder) is read too. Unknown top-level keys are ignored,
+// as faas-cli ignores them; unknown keys of the recipe are errors.
 
 #include "common/error.hpp"
 
@@ -29,15 +38,26 @@
 namespace faasd::build {
 
 struct PackEntry {
-    std::string from; // relative to the build folder
-    std::string to;   // absolute in the image
+    std::string from;             // relative to the build folder
+    std::string to;               // absolute in the image; "/" merges a folder at the root
+    std::string layer = "function"; // entries of one name share a layer, in order of first use
+};
+
+struct BuildOption {
+    std::string name;
+    std::vector<std::string> packages;
 };
 
 struct Template {
     std::string language;
     std::filesystem::path dir;
-    std::string handler = "function";
+    std::string handler = "function"; // handler_folder: the handler's place in the build folder
     std::string fprocess;
+    std::string welcomeMessage;
+    std::vector<BuildOption> buildOptions;
+    // Whether the template has a host-build recipe (below); without one it
+    // builds from its Dockerfile.
+    bool hostBuild = false;
     std::string mode = "classic";
     bool busybox = false;
     std::vector<std::string> tools;
@@ -54,6 +74,14 @@ Result<Template> parseTemplate(std::string_view yaml, const std::string& file,
 
 // Reads <dir>/template.yml.
 Result<Template> loadTemplate(const std::filesystem::path& dir);
+
+// The skeleton folder `new` copies into the handler folder (OpenFaaS's).
+inline constexpr std::string_view kSkeletonFolder = "function";
+
+// The packages of the named build options, space-separated, for the
+// ADDITIONAL_PACKAGE build argument; InvalidArgument for an unknown name.
+Result<std::string> additionalPackages(const Template& tmpl,
+                                       const std::vector<std::string>& options);
 
 // Where templates are looked for, first match wins: the explicit folder
 // (flag or FAASD_TEMPLATES_DIR), the installed share/faasd/templates, the

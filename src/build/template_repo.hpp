@@ -25,8 +25,6 @@ namespace faasd::build {
 
 // The folder beside the stack file, and in template repositories.
 inline constexpr std::string_view kLocalTemplatesFolder = "template";
-// The handler skeleton inside a template (always function/ in OpenFaaS).
-inline constexpr std::string_view kSkeletonDir = "function";
 inline constexpr std::string_view kOriginsFile = ".faasd-origins.json";
 // The origin recorded for copies of faasd's own templates (then their folder).
 inline constexpr std::string_view kInstalledOrigin = "faasd (installed)";

@@ -293,7 +293,7 @@ Result<api::Resources> readResources(const Reader& reader, const YAML::Node& nod
 
 // Fields of a function we accept but do not use.
 const std::set<std::string, std::less<>> kIgnoredFunctionFields = {
-    "build_options", "build_secrets", "platforms", "image_pull_policy"};
+    "build_secrets", "platforms", "image_pull_policy"};
 
 Result<StackFunction> readFunction(const Reader& reader, const std::string& name,
                                    const YAML::Node& keyNode, const YAML::Node& node,
@@ -364,6 +364,8 @@ Result<StackFunction> readFunction(const Reader& reader, const std::string& name
                 TRY_ASSIGN(fn.readOnlyRootFilesystem, reader.boolean(value, field));
             } else if (key == "build_args") {
                 TRY_ASSIGN(fn.buildArgs, reader.stringMap(value, field));
+            } else if (key == "build_options") {
+                TRY_ASSIGN(fn.buildOptions, reader.strings(value, field));
             } else if (key == "namespace") {
                 TRY_ASSIGN(fn.ns, reader.string(value, field));
                 if (!fn.ns.empty()) {

@@ -46,6 +46,7 @@ struct StackFunction {
     std::optional<api::Resources> requests;
     bool readOnlyRootFilesystem = false;
     api::StringMap buildArgs;
+    std::vector<std::string> buildOptions; // the template's named package sets
     std::string ns; // empty: the gateway's default
     bool skipBuild = false;
     std::vector<std::string> constraints;

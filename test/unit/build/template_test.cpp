@@ -1,6 +1,7 @@
 #include "build/template.hpp"
 #include "common/files.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 
@@ -71,14 +72,12 @@ TEST_CASE("template.yml: defaults", "[build]") {
 }
 
 TEST_CASE("template.yml: errors name file, line, column and field", "[build]") {
-    CHECK(messageOf(parseTemplate(std::string(kMinimal) + "colour: blue\n", "t.yml", "/x")) ==
-          "t.yml:6:1: unknown field \"colour\"");
     CHECK(messageOf(parseTemplate(std::string(kMinimal) + "mode: fast\n", "t.yml", "/x")) ==
           "t.yml:6:7: mode: must be classic, streaming, serializing or http");
     CHECK(messageOf(parseTemplate(std::string(kMinimal) + "busybox: maybe\n", "t.yml", "/x")) ==
           "t.yml:6:10: busybox: must be true or false");
     CHECK(messageOf(parseTemplate("language: demo\npack: [{from: a, to: /a}]\n", "t.yml", "/x")) ==
-          "t.yml:1:1: fprocess: is required");
+          "t.yml:1:1: fprocess: is required for a host build");
     CHECK(messageOf(parseTemplate("language: demo\nfprocess: x\npack:\n  - {from: a, to: rel}\n",
                                   "t.yml", "/x")) ==
           "t.yml:4:5: pack.to: must be an absolute path in the image");
@@ -90,6 +89,87 @@ TEST_CASE("template.yml: errors name file, line, column and field", "[build]") {
           "t.yml:2:8: build.run: must be a list of strings");
 }
 
+TEST_CASE("template.yml: OpenFaaS's keys with faasd's recipe under faasd:", "[build]") {
+    auto t = parseTemplate(R"(language: python3-http
+fprocess: python3 index.py
+handler_folder: function
+welcome_message: |
+  You have created a function.
+build_options:
+  - name: dev
+    packages: [make, gcc]
+  - name: none
+stack: some-other-tool
+faasd:
+  mode: http
+  environment: {upstream_url: "http://127.0.0.1:5000"}
+  requires: [python3]
+  build:
+    run: [sh ./runtime.sh]
+  pack:
+    - {from: rootfs, to: /, layer: runtime}
+    - {from: index.py, to: /home/app/index.py}
+)",
+                           "t.yml", "/x/python3-http");
+    REQUIRE(t);
+    CHECK(t->hostBuild);
+    CHECK(t->handler == "function");
+    CHECK(t->welcomeMessage == "You have created a function.\n");
+    CHECK(t->mode == "http");
+    CHECK(t->tools == std::vector<std::string>{"python3"});
+    REQUIRE(t->pack.size() == 2);
+    CHECK(t->pack[0].layer == "runtime");
+    CHECK(t->pack[0].to == "/");
+    CHECK(t->pack[1].layer == "function");
+    REQUIRE(t->buildOptions.size() == 2);
+    CHECK(additionalPackages(*t, {"dev"}).value() == "make gcc");
+    CHECK(additionalPackages(*t, {"none", "dev"}).value() == "make gcc");
+    auto unknown = additionalPackages(*t, {"prod"});
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().message() ==
+          "build_options: the python3-http template has no option \"prod\" (it has: dev, none)");
+}
+
+TEST_CASE("template.yml: an OpenFaaS store template builds from its Dockerfile", "[build]") {
+    auto t = parseTemplate(R"(language: node20
+fprocess: node index.js
+welcome_message: |
+  You have created a new function which uses Node.js 20.
+mount_ssh: false
+build_options: []
+)",
+                           "t.yml", "/x/node20");
+    REQUIRE(t);
+    CHECK_FALSE(t->hostBuild);
+    CHECK(t->fprocess == "node index.js");
+    CHECK(t->pack.empty());
+    // The dockerfile template has no fprocess at all.
+    auto d = parseTemplate("language: dockerfile\n", "t.yml", "/x/dockerfile");
+    REQUIRE(d);
+    CHECK_FALSE(d->hostBuild);
+}
+
+TEST_CASE("template.yml: the recipe's own keys are checked, under faasd: too", "[build]") {
+    CHECK(messageOf(parseTemplate("language: a\nfprocess: x\nfaasd:\n  colour: blue\n", "t.yml",
+                                  "/x")) == "t.yml:4:3: faasd: unknown field \"colour\"");
+    CHECK(messageOf(parseTemplate("language: a\nfprocess: x\nfaasd:\n  mode: fast\n", "t.yml",
+                                  "/x")) ==
+          "t.yml:4:9: mode: must be classic, streaming, serializing or http");
+    CHECK(messageOf(parseTemplate("language: a\nfprocess: x\nfaasd:\n  mode: http\n", "t.yml",
+                                  "/x")) == "t.yml:4:3: faasd.pack: is required: what goes into "
+                                            "the image");
+    CHECK(messageOf(parseTemplate("language: a\nfprocess: x\nfaasd: [1]\n", "t.yml", "/x")) ==
+          "t.yml:3:8: faasd: must be a map: faasd's host build");
+    CHECK(messageOf(parseTemplate("language: a\nfprocess: x\nmode: http\nfaasd:\n  busybox: "
+                                  "true\n",
+                                  "t.yml", "/x")) ==
+          "t.yml:5:3: faasd: the host build is either under faasd: or at the top level, not both");
+    CHECK(messageOf(parseTemplate("language: a\nbuild_options: {dev: x}\n", "t.yml", "/x")) ==
+          "t.yml:2:16: build_options: must be a list of {name, packages}");
+    // Unknown top-level keys are OpenFaaS's or another tool's: ignored.
+    REQUIRE(parseTemplate(std::string(kMinimal) + "colour: blue\n", "t.yml", "/x"));
+}
+
 TEST_CASE("the project's templates all load", "[build]") {
     auto dir = fs::path(FAASD_SOURCE_TEMPLATES);
     auto all = listTemplates(dir);
@@ -97,21 +177,30 @@ TEST_CASE("the project's templates all load", "[build]") {
     std::vector<std::string> names;
     for (const auto& t : *all) {
         names.push_back(t.language);
-        CHECK(fs::is_directory(t.dir / t.handler));
-        CHECK_FALSE(t.pack.empty());
+        CHECK(fs::is_directory(t.dir / std::string(kSkeletonFolder)));
+        CHECK(fs::is_regular_file(t.language == "dockerfile" ? t.dir / "function" / "Dockerfile"
+                                                             : t.dir / "Dockerfile"));
+        if (t.language != "dockerfile") {
+            CHECK(t.hostBuild);
+            CHECK_FALSE(t.pack.empty());
+        }
     }
-    CHECK(names == std::vector<std::string>{"bash", "cpp", "go", "golang-http"});
+    for (const auto* expected : {"bash", "cpp", "go", "golang-http", "node", "python3-http"}) {
+        CHECK(std::find(names.begin(), names.end(), expected) != names.end());
+    }
     auto go = findTemplate(dir, "go");
     REQUIRE(go);
     CHECK(go->mode == "classic");
     CHECK(go->buildEnv.at("CGO_ENABLED") == "0");
-    CHECK(go->buildEnv.at("GOPROXY") == "off");
     auto http = findTemplate(dir, "golang-http");
     REQUIRE(http);
     CHECK(http->mode == "http");
     auto bash = findTemplate(dir, "bash");
     REQUIRE(bash);
     CHECK(bash->busybox);
+    auto python = findTemplate(dir, "python3-http");
+    REQUIRE(python);
+    CHECK(python->mode == "http");
 }
 
 TEST_CASE("an unknown language lists the templates there are", "[build]") {
@@ -119,7 +208,7 @@ TEST_CASE("an unknown language lists the templates there are", "[build]") {
     REQUIRE_FALSE(missing);
     CHECK(missing.error().code() == Code::NotFound);
     CHECK(missing.error().message().find(
-              "no template for language \"cobol\"; available: bash, cpp, go, golang-http") == 0);
+              "no template for language \"cobol\"; available: bash, cpp, ") == 0);
     // Not a way out of the folder.
     CHECK_FALSE(findTemplate(FAASD_SOURCE_TEMPLATES, "../templates/go"));
 }

@@ -195,13 +195,14 @@ TEST_CASE("missing image, version, provider and functions", "[stack]") {
 
 TEST_CASE("unknown fields are warnings", "[stack]") {
     auto s = parse("version: 1.0\nextra: 1\nfunctions:\n  say:\n    image: x\n    fproces: "
-                   "cat\n    build_options: [dev]\n");
+                   "cat\n    build_secrets: {a: b}\n    build_options: [dev]\n");
     REQUIRE(s);
     REQUIRE(s->warnings.size() == 3);
     CHECK(s->warnings[0] == "stack.yml:2:1: extra: unknown field, ignored");
     CHECK(s->warnings[1] == "stack.yml:6:5: functions.say.fproces: unknown field, ignored");
     CHECK(s->warnings[2] ==
-          "stack.yml:7:5: functions.say.build_options: not used by faasd, ignored");
+          "stack.yml:7:5: functions.say.build_secrets: not used by faasd, ignored");
+    CHECK(s->functions[0].buildOptions == std::vector<std::string>{"dev"});
 }
 
 TEST_CASE("environment files merge under the inline environment", "[stack]") {
