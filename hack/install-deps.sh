@@ -16,6 +16,9 @@ packages=(
   # runtime
   containerd runc containernetworking-plugins iptables iproute2
   busybox-static docker-registry golang-go curl
+  # builds: Dockerfile templates through buildah; python3-http's runtime
+  # and its requirements (the node template uses node and npm, below)
+  buildah python3-pip
   # test tools: systemd-analyze verifies the unit; python3 sums test logs
   # and embeds the web UI; chromium runs the UI's browser test
   wrk shellcheck systemd python3 chromium

@@ -25,6 +25,31 @@ struct FunctionSource {
     std::map<std::string, std::string> buildArgs; // environment of the build commands
 };
 
+// The language whose build context is the handler folder itself (its own
+// Dockerfile), as in faas-cli.
+inline constexpr std::string_view kDockerfileLanguage = "dockerfile";
+
+// Stages dir as faas-cli's shrinkwrap does: every file of the template,
+// then the user's handler laid over the handler folder (without its own
+// build/ and template/); for `lang: dockerfile`, the handler folder alone.
+// dir is emptied first.
+Result<void> stageContext(const Template& tmpl, const std::filesystem::path& handler,
+                          const std::filesystem::path& dir);
+
+// What a host recipe needs from the machine: its tools and busybox.
+Result<void> checkRecipeTools(const Template& recipe, const std::filesystem::path& busybox);
+
+// Runs recipe's build commands in the staged folder dir (their output is in
+// the error when one fails) and packs what recipe says into an image with
+// fwatchdog. buildArgs join the commands' environment.
+Result<image::BuiltImage> runHostRecipe(const Template& recipe, const std::filesystem::path& dir,
+                                        const std::string& name,
+                                        const std::map<std::string, std::string>& buildArgs,
+                                        const std::filesystem::path& watchdog,
+                                        const std::filesystem::path& busybox,
+                                        std::chrono::milliseconds timeout,
+                                        const std::function<void(const std::string&)>& progress);
+
 struct BuildOptions {
     std::filesystem::path templatesDir;
     std::filesystem::path watchdog;                   // see findWatchdog()

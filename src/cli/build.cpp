@@ -2,7 +2,9 @@
 // a reproducible OCI image packed here and imported into containerd.
 
 #include "api/types.hpp"
+#include "build/context_build.hpp"
 #include "build/function_build.hpp"
+#include "build/template_repo.hpp"
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
 #include "cli/image_verbs.hpp"
@@ -14,6 +16,8 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <cstdlib>
+#include <map>
 #include <memory>
 
 namespace faasd::cli {
@@ -31,9 +35,16 @@ struct BuildVerbFlags {
 
 struct Planned {
     const config::StackFunction* fn;
-    build::FunctionSource source;
-    std::string storedName; // normalised reference, as the provider looks it up
+    build::Template tmpl;
+    std::filesystem::path handler;
+    std::map<std::string, std::string> buildArgs;
 };
+
+// FAASD_BUILDAH_ROOT: buildah's storage for faasd's builds; empty: its own.
+std::filesystem::path buildahRoot() {
+    const char* root = std::getenv("FAASD_BUILDAH_ROOT");
+    return root && *root ? std::filesystem::path(root) : std::filesystem::path();
+}
 
 } // namespace
 
@@ -45,14 +56,7 @@ Result<std::string> containerdSocket(const std::string& flag) {
     return daemon.containerdSocket;
 }
 
-bool namesRegistry(std::string_view image) {
-    auto slash = image.find('/');
-    if (slash == std::string_view::npos) {
-        return false;
-    }
-    auto first = image.substr(0, slash);
-    return first.find_first_of(".:") != std::string_view::npos || first == "localhost";
-}
+bool namesRegistry(std::string_view image) { return build::namesRegistry(image); }
 
 void addBuildFlags(CLI::App* cmd, BuildFlags& flags) {
     cmd->add_option("--templates-dir", flags.templatesDir,
@@ -66,18 +70,24 @@ void addBuildFlags(CLI::App* cmd, BuildFlags& flags) {
 Result<void> buildFunctions(const config::Stack& stack,
                             const std::vector<config::StackFunction>& functions,
                             const BuildFlags& flags) {
-    TRY_ASSIGN(auto templatesDir, build::findTemplatesDir(flags.templatesDir));
-
     // Check everything first: a bad entry changes nothing.
     std::vector<Planned> plan;
+    bool hostBuilds = false;
     for (const auto& fn : functions) {
         if (fn.skipBuild || fn.lang.empty()) {
             fmt::print("[{}] skipped: {}\n", fn.name,
                        fn.skipBuild ? "skip_build is set" : "no lang (a prebuilt image)");
             continue;
         }
-        if (auto t = build::findTemplate(templatesDir, fn.lang); !t) {
-            return fail(fn.error("lang", t.error().message()));
+        auto tmpl = build::resolveTemplate(stack.dir, flags.templatesDir, fn.lang);
+        if (!tmpl && tmpl.error().code() == Code::NotFound &&
+            fn.lang == build::kDockerfileLanguage) {
+            // As in faas-cli, `lang: dockerfile` needs no template folder:
+            // the handler folder is the build context.
+            tmpl = build::Template{.language = std::string(build::kDockerfileLanguage)};
+        }
+        if (!tmpl) {
+            return fail(fn.error("lang", tmpl.error().message()));
         }
         if (fn.handler.empty()) {
             return fail(fn.error("handler", "is required to build the function"));
@@ -92,25 +102,41 @@ Result<void> buildFunctions(const config::Stack& stack,
         if (fn.image.empty()) {
             return fail(fn.error("image", "is required to build the function"));
         }
-        auto ref = image::parseReference(fn.image);
-        if (!ref) {
+        if (auto ref = image::parseReference(fn.image); !ref) {
             return fail(fn.error("image", ref.error().message()));
         }
-        plan.push_back({&fn, {fn.name, fn.lang, handler, fn.image, fn.buildArgs}, ref->str()});
+        std::map<std::string, std::string> args(fn.buildArgs.begin(), fn.buildArgs.end());
+        if (!fn.buildOptions.empty()) {
+            auto packages = build::additionalPackages(*tmpl, fn.buildOptions);
+            if (!packages) {
+                return fail(fn.error("build_options", packages.error().message()));
+            }
+            args["ADDITIONAL_PACKAGE"] = *packages;
+        }
+        hostBuilds = hostBuilds || tmpl->hostBuild;
+        plan.push_back({&fn, std::move(*tmpl), handler, std::move(args)});
     }
     if (plan.empty()) {
         return {};
     }
 
-    TRY_ASSIGN(auto watchdog, build::findWatchdog());
-    std::optional<containerd::Client> client;
+    TRY_ASSIGN(auto daemon, config::fromEnv(config::processEnv()));
+    build::BuildEnvironment env;
+    if (auto installed = build::findTemplatesDir(flags.templatesDir)) {
+        env.templatesDir = *installed;
+    }
+    if (hostBuilds) {
+        TRY_ASSIGN(env.watchdog, build::findWatchdog());
+    }
+    env.registry.insecure = daemon.insecureRegistries;
+    env.registry.mirrors = daemon.registryMirrors;
+    env.registry.dockerConfig = daemon.dockerConfig;
+    env.buildahRoot = buildahRoot();
     {
         TRY_ASSIGN(auto socket, containerdSocket(flags.containerdSocket));
         std::error_code ec;
         if (fs::exists(socket, ec)) {
-            TRY_ASSIGN(auto c, containerd::Client::connect(
-                                   {.socket = socket, .timeout = std::chrono::seconds(60)}));
-            client = std::move(c);
+            env.containerdSocket = socket;
         } else if (flags.output.empty()) {
             return fail(Code::Unavailable,
                         "containerd is not running: no socket at {} (start faasd up, or give "
@@ -129,38 +155,37 @@ Result<void> buildFunctions(const config::Stack& stack,
         }
     }
 
-    build::BuildOptions options;
-    options.templatesDir = templatesDir;
-    options.watchdog = watchdog;
-    options.buildRoot = stack.dir / "build";
-    options.progress = [](const std::string& line) {
+    auto progress = [](const std::string& line) {
         fmt::print("{}\n", line);
         std::fflush(stdout);
     };
     for (const auto& p : plan) {
-        TRY_ASSIGN(auto built, build::buildFunction(p.source, options));
-        std::string where;
-        if (client) {
-            const std::string ns = p.fn->ns.empty() ? api::kDefaultNamespace : p.fn->ns;
-            auto scoped = client->withNamespace(ns);
-            TRY_ASSIGN(auto record, withContext(image::storeImage(scoped, p.storedName,
-                                                                  built.config, built.layers),
-                                                fmt::format("building {}", p.fn->name)));
-            if (record.target.digest != built.manifestDescriptor.digest) {
-                return fail(Code::Internal, "building {}: containerd holds {} as {}, not {}",
-                            p.fn->name, p.storedName, record.target.digest,
-                            built.manifestDescriptor.digest);
-            }
-            where = fmt::format(" in containerd namespace {}", ns);
-        }
+        const std::string what = fmt::format("building {}", p.fn->name);
+        const fs::path dir = stack.dir / "build" / p.fn->name;
+        progress(fmt::format("[{}] staging {} template and {} in {}", p.fn->name,
+                             p.tmpl.language, p.handler.lexically_normal().string(),
+                             dir.lexically_normal().string()));
+        TRY(withContext(build::stageContext(p.tmpl, p.handler, dir), what));
+        build::ContextBuild request;
+        request.name = p.fn->name;
+        request.context = dir;
+        request.image = p.fn->image;
+        request.buildArgs = p.buildArgs;
+        request.ns = p.fn->ns.empty() ? std::string(api::kDefaultNamespace) : p.fn->ns;
         if (!flags.output.empty()) {
-            const fs::path archive = fs::path(flags.output) / (p.fn->name + ".tar");
-            TRY(withContext(image::writeOciArchive(built, p.storedName, archive),
-                            fmt::format("building {}", p.fn->name)));
-            where += fmt::format("{}written to {}", where.empty() ? " " : ", ", archive.string());
+            request.archive = fs::path(flags.output) / (p.fn->name + ".tar");
         }
-        fmt::print("[{}] built {} {}{}\n", p.fn->name, p.fn->image, built.manifestDescriptor.digest,
-                   where);
+        TRY_ASSIGN(auto built, withContext(build::buildContext(request, env, progress), what));
+        std::string where;
+        if (!env.containerdSocket.empty()) {
+            where = fmt::format(" in containerd namespace {}", request.ns);
+        }
+        if (!request.archive.empty()) {
+            where += fmt::format("{}written to {}", where.empty() ? " " : ", ",
+                                 request.archive.string());
+        }
+        fmt::print("[{}] built {} {}{} ({})\n", p.fn->name, p.fn->image, built.digest, where,
+                   built.method);
         std::fflush(stdout);
     }
     return {};

@@ -45,7 +45,19 @@ Result<void> addTree(LayerBuilder& layer, const std::string& path, const fs::pat
         return {};
     }
     if (S_ISDIR(st.st_mode)) {
-        layer.addDirectory(path, 0755);
+        // The image's root and the folders every function image has keep
+        // their owner and mode (/home/app belongs to the function's user).
+        if (path == kFunctionHome) {
+            if (!layer.has(path)) {
+                layer.addDirectory(path, 0755, kFunctionUid, kFunctionUid);
+            }
+        } else if (path == "/tmp") {
+            if (!layer.has(path)) {
+                layer.addDirectory(path, 01777);
+            }
+        } else if (path != "/" && !layer.has(path)) {
+            layer.addDirectory(path, 0755);
+        }
         std::vector<std::string> names;
         std::error_code ec;
         for (fs::directory_iterator it(host, ec), end; !ec && it != end; it.increment(ec)) {
@@ -211,25 +223,43 @@ Result<BuiltImage> buildFunctionImage(const FunctionImageSpec& spec) {
         runtime.addFile(std::string(kWatchdogPath), std::move(content), 0755);
     }
 
-    // The function layer.
-    LayerBuilder function;
-    std::vector<ImageFile> files = spec.files;
-    std::sort(files.begin(), files.end(),
-              [](const ImageFile& a, const ImageFile& b) { return a.path < b.path; });
-    for (const auto& f : files) {
+    // The function's layers, one per name in order of first use; entries
+    // sorted by path within each.
+    std::vector<std::string> order;
+    std::map<std::string, std::vector<ImageFile>> byLayer;
+    for (const auto& f : spec.files) {
         if (f.path.empty() || f.path.front() != '/') {
             return fail(Code::InvalidArgument,
                         "packing {}: {} is not an absolute path in the image", f.host.string(),
                         f.path);
         }
-        TRY(addTree(function, f.path, f.host));
+        if (!byLayer.count(f.layer)) {
+            order.push_back(f.layer);
+        }
+        byLayer[f.layer].push_back(f);
     }
-
     std::vector<Layer> layers;
     TRY_ASSIGN(auto runtimeLayer, withContext(runtime.build(), "building the runtime layer"));
-    TRY_ASSIGN(auto functionLayer, withContext(function.build(), "building the function layer"));
     layers.push_back(std::move(runtimeLayer));
-    layers.push_back(std::move(functionLayer));
+    for (const auto& name : order) {
+        auto& files = byLayer[name];
+        std::sort(files.begin(), files.end(),
+                  [](const ImageFile& a, const ImageFile& b) { return a.path < b.path; });
+        LayerBuilder layer;
+        const std::string home(kFunctionHome);
+        for (const auto& f : files) {
+            if (f.path == "/" || f.path.rfind(home + "/", 0) == 0) {
+                layer.addDirectory(home, 0755, kFunctionUid, kFunctionUid);
+                break;
+            }
+        }
+        for (const auto& f : files) {
+            TRY(addTree(layer, f.path, f.host));
+        }
+        TRY_ASSIGN(auto built,
+                   withContext(layer.build(), fmt::format("building the {} layer", name)));
+        layers.push_back(std::move(built));
+    }
 
     ImageConfig config;
     const Platform platform = hostPlatform();

@@ -26,8 +26,9 @@ inline constexpr std::string_view kFunctionUser = "1000:1000";
 inline constexpr std::string_view kFunctionHome = "/home/app";
 
 struct ImageFile {
-    std::string path;           // inside the image: "/home/app/handler"
+    std::string path;           // inside the image: "/home/app/handler"; "/" merges a folder
     std::filesystem::path host; // a file, or a directory packed with all it holds
+    std::string layer = "function"; // files of one name share a layer, in order of first use
 };
 
 struct FunctionImageSpec {
@@ -60,7 +61,8 @@ BuiltImage assembleImage(ImageConfig config, std::vector<Layer> layers);
 Result<void> addHostTree(LayerBuilder& layer, const std::string& path,
                          const std::filesystem::path& host);
 
-// The two layers and the config of a function image.
+// The layers (fwatchdog's, then one per ImageFile::layer) and the config of
+// a function image.
 Result<BuiltImage> buildFunctionImage(const FunctionImageSpec& spec);
 
 // Writes the image as an OCI image layout tar (oci-layout, index.json with

@@ -50,17 +50,21 @@ containerd::Descriptor Layer::descriptor() const {
                                   static_cast<int64_t>(blob.size()), {}};
 }
 
+void LayerBuilder::push(Entry entry) {
+    paths_.insert(entry.path);
+    entries_.push_back(std::move(entry));
+}
+
+bool LayerBuilder::has(std::string_view path) const {
+    return paths_.count(normalise(std::string(path))) != 0;
+}
+
 void LayerBuilder::ensureParents(const std::string& path) {
-    std::set<std::string> existing;
-    for (const auto& e : entries_) {
-        existing.insert(e.path);
-    }
     size_t pos = 0;
     while ((pos = path.find('/', pos)) != std::string::npos) {
         std::string dir = path.substr(0, pos);
-        if (!dir.empty() && !existing.count(dir)) {
-            entries_.push_back({dir, Entry::Kind::Directory, "", 0755, 0, 0});
-            existing.insert(dir);
+        if (!dir.empty() && !paths_.count(dir)) {
+            push({dir, Entry::Kind::Directory, "", 0755, 0, 0});
         }
         ++pos;
     }
@@ -70,7 +74,7 @@ LayerBuilder& LayerBuilder::addFile(std::string path, std::string content, mode_
                                     gid_t gid) {
     path = normalise(std::move(path));
     ensureParents(path);
-    entries_.push_back({path, Entry::Kind::File, std::move(content), mode, uid, gid});
+    push({path, Entry::Kind::File, std::move(content), mode, uid, gid});
     return *this;
 }
 
@@ -87,14 +91,14 @@ Result<void> LayerBuilder::addHostFile(std::string path, const std::filesystem::
 LayerBuilder& LayerBuilder::addDirectory(std::string path, mode_t mode, uid_t uid, gid_t gid) {
     path = normalise(std::move(path));
     ensureParents(path);
-    entries_.push_back({path, Entry::Kind::Directory, "", mode, uid, gid});
+    push({path, Entry::Kind::Directory, "", mode, uid, gid});
     return *this;
 }
 
 LayerBuilder& LayerBuilder::addSymlink(std::string path, std::string target) {
     path = normalise(std::move(path));
     ensureParents(path);
-    entries_.push_back({path, Entry::Kind::Symlink, std::move(target), 0777, 0, 0});
+    push({path, Entry::Kind::Symlink, std::move(target), 0777, 0, 0});
     return *this;
 }
 

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ public:
     LayerBuilder& addDirectory(std::string path, mode_t mode = 0755, uid_t uid = 0, gid_t gid = 0);
     LayerBuilder& addSymlink(std::string path, std::string target);
 
+    // Whether the layer already holds path ("/home/app").
+    bool has(std::string_view path) const;
+
     Result<Layer> build() const;
 
 private:
@@ -45,7 +49,9 @@ private:
         gid_t gid;
     };
     void ensureParents(const std::string& path);
+    void push(Entry entry);
     std::vector<Entry> entries_;
+    std::set<std::string, std::less<>> paths_; // of entries_, for parents and has()
 };
 
 // Gzip-compresses data (used for layers and archives).
