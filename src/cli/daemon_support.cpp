@@ -1,6 +1,9 @@
 #include "cli/daemon_support.hpp"
 
+#include "build/function_build.hpp"
+#include "build/template.hpp"
 #include "common/files.hpp"
+#include "common/hmac.hpp"
 #include "common/log.hpp"
 #include "common/random.hpp"
 #include "containerd/client.hpp"
@@ -27,9 +30,21 @@ std::string trimmed(std::string s) {
     return s;
 }
 
-} // namespace
+// The payload secret, made when absent or empty: faas-cli's
+// --payload-secret file on the client must hold the same.
+Result<void> ensurePayloadSecret(const config::DaemonConfig& config, Credentials& c) {
+    if (auto secret = readFile(config.payloadSecretFile()); secret) {
+        c.payloadSecret = std::string(trimSecret(*secret));
+        if (!c.payloadSecret.empty()) {
+            return {};
+        }
+    }
+    c.payloadSecret = randomHex(32);
+    c.payloadSecretCreated = true;
+    return writeFileAtomic(config.payloadSecretFile(), c.payloadSecret, 0600);
+}
 
-Result<Credentials> ensureCredentials(const config::DaemonConfig& config) {
+Result<Credentials> basicAuthCredentials(const config::DaemonConfig& config) {
     std::error_code ec;
     auto dir = std::filesystem::path(config.basicAuthUserFile()).parent_path();
     std::filesystem::create_directories(dir, ec);
@@ -51,6 +66,47 @@ Result<Credentials> ensureCredentials(const config::DaemonConfig& config) {
     TRY(writeFileAtomic(config.basicAuthUserFile(), c.user, 0600));
     TRY(writeFileAtomic(config.basicAuthPasswordFile(), c.password, 0600));
     return c;
+}
+
+} // namespace
+
+Result<Credentials> ensureCredentials(const config::DaemonConfig& config) {
+    TRY_ASSIGN(auto c, basicAuthCredentials(config));
+    TRY(ensurePayloadSecret(config, c));
+    return c;
+}
+
+build::RemoteBuilderConfig builderConfigFrom(const config::DaemonConfig& c,
+                                             const std::string& payloadSecret,
+                                             std::vector<std::string>& warnings) {
+    build::RemoteBuilderConfig b;
+    b.payloadSecret = payloadSecret;
+    b.buildsDir = c.buildsDir();
+    b.maxBytes = c.builder.maxBytes;
+    b.concurrency = static_cast<unsigned>(c.builder.concurrency);
+    b.ns = "openfaas-fn";
+    if (auto templates = build::findTemplatesDir(""); templates) {
+        b.env.templatesDir = *templates;
+    } else {
+        warnings.push_back(templates.error().message());
+    }
+    if (auto watchdog = build::findWatchdog(); watchdog) {
+        b.env.watchdog = *watchdog;
+    } else {
+        warnings.push_back(watchdog.error().message());
+    }
+    b.env.containerdSocket = c.containerdSocket;
+    b.env.registry = providerConfigFrom(c).registry;
+    b.env.buildahRoot = c.builder.buildahRoot;
+    return b;
+}
+
+gateway::BuildAnswer GatewayBuilder::build(const gateway::BuildCall& call) {
+    auto answer = builder_.handle(call.body, call.signature);
+    if (call.accept.find("application/x-ndjson") != std::string::npos) {
+        return {answer.httpStatus, "application/x-ndjson", build::answerNdjson(answer)};
+    }
+    return {answer.httpStatus, "application/json", build::answerJson(answer)};
 }
 
 bool containerdAnswers(const std::string& socket, std::chrono::milliseconds timeout) {

@@ -1,12 +1,15 @@
 #pragma once
 
 // Pieces of `faasd up` that are not components of their own: the admin
-// credentials, a containerd of our own when none is running, and systemd's
-// readiness notification.
+// credentials and the builder's payload secret, a containerd of our own
+// when none is running, the function builder behind the gateway's port,
+// and systemd's readiness notification.
 
+#include "build/builder_api.hpp"
 #include "common/error.hpp"
 #include "common/subprocess.hpp"
 #include "config/daemon_config.hpp"
+#include "gateway/function_builder.hpp"
 #include "provider/provider_config.hpp"
 
 #include <atomic>
@@ -21,11 +24,32 @@ struct Credentials {
     std::string user;
     std::string password;
     bool created = false;  // generated on this start
+    std::string payloadSecret; // the function builder API's HMAC key
+    bool payloadSecretCreated = false;
 };
 
-// Reads the basic-auth files under the state dir, creating them (user
-// "admin", a random password, mode 0600) when absent.
+// Reads the credential files under the state dir, creating them (mode 0600)
+// when absent: basic auth (user "admin", a random password) and the
+// function builder's payload secret (32 random bytes as hex).
 Result<Credentials> ensureCredentials(const config::DaemonConfig& config);
+
+// The function builder's settings from the daemon's: its limits, the
+// payload secret, the trusted templates, the fwatchdog to pack and the
+// registry settings the provider pulls with. What cannot be found
+// (templates, fwatchdog) is left empty and named in warnings.
+build::RemoteBuilderConfig builderConfigFrom(const config::DaemonConfig& config,
+                                             const std::string& payloadSecret,
+                                             std::vector<std::string>& warnings);
+
+// The gateway's POST /build served by a RemoteBuilder.
+class GatewayBuilder : public gateway::FunctionBuilder {
+public:
+    explicit GatewayBuilder(build::RemoteBuilder& builder) : builder_(builder) {}
+    gateway::BuildAnswer build(const gateway::BuildCall& call) override;
+
+private:
+    build::RemoteBuilder& builder_;
+};
 
 // A containerd started and supervised by faasd (restarted if it dies), for
 // machines where no service manager runs one.

@@ -1,5 +1,5 @@
-// faasd up: the daemon in the foreground. Gateway, provider (and, as they
-// land, queue and scaler) in one process; logs to stderr.
+// faasd up: the daemon in the foreground. Gateway, provider, queue, scaler
+// and the function builder API in one process; logs to stderr.
 
 #include "cli/cli.hpp"
 #include "cli/daemon_support.hpp"
@@ -120,6 +120,9 @@ int up(const UpFlags& flags) {
         kLog.info("created admin credentials in {} and {}", c.basicAuthUserFile(),
                   c.basicAuthPasswordFile());
     }
+    if (creds->payloadSecretCreated) {
+        kLog.info("created the function builder's payload secret in {}", c.payloadSecretFile());
+    }
 
     auto provider = provider::ContainerdProvider::create(providerConfigFrom(c));
     if (!provider) {
@@ -143,8 +146,27 @@ int up(const UpFlags& flags) {
         // Accepts wait on the blocking pool for their group commit.
         g.blockingThreads = std::max<unsigned>(g.blockingThreads, c.queue.acceptThreads);
     }
+    // The function builder API: its builds run on the blocking pool, each
+    // holding a thread for as long as it builds, so the pool grows by as
+    // many as may run at once.
+    std::unique_ptr<build::RemoteBuilder> builder;
+    std::unique_ptr<GatewayBuilder> builderPort;
+    if (c.builder.enabled) {
+        if (auto r = build::prepareBuildsDir(c.buildsDir()); !r) {
+            return fatal(r.error().message());
+        }
+        std::vector<std::string> warnings;
+        builder = std::make_unique<build::RemoteBuilder>(
+            builderConfigFrom(c, creds->payloadSecret, warnings));
+        for (const auto& w : warnings) {
+            kLog.warn("function builder: {}", w);
+        }
+        builderPort = std::make_unique<GatewayBuilder>(*builder);
+        g.blockingThreads += static_cast<unsigned>(c.builder.concurrency);
+    }
     gateway::Gateway gw(g, **provider);
     gw.setAsyncQueue(asyncQueue.get());
+    gw.setFunctionBuilder(builderPort.get());
     if (asyncQueue) {
         gw.addMetricsSource([q = asyncQueue.get()] { return q->prometheusText(); });
     }
