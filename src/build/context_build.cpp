@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 #include <optional>
+#include <set>
 
 namespace faasd::build {
 namespace fs = std::filesystem;
@@ -77,6 +78,56 @@ private:
     bool done_ = false;
 };
 
+// Build arguments an untrusted upload may not set for a host build: they
+// would change which programs or libraries the recipe's commands load, or
+// what they run (LD_PRELOAD, PATH, GOFLAGS=-toolexec=…, NODE_OPTIONS, …).
+// Index and proxy settings (PIP_INDEX_URL, GOPROXY, npm_config_registry)
+// stay allowed.
+Result<void> checkUntrustedArgs(const std::map<std::string, std::string>& args) {
+    static const std::set<std::string, std::less<>> exact{"PATH",
+                                                          "HOME",
+                                                          "SHELL",
+                                                          "ENV",
+                                                          "BASH_ENV",
+                                                          "IFS",
+                                                          "GOFLAGS",
+                                                          "GOTOOLCHAIN",
+                                                          "GOENV",
+                                                          "GOROOT",
+                                                          "GOPATH",
+                                                          "GOCACHE",
+                                                          "CC",
+                                                          "CXX",
+                                                          "CGO_ENABLED",
+                                                          "NODE_OPTIONS",
+                                                          "NODE_PATH",
+                                                          "PYTHONPATH",
+                                                          "PYTHONHOME",
+                                                          "PYTHONSTARTUP",
+                                                          "PYTHONUSERBASE",
+                                                          "PIP_TARGET",
+                                                          "PIP_PREFIX",
+                                                          "PIP_ROOT",
+                                                          "PIP_CONFIG_FILE",
+                                                          "npm_config_prefix",
+                                                          "npm_config_ignore_scripts",
+                                                          "npm_config_script_shell",
+                                                          "npm_config_userconfig",
+                                                          "XDG_CACHE_HOME",
+                                                          "TMPDIR"};
+    for (const auto& [k, v] : args) {
+        const bool denied = exact.count(k) || k.rfind("LD_", 0) == 0 || k.rfind("CGO_", 0) == 0 ||
+                            k.rfind("GCONV_", 0) == 0;
+        if (denied) {
+            return fail(Code::InvalidArgument,
+                        "build arg {} may not be set by an uploaded build (it changes what the "
+                        "build's commands run)",
+                        k);
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 bool namesRegistry(std::string_view image) {
@@ -112,9 +163,12 @@ Result<ContextBuildResult> buildContext(const ContextBuild& given, const BuildEn
     TRY_ASSIGN(auto recipe, hostRecipe(request, env));
     if (recipe) {
         result.method = "host";
-        TRY_ASSIGN(auto img, runHostRecipe(*recipe, request.context, request.name,
-                                           request.buildArgs, env.watchdog, env.busybox,
-                                           env.timeout, say));
+        if (!request.trustContextRecipe) {
+            TRY(checkUntrustedArgs(request.buildArgs));
+        }
+        TRY_ASSIGN(auto img,
+                   runHostRecipe(*recipe, request.context, request.name, request.buildArgs,
+                                 env.watchdog, env.busybox, env.timeout, say));
         built = std::move(img);
         result.digest = built->manifestDescriptor.digest;
         if (!request.archive.empty()) {

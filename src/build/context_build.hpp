@@ -46,7 +46,9 @@ struct ContextBuild {
     bool push = false;                  // also push when the name has a registry
     std::filesystem::path archive;      // also write an OCI archive here; empty: none
     // Run the context's own template.yml recipe on the host. Off for the
-    // builder API: the recipe then comes from BuildEnvironment's templates.
+    // builder API: the recipe then comes from BuildEnvironment's templates,
+    // and build args that change what its commands run (LD_*, PATH,
+    // GOFLAGS, NODE_OPTIONS, …) are refused.
     bool trustContextRecipe = true;
 };
 

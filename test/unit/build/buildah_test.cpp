@@ -1,6 +1,8 @@
 #include "build/buildah.hpp"
+#include "common/files.hpp"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 using namespace faasd;
 using namespace faasd::build;
@@ -15,9 +17,8 @@ FROM build
 FROM scratch
 FROM ${BASE}
 )");
-    CHECK(images ==
-          std::vector<std::string>{"ghcr.io/openfaas/of-watchdog:0.10.7",
-                                   "127.0.0.1:5000/library/alpine:3.20"});
+    CHECK(images == std::vector<std::string>{"ghcr.io/openfaas/of-watchdog:0.10.7",
+                                             "127.0.0.1:5000/library/alpine:3.20"});
 }
 
 TEST_CASE("buildah: registries.conf carries mirrors and plain-HTTP registries", "[build]") {
@@ -75,4 +76,52 @@ TEST_CASE("namesRegistry reads names as docker does", "[build]") {
     CHECK(namesRegistry("ghcr.io/a/b"));
     CHECK_FALSE(namesRegistry("fn:latest"));
     CHECK_FALSE(namesRegistry("alexellis/fn"));
+}
+
+TEST_CASE("an uploaded context builds with the trusted recipe and no loader tricks", "[build]") {
+    auto dir = faasd::TempDir::create("faasd-ctx-").value();
+    auto trusted = dir.path() / "templates" / "demo";
+    std::filesystem::create_directories(trusted / "function");
+    REQUIRE(faasd::writeFileAtomic(trusted / "template.yml", R"(language: demo
+fprocess: ./out
+faasd:
+  build:
+    run: ["echo trusted > out"]
+  pack:
+    - {from: out, to: /home/app/out}
+)"));
+    auto context = dir.path() / "context";
+    std::filesystem::create_directories(context);
+    // The upload's own recipe would run something else.
+    REQUIRE(faasd::writeFileAtomic(context / "template.yml", R"(language: demo
+fprocess: ./out
+faasd:
+  build:
+    run: ["echo uploaded > out"]
+  pack:
+    - {from: out, to: /home/app/out}
+)"));
+    ContextBuild request;
+    request.name = "demo";
+    request.context = context;
+    request.image = "demo:1";
+    request.trustContextRecipe = false;
+    BuildEnvironment env;
+    env.templatesDir = dir.path() / "templates";
+    env.watchdog = FWATCHDOG_PATH;
+    auto built = buildContext(request, env, {});
+    REQUIRE(built);
+    CHECK(built->method == "host");
+    CHECK(faasd::readFile(context / "out").value() == "trusted\n");
+
+    request.buildArgs = {{"LD_PRELOAD", "/tmp/evil.so"}};
+    auto refused = buildContext(request, env, {});
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message().find("build arg LD_PRELOAD may not be set") !=
+          std::string::npos);
+    request.buildArgs = {{"GOFLAGS", "-toolexec=/bin/sh"}};
+    CHECK_FALSE(buildContext(request, env, {}));
+    // Index settings are fine.
+    request.buildArgs = {{"PIP_INDEX_URL", "http://127.0.0.1:1/simple"}};
+    CHECK(buildContext(request, env, {}));
 }
