@@ -88,8 +88,22 @@ private:
 
 } // namespace
 
+namespace {
+
+// The answer's JSON object; a failed one names its error (the last log
+// line), which faas-cli prints.
+nlohmann::json answerObject(const BuilderAnswer& a, nlohmann::json log, const std::string& status) {
+    nlohmann::json out = {{"log", std::move(log)}, {"image", a.image}, {"status", status}};
+    if (status == "failed" && !a.log.empty()) {
+        out["error"] = a.log.back();
+    }
+    return out;
+}
+
+} // namespace
+
 std::string answerJson(const BuilderAnswer& a) {
-    return dump({{"log", a.log}, {"image", a.image}, {"status", a.status}});
+    return dump(answerObject(a, a.log, a.status));
 }
 
 std::string answerNdjson(const BuilderAnswer& a) {
@@ -97,14 +111,14 @@ std::string answerNdjson(const BuilderAnswer& a) {
     const bool failed = a.status != "success";
     const size_t progress = failed && !a.log.empty() ? a.log.size() - 1 : a.log.size();
     for (size_t i = 0; i < progress; ++i) {
-        out += dump({{"log", {a.log[i]}}, {"image", a.image}, {"status", "in_progress"}});
+        out += dump(answerObject(a, {a.log[i]}, "in_progress"));
         out += '\n';
     }
     auto last = nlohmann::json::array();
     if (progress < a.log.size()) {
         last.push_back(a.log.back());
     }
-    out += dump({{"log", last}, {"image", a.image}, {"status", a.status}});
+    out += dump(answerObject(a, std::move(last), a.status));
     out += '\n';
     return out;
 }

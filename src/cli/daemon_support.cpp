@@ -8,15 +8,13 @@
 #include "common/random.hpp"
 #include "containerd/client.hpp"
 
+#include <cstdlib>
 #include <faasd_version.h>
-
+#include <filesystem>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
 
 namespace faasd::cli {
 namespace {
@@ -104,7 +102,11 @@ build::RemoteBuilderConfig builderConfigFrom(const config::DaemonConfig& c,
 gateway::BuildAnswer GatewayBuilder::build(const gateway::BuildCall& call) {
     auto answer = builder_.handle(call.body, call.signature);
     if (call.accept.find("application/x-ndjson") != std::string::npos) {
-        return {answer.httpStatus, "application/x-ndjson", build::answerNdjson(answer)};
+        // A streaming client reads the outcome from the last line; a build
+        // that ran and failed is told there (faas-cli shows its error),
+        // while refusals keep their status code.
+        const unsigned status = answer.httpStatus == 500 ? 200 : answer.httpStatus;
+        return {status, "application/x-ndjson", build::answerNdjson(answer)};
     }
     return {answer.httpStatus, "application/json", build::answerJson(answer)};
 }
@@ -123,8 +125,8 @@ Result<std::unique_ptr<OwnContainerd>> OwnContainerd::start(const config::Daemon
     auto base = std::filesystem::path(config.stateDir) / "containerd";
     std::error_code ec;
     std::filesystem::create_directories(base, ec);
-    std::filesystem::create_directories(std::filesystem::path(config.containerdSocket).parent_path(),
-                                        ec);
+    std::filesystem::create_directories(
+        std::filesystem::path(config.containerdSocket).parent_path(), ec);
     c->binary_ = config.containerdBinary;
     c->socket_ = config.containerdSocket;
     c->configPath_ = (base / "config.toml").string();
@@ -263,7 +265,7 @@ void sdNotify(const std::string& state) {
     std::copy(p.begin(), p.end(), addr.sun_path);
     socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + p.size());
     if (p[0] == '@') {
-        addr.sun_path[0] = '\0';  // abstract socket
+        addr.sun_path[0] = '\0'; // abstract socket
     }
     (void)::sendto(fd.get(), state.data(), state.size(), MSG_NOSIGNAL,
                    reinterpret_cast<sockaddr*>(&addr), len);

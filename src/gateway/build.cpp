@@ -22,18 +22,22 @@ Response notEnabled() {
 
 void addBuildRoutes(Router& router, const Services& s) {
     FunctionBuilder* builder = s.builder;
-    router.add({"/build", {"POST"}, false, RouteKind::Blocking, [builder](const Request& r) {
-                    if (builder == nullptr) {
-                        return notEnabled();
-                    }
-                    BuildAnswer answer = builder->build(
-                        {r.body, r.header("X-Build-Signature"), r.header("Accept").value_or("")});
-                    Response response;
-                    response.status = answer.status;
-                    response.contentType = std::move(answer.contentType);
-                    response.body = std::move(answer.body);
-                    return response;
-                }});
+    // faas-cli posts to --remote-builder as given in older releases, and
+    // to <it>/build in newer ones: http://HOST:8080/build works for both.
+    for (const char* path : {"/build", "/build/build"}) {
+        router.add({path, {"POST"}, false, RouteKind::Blocking, [builder](const Request& r) {
+                        if (builder == nullptr) {
+                            return notEnabled();
+                        }
+                        BuildAnswer answer = builder->build({r.body, r.header("X-Build-Signature"),
+                                                             r.header("Accept").value_or("")});
+                        Response response;
+                        response.status = answer.status;
+                        response.contentType = std::move(answer.contentType);
+                        response.body = std::move(answer.body);
+                        return response;
+                    }});
+    }
 }
 
 } // namespace faasd::gateway

@@ -272,7 +272,11 @@ TEST_CASE("answers as JSON and as NDJSON", "[builder_api]") {
     BuilderAnswer failed{
         .httpStatus = 500, .status = "failed", .image = "say", .log = {"a", "boom"}};
     CHECK(answerNdjson(failed) == "{\"image\":\"say\",\"log\":[\"a\"],\"status\":\"in_progress\"}\n"
-                                  "{\"image\":\"say\",\"log\":[\"boom\"],\"status\":\"failed\"}\n");
+                                  "{\"error\":\"boom\",\"image\":\"say\",\"log\":[\"boom\"],"
+                                  "\"status\":\"failed\"}\n");
+    // A failure names its error, which faas-cli prints.
+    CHECK(answerJson(failed) ==
+          R"({"error":"boom","image":"say","log":["a","boom"],"status":"failed"})");
 }
 
 TEST_CASE("function names from image names", "[builder_api]") {

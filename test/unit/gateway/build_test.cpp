@@ -66,6 +66,19 @@ TEST_CASE("build: the body and the signature reach the builder, without basic au
     CHECK(builder.accept.find("x-ndjson") == std::string::npos);
 }
 
+TEST_CASE("build: /build/build too, where newer faas-cli posts for --remote-builder .../build") {
+    Harness h(withAuth());
+    FakeBuilder builder;
+    h.gateway->setFunctionBuilder(&builder);
+    REQUIRE(h.gateway->start());
+    auto res = h.client().Post("/build/build", {{"X-Build-Signature", "sha256=abc"}}, "x",
+                               "application/octet-stream");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    std::lock_guard lock(builder.mutex);
+    CHECK(builder.calls == 1);
+}
+
 TEST_CASE("build: the builder's status, type and body are the answer") {
     Harness h;
     FakeBuilder builder;
