@@ -121,3 +121,45 @@ JSON
 JSON
   tar -C "$img/archive" -cf "$img/image.tar" .
 }
+
+# start_registry: Debian's docker-registry on a free loopback port, in
+# $tmp/registry; sets $reg (host:port) and stops it on exit (it adds itself
+# to extra_cleanup).
+start_registry() {
+  local reg_port
+  reg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  reg=127.0.0.1:$reg_port
+  mkdir -p "$tmp/registry"
+  cat >"$tmp/registry/config.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $tmp/registry/data
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: $reg
+YAML
+  setpriv --pdeathsig KILL -- docker-registry serve "$tmp/registry/config.yml" >"$tmp/registry/log" 2>&1 &
+  registry_pid=$!
+  extra_cleanup=stop_registry
+  local _
+  for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://$reg/v2/" 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+stop_registry() { kill "$registry_pid" 2>/dev/null; wait "$registry_pid" 2>/dev/null; }
+
+# wait_for SECONDS COMMAND...: until COMMAND succeeds, or false after SECONDS.
+wait_for() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    [[ $SECONDS -lt $deadline ]] || return 1
+    sleep 0.1
+  done
+}

@@ -227,7 +227,7 @@ mkdir -p "$tmp/bad" && cd "$tmp/bad" || exit 1
 mkdir bad
 printf 'version: 1.0\nprovider:\n  name: openfaas\nfunctions:\n  bad:\n    lang: cobol\n    handler: ./bad\n    image: bad:latest\n' >lang.yml
 check "unknown lang: file:line, lists the templates" \
-  refused lang.yml '^faasd: lang\.yml:6:[0-9]+: functions\.bad\.lang: .*available: bash, cpp, go, golang-http'
+  refused lang.yml '^faasd: lang\.yml:6:[0-9]+: functions\.bad\.lang: .*available: .*bash, cpp, .*golang-http'
 printf 'version: 1.0\nprovider:\n  name: openfaas\nfunctions:\n  bad:\n    lang: go\n    handler: ./missing\n    image: bad:latest\n' >handler.yml
 check "missing handler folder: file:line" \
   refused handler.yml '^faasd: handler\.yml:7:[0-9]+: functions\.bad\.handler: folder .*missing does not exist'
