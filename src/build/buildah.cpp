@@ -20,8 +20,7 @@ namespace {
 
 // Accept every image: what is pulled is chosen by the Dockerfile, and
 // signatures are not part of OpenFaaS's builds.
-constexpr std::string_view kSignaturePolicy =
-    R"({"default":[{"type":"insecureAcceptAnything"}]})";
+constexpr std::string_view kSignaturePolicy = R"({"default":[{"type":"insecureAcceptAnything"}]})";
 
 std::string tomlString(std::string_view s) {
     std::string out = "\"";
@@ -156,8 +155,9 @@ std::vector<std::string> buildahBuildArgv(const ContextBuild& request, const Bui
         arch.resize(v);
     }
     std::map<std::string, std::string> args{
-        {"TARGETPLATFORM", platform}, {"TARGETOS", os},        {"TARGETARCH", arch},
-        {"TARGETVARIANT", variant},   {"BUILDPLATFORM", platform}, {"BUILDOS", os},
+        {"TARGETPLATFORM", platform}, {"TARGETOS", os},
+        {"TARGETARCH", arch},         {"TARGETVARIANT", variant},
+        {"BUILDPLATFORM", platform},  {"BUILDOS", os},
         {"BUILDARCH", arch},          {"BUILDVARIANT", variant},
     };
     for (const auto& [k, v] : request.buildArgs) {
@@ -166,9 +166,9 @@ std::vector<std::string> buildahBuildArgv(const ContextBuild& request, const Bui
     for (const auto& [k, v] : args) {
         argv.insert(argv.end(), {"--build-arg", k + "=" + v});
     }
-    argv.insert(argv.end(), {"-f", (request.context / "Dockerfile").string(), "-t",
-                             image::parseReference(request.image).value().str(),
-                             request.context.string()});
+    argv.insert(argv.end(),
+                {"-f", (request.context / "Dockerfile").string(), "-t",
+                 image::parseReference(request.image).value().str(), request.context.string()});
     return argv;
 }
 
@@ -189,8 +189,8 @@ Result<void> buildWithBuildah(const ContextBuild& request, const BuildEnvironmen
                         names.push_back(t.language);
                     }
                 }
-                hostBuilt = fmt::format("; these templates build without it: {}",
-                                        fmt::join(names, ", "));
+                hostBuilt =
+                    fmt::format("; these templates build without it: {}", fmt::join(names, ", "));
             }
         }
         return fail(Code::FailedPrecondition,
@@ -223,7 +223,8 @@ Result<void> buildWithBuildah(const ContextBuild& request, const BuildEnvironmen
 
     auto step = [&](std::vector<std::string> argv, std::string_view what) -> Result<void> {
         say(fmt::format("[{}] {}", request.name, fmt::join(argv, " ")));
-        TRY_ASSIGN(auto out, withContext(run({.argv = std::move(argv), .env = environment,
+        TRY_ASSIGN(auto out, withContext(run({.argv = std::move(argv),
+                                              .env = environment,
                                               .cwd = request.context.string()},
                                              "", env.timeout),
                                          what));

@@ -116,13 +116,13 @@ struct Reader {
             return out;
         }
         if (!node.IsSequence()) {
-            return fail(located(file, node.Mark(), "build_options",
-                                "must be a list of {name, packages}"));
+            return fail(
+                located(file, node.Mark(), "build_options", "must be a list of {name, packages}"));
         }
         for (const auto& item : node) {
             if (!item.IsMap()) {
-                return fail(located(file, item.Mark(), "build_options",
-                                    "each entry is {name, packages}"));
+                return fail(
+                    located(file, item.Mark(), "build_options", "each entry is {name, packages}"));
             }
             BuildOption o;
             for (const auto& kv : item) {
@@ -287,7 +287,8 @@ Result<std::string> additionalPackages(const Template& tmpl,
             return fail(Code::InvalidArgument,
                         "build_options: the {} template has no option \"{}\" (it has: {})",
                         tmpl.language, name,
-                        known.empty() ? std::string("none") : fmt::format("{}", fmt::join(known, ", ")));
+                        known.empty() ? std::string("none")
+                                      : fmt::format("{}", fmt::join(known, ", ")));
         }
         packages.insert(packages.end(), it->packages.begin(), it->packages.end());
     }

@@ -38,8 +38,8 @@
 namespace faasd::build {
 
 struct PackEntry {
-    std::string from;             // relative to the build folder
-    std::string to;               // absolute in the image; "/" merges a folder at the root
+    std::string from;               // relative to the build folder
+    std::string to;                 // absolute in the image; "/" merges a folder at the root
     std::string layer = "function"; // entries of one name share a layer, in order of first use
 };
 

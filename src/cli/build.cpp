@@ -15,8 +15,8 @@
 #include "image/store.hpp"
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
 #include <cstdlib>
+#include <fmt/format.h>
 #include <map>
 #include <memory>
 
@@ -56,7 +56,9 @@ Result<std::string> containerdSocket(const std::string& flag) {
     return daemon.containerdSocket;
 }
 
-bool namesRegistry(std::string_view image) { return build::namesRegistry(image); }
+bool namesRegistry(std::string_view image) {
+    return build::namesRegistry(image);
+}
 
 void addBuildFlags(CLI::App* cmd, BuildFlags& flags) {
     cmd->add_option("--templates-dir", flags.templatesDir,
@@ -162,8 +164,8 @@ Result<void> buildFunctions(const config::Stack& stack,
     for (const auto& p : plan) {
         const std::string what = fmt::format("building {}", p.fn->name);
         const fs::path dir = stack.dir / "build" / p.fn->name;
-        progress(fmt::format("[{}] staging {} template and {} in {}", p.fn->name,
-                             p.tmpl.language, p.handler.lexically_normal().string(),
+        progress(fmt::format("[{}] staging {} template and {} in {}", p.fn->name, p.tmpl.language,
+                             p.handler.lexically_normal().string(),
                              dir.lexically_normal().string()));
         TRY(withContext(build::stageContext(p.tmpl, p.handler, dir), what));
         build::ContextBuild request;

@@ -6,10 +6,9 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <sys/stat.h>
-
 #include <memory>
 #include <set>
+#include <sys/stat.h>
 
 namespace faasd::image {
 namespace {
@@ -46,8 +45,8 @@ Error archiveError(struct archive* a, std::string_view what) {
 } // namespace
 
 containerd::Descriptor Layer::descriptor() const {
-    return containerd::Descriptor{std::string(media::kOciLayerGzip), digest,
-                                  static_cast<int64_t>(blob.size()), {}};
+    return containerd::Descriptor{
+        std::string(media::kOciLayerGzip), digest, static_cast<int64_t>(blob.size()), {}};
 }
 
 void LayerBuilder::push(Entry entry) {
@@ -79,7 +78,7 @@ LayerBuilder& LayerBuilder::addFile(std::string path, std::string content, mode_
 }
 
 Result<void> LayerBuilder::addHostFile(std::string path, const std::filesystem::path& host) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(host.c_str(), &st) != 0) {
         return fail(systemError(fmt::format("adding {} to a layer", host.string()), errno));
     }
@@ -117,7 +116,7 @@ Result<Layer> LayerBuilder::build() const {
             archive_entry_set_pathname(entry.get(), e.path.c_str());
             archive_entry_set_uid(entry.get(), e.uid);
             archive_entry_set_gid(entry.get(), e.gid);
-            archive_entry_set_mtime(entry.get(), 0, 0);  // reproducible layers
+            archive_entry_set_mtime(entry.get(), 0, 0); // reproducible layers
             switch (e.kind) {
             case Entry::Kind::File:
                 archive_entry_set_filetype(entry.get(), AE_IFREG);
@@ -159,7 +158,7 @@ Result<std::string> gzip(std::string_view data) {
     ArchivePtr a(archive_write_new());
     archive_write_set_format_raw(a.get());
     archive_write_add_filter_gzip(a.get());
-    archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr);  // no mtime
+    archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr); // no mtime
     archive_write_set_bytes_in_last_block(a.get(), 1);
     if (archive_write_open2(a.get(), &out, nullptr, appendToString, nullptr, nullptr) !=
         ARCHIVE_OK) {

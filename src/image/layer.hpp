@@ -7,19 +7,18 @@
 #include "common/error.hpp"
 #include "containerd/types.hpp"
 
-#include <sys/types.h>
-
 #include <filesystem>
 #include <set>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace faasd::image {
 
 struct Layer {
-    std::string blob;       // tar+gzip bytes
-    std::string digest;     // sha256 of blob
-    std::string diffId;     // sha256 of the uncompressed tar
+    std::string blob;   // tar+gzip bytes
+    std::string digest; // sha256 of blob
+    std::string diffId; // sha256 of the uncompressed tar
     containerd::Descriptor descriptor() const;
 };
 
@@ -27,8 +26,8 @@ class LayerBuilder {
 public:
     // Paths are absolute inside the image ("/bin/busybox"); parent
     // directories are added as needed.
-    LayerBuilder& addFile(std::string path, std::string content, mode_t mode = 0644,
-                          uid_t uid = 0, gid_t gid = 0);
+    LayerBuilder& addFile(std::string path, std::string content, mode_t mode = 0644, uid_t uid = 0,
+                          gid_t gid = 0);
     // Reads a host file now; keeps its permission bits.
     Result<void> addHostFile(std::string path, const std::filesystem::path& host);
     LayerBuilder& addDirectory(std::string path, mode_t mode = 0755, uid_t uid = 0, gid_t gid = 0);
@@ -43,7 +42,7 @@ private:
     struct Entry {
         std::string path;
         enum class Kind { File, Directory, Symlink } kind;
-        std::string content;  // file content, or symlink target
+        std::string content; // file content, or symlink target
         mode_t mode;
         uid_t uid;
         gid_t gid;

@@ -152,8 +152,8 @@ build_options: []
 TEST_CASE("template.yml: the recipe's own keys are checked, under faasd: too", "[build]") {
     CHECK(messageOf(parseTemplate("language: a\nfprocess: x\nfaasd:\n  colour: blue\n", "t.yml",
                                   "/x")) == "t.yml:4:3: faasd: unknown field \"colour\"");
-    CHECK(messageOf(parseTemplate("language: a\nfprocess: x\nfaasd:\n  mode: fast\n", "t.yml",
-                                  "/x")) ==
+    CHECK(messageOf(
+              parseTemplate("language: a\nfprocess: x\nfaasd:\n  mode: fast\n", "t.yml", "/x")) ==
           "t.yml:4:9: mode: must be classic, streaming, serializing or http");
     CHECK(messageOf(parseTemplate("language: a\nfprocess: x\nfaasd:\n  mode: http\n", "t.yml",
                                   "/x")) == "t.yml:4:3: faasd.pack: is required: what goes into "
