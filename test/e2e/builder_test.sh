@@ -58,27 +58,7 @@ open(path, "w").write(text)
 PY
 
 # --- a registry on loopback
-reg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-reg=127.0.0.1:$reg_port
-mkdir -p "$tmp/registry"
-cat >"$tmp/registry/config.yml" <<YAML
-version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $tmp/registry/data
-http:
-  addr: $reg
-YAML
-setpriv --pdeathsig KILL -- docker-registry serve "$tmp/registry/config.yml" >"$tmp/registry/log" 2>&1 &
-reg_pid=$!
-stop_test_registry() { kill "$reg_pid" 2>/dev/null; wait "$reg_pid" 2>/dev/null; }
-extra_cleanup=stop_test_registry
-for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://$reg/v2/" 2>/dev/null && break; sleep 0.1; done
-check "docker-registry answers on $reg" curl -fsS -o /dev/null "http://$reg/v2/"
+check "docker-registry answers on loopback" start_registry 0
 
 check "faasd up starts" start_daemon
 secret=$FAASD_STATE_DIR/secrets/payload-secret

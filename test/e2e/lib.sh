@@ -122,12 +122,14 @@ JSON
   tar -C "$img/archive" -cf "$img/image.tar" .
 }
 
-# start_registry: Debian's docker-registry on a free loopback port, in
-# $tmp/registry; sets $reg (host:port) and stops it on exit (it adds itself
-# to extra_cleanup).
+# start_registry [PORT]: Debian's docker-registry on loopback (PORT, else a
+# free port), in $tmp/registry; sets $reg (host:port) and stops it on exit
+# (it sets extra_cleanup).
 start_registry() {
-  local reg_port
-  reg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  local reg_port=${1:-0}
+  if [[ $reg_port == 0 ]]; then
+    reg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  fi
   reg=127.0.0.1:$reg_port
   mkdir -p "$tmp/registry"
   cat >"$tmp/registry/config.yml" <<YAML

@@ -37,7 +37,7 @@ export HOME=$tmp/home
 unset OPENFAAS_CONFIG DOCKER_CONFIG
 mkdir -p "$HOME" "$tmp/work"
 
-check "docker-registry answers on loopback" start_registry
+check "docker-registry answers on loopback" start_registry 0
 export FAASD_REGISTRY_MIRRORS=docker.io=$reg
 check "faasd up starts" start_daemon
 pass=$(cat "$FAASD_STATE_DIR/secrets/basic-auth-password")

@@ -38,32 +38,8 @@ mkdir -p "$HOME" "$tmp/work"
 # --- a registry on loopback: 127.0.0.1:5000 as in the walkthrough, or
 # another free port when something else holds 5000.
 reg_port=5000
-if python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1",5000))' 2>/dev/null; then :; else
-  reg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-fi
-reg=127.0.0.1:$reg_port
-mkdir -p "$tmp/registry"
-cat >"$tmp/registry/config.yml" <<YAML
-version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $tmp/registry/data
-  maintenance:
-    uploadpurging:
-      enabled: false
-http:
-  addr: $reg
-YAML
-setpriv --pdeathsig KILL -- docker-registry serve "$tmp/registry/config.yml" >"$tmp/registry/log" 2>&1 &
-reg_pid=$!
-stop_registry() { kill "$reg_pid" 2>/dev/null; wait "$reg_pid" 2>/dev/null; }
-extra_cleanup=stop_registry
-for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://$reg/v2/" 2>/dev/null && break; sleep 0.1; done
-check "docker-registry answers on $reg" curl -fsS -o /dev/null "http://$reg/v2/"
+python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",5000))' 2>/dev/null || reg_port=0
+check "docker-registry answers on loopback" start_registry "$reg_port"
 
 check "faasd up starts" start_daemon
 pass=$(cat "$FAASD_STATE_DIR/secrets/basic-auth-password")
