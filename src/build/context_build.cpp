@@ -44,6 +44,27 @@ Result<std::optional<Template>> hostRecipe(const ContextBuild& request,
     if (!trusted || !trusted->hostBuild) {
         return std::optional<Template>{};
     }
+    // The recipe's commands run the template's own scripts (runtime.sh,
+    // build.sh, …): those come from the trusted template too, laid over
+    // the upload's; only the handler folder stays the upload's.
+    for (fs::directory_iterator it(trusted->dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const auto name = it->path().filename().string();
+        if (name == trusted->handler || name == kSkeletonFolder) {
+            continue;
+        }
+        fs::remove_all(request.context / name, ec);
+        if (!ec) {
+            fs::copy(it->path(), request.context / name,
+                     fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
+        }
+        if (ec) {
+            return fail(Code::Internal, "laying {} over the upload: {}", it->path().string(),
+                        ec.message());
+        }
+    }
+    if (ec) {
+        return fail(Code::Internal, "reading {}: {}", trusted->dir.string(), ec.message());
+    }
     return std::optional<Template>(std::move(*trusted));
 }
 

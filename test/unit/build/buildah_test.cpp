@@ -82,17 +82,21 @@ TEST_CASE("an uploaded context builds with the trusted recipe and no loader tric
     auto dir = faasd::TempDir::create("faasd-ctx-").value();
     auto trusted = dir.path() / "templates" / "demo";
     std::filesystem::create_directories(trusted / "function");
+    REQUIRE(faasd::writeFileAtomic(trusted / "step.sh", "echo trusted > out\n"));
     REQUIRE(faasd::writeFileAtomic(trusted / "template.yml", R"(language: demo
 fprocess: ./out
 faasd:
   build:
-    run: ["echo trusted > out"]
+    run: ["sh ./step.sh"]
   pack:
     - {from: out, to: /home/app/out}
 )"));
     auto context = dir.path() / "context";
     std::filesystem::create_directories(context);
-    // The upload's own recipe would run something else.
+    // The upload's own recipe and scripts would run something else.
+    REQUIRE(faasd::writeFileAtomic(context / "step.sh", "echo uploaded > out\n"));
+    std::filesystem::create_directories(context / "function");
+    REQUIRE(faasd::writeFileAtomic(context / "function" / "handler", "mine\n"));
     REQUIRE(faasd::writeFileAtomic(context / "template.yml", R"(language: demo
 fprocess: ./out
 faasd:
@@ -113,6 +117,8 @@ faasd:
     REQUIRE(built);
     CHECK(built->method == "host");
     CHECK(faasd::readFile(context / "out").value() == "trusted\n");
+    CHECK(faasd::readFile(context / "step.sh").value() == "echo trusted > out\n");
+    CHECK(faasd::readFile(context / "function" / "handler").value() == "mine\n");
 
     request.buildArgs = {{"LD_PRELOAD", "/tmp/evil.so"}};
     auto refused = buildContext(request, env, {});
