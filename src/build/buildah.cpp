@@ -53,6 +53,16 @@ std::string domainOf(const std::string& image) {
     return image.substr(0, image.find('/'));
 }
 
+// "buildah" and the storage flags every buildah command of a build takes.
+std::vector<std::string> buildahCommand(const BuildEnvironment& env) {
+    std::vector<std::string> argv{"buildah"};
+    if (!env.buildahRoot.empty()) {
+        argv.insert(argv.end(), {"--root", (env.buildahRoot / "storage").string(), "--runroot",
+                                 (env.buildahRoot / "run").string()});
+    }
+    return argv;
+}
+
 } // namespace
 
 std::vector<std::string> dockerfileBaseImages(std::string_view dockerfile) {
@@ -131,11 +141,7 @@ std::string hostPlatformString() {
 
 std::vector<std::string> buildahBuildArgv(const ContextBuild& request, const BuildEnvironment& env,
                                           const fs::path& work, const std::string& platform) {
-    std::vector<std::string> argv{"buildah"};
-    if (!env.buildahRoot.empty()) {
-        argv.insert(argv.end(), {"--root", (env.buildahRoot / "storage").string(), "--runroot",
-                                 (env.buildahRoot / "run").string()});
-    }
+    std::vector<std::string> argv = buildahCommand(env);
     argv.insert(argv.end(), {"build", "--layers", "--network", "host", "--signature-policy",
                              (work / "policy.json").string()});
     std::error_code ec;
@@ -212,14 +218,8 @@ Result<void> buildWithBuildah(const ContextBuild& request, const BuildEnvironmen
     TRY(writeFileAtomic(work / "registries.conf",
                         registriesConf(env.registry, dockerfileBaseImages(dockerfile))));
 
-    std::vector<std::string> environment;
-    for (char** e = environ; e && *e; ++e) {
-        std::string_view kv(*e);
-        if (kv.rfind("CONTAINERS_REGISTRIES_CONF=", 0) != 0) {
-            environment.emplace_back(kv);
-        }
-    }
-    environment.push_back("CONTAINERS_REGISTRIES_CONF=" + (work / "registries.conf").string());
+    const auto environment =
+        environmentWith("CONTAINERS_REGISTRIES_CONF", (work / "registries.conf").string());
 
     auto step = [&](std::vector<std::string> argv, std::string_view what) -> Result<void> {
         say(fmt::format("[{}] {}", request.name, fmt::join(argv, " ")));
@@ -241,11 +241,7 @@ Result<void> buildWithBuildah(const ContextBuild& request, const BuildEnvironmen
     };
     TRY(step(buildahBuildArgv(request, env, work, platform), "building the Dockerfile"));
 
-    std::vector<std::string> push{"buildah"};
-    if (!env.buildahRoot.empty()) {
-        push.insert(push.end(), {"--root", (env.buildahRoot / "storage").string(), "--runroot",
-                                 (env.buildahRoot / "run").string()});
-    }
+    std::vector<std::string> push = buildahCommand(env);
     const std::string name = image::parseReference(request.image).value().str();
     const fs::path partial = archive.string() + ".partial";
     std::error_code ec;

@@ -370,18 +370,6 @@ Result<void> extractTarball(const fs::path& file, const fs::path& dest) {
     return {};
 }
 
-std::vector<std::string> environmentWith(std::string_view key, std::string_view value) {
-    std::vector<std::string> env;
-    const std::string prefix = std::string(key) + "=";
-    for (char** e = environ; e && *e; ++e) {
-        if (!startsWith(*e, prefix)) {
-            env.emplace_back(*e);
-        }
-    }
-    env.push_back(prefix + std::string(value));
-    return env;
-}
-
 Result<void> gitClone(const std::string& url, const std::string& ref, const fs::path& dest,
                       std::chrono::milliseconds timeout) {
     if (!isExecutable("git")) {

@@ -56,10 +56,6 @@ Result<std::string> containerdSocket(const std::string& flag) {
     return daemon.containerdSocket;
 }
 
-bool namesRegistry(std::string_view image) {
-    return build::namesRegistry(image);
-}
-
 void addBuildFlags(CLI::App* cmd, BuildFlags& flags) {
     cmd->add_option("--templates-dir", flags.templatesDir,
                     "templates folder (env FAASD_TEMPLATES_DIR)");

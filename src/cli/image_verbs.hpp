@@ -54,8 +54,5 @@ Result<void> buildAndPush(const config::Stack& stack,
                           const std::vector<config::StackFunction>& functions,
                           const BuildFlags& buildFlags, PushFlags pushFlags);
 
-// Whether an image reference names a registry (its first component has a
-// '.' or ':', or is localhost), as opposed to a local name like "say:latest".
-bool namesRegistry(std::string_view image);
 
 } // namespace faasd::cli

@@ -4,6 +4,7 @@
 #include "image/push.hpp"
 
 #include "api/types.hpp"
+#include "build/context_build.hpp"
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
 #include "cli/image_verbs.hpp"
@@ -100,7 +101,7 @@ Result<void> buildAndPush(const config::Stack& stack,
     TRY(buildFunctions(stack, functions, buildFlags));
     std::vector<config::StackFunction> remote;
     for (const auto& fn : functions) {
-        if (!fn.skipBuild && !fn.lang.empty() && namesRegistry(fn.image)) {
+        if (!fn.skipBuild && !fn.lang.empty() && build::namesRegistry(fn.image)) {
             remote.push_back(fn);
         }
     }

@@ -1,5 +1,8 @@
 #include "common/subprocess.hpp"
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -8,16 +11,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
-
 extern char** environ;
 
 namespace faasd {
 namespace {
 
-int openPidfd(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int openPidfd(pid_t pid) {
+    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
 
 int decodeStatus(int wstatus) {
     if (WIFEXITED(wstatus)) {
@@ -52,6 +53,18 @@ std::vector<char*> cStrings(const std::vector<std::string>& strings) {
 }
 
 } // namespace
+
+std::vector<std::string> environmentWith(std::string_view key, std::string_view value) {
+    std::vector<std::string> env;
+    const std::string prefix = std::string(key) + "=";
+    for (char** e = environ; e && *e; ++e) {
+        if (std::string_view(*e).rfind(prefix, 0) != 0) {
+            env.emplace_back(*e);
+        }
+    }
+    env.push_back(prefix + std::string(value));
+    return env;
+}
 
 bool isExecutable(const std::string& name) {
     if (name.empty()) {
@@ -189,7 +202,9 @@ Subprocess& Subprocess::operator=(Subprocess&& other) noexcept {
     return *this;
 }
 
-Subprocess::~Subprocess() { reapNow(); }
+Subprocess::~Subprocess() {
+    reapNow();
+}
 
 void Subprocess::reapNow() {
     if (pid_ > 0 && !status_) {
@@ -235,7 +250,9 @@ Result<int> Subprocess::wait(std::optional<std::chrono::milliseconds> timeout) {
                 return fail(Code::Timeout, "process {} still running after {} ms", pid_,
                             timeout->count());
             }
-            struct pollfd p{pidfd_.get(), POLLIN, 0};
+            struct pollfd p {
+                pidfd_.get(), POLLIN, 0
+            };
             ::poll(&p, 1, static_cast<int>(left.count()));
         }
     }
@@ -275,7 +292,9 @@ Result<RunOutput> run(SubprocessOptions options, std::string_view input,
         sigset_t* set;
         sigset_t* pipe;
         ~RestoreMask() {
-            struct timespec zero{0, 0};
+            struct timespec zero {
+                0, 0
+            };
             while (sigtimedwait(pipe, nullptr, &zero) > 0) {
             }
             pthread_sigmask(SIG_SETMASK, set, nullptr);
@@ -317,13 +336,13 @@ Result<RunOutput> run(SubprocessOptions options, std::string_view input,
             return fail(systemError("poll", errno));
         }
         if (inIdx >= 0 && fds[inIdx].revents) {
-            ssize_t w = ::write(child.stdinFd().get(), input.data() + written,
-                                input.size() - written);
+            ssize_t w =
+                ::write(child.stdinFd().get(), input.data() + written, input.size() - written);
             if (w > 0) {
                 written += static_cast<size_t>(w);
             }
             if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) {
-                child.stdinFd().reset();  // done, or EPIPE: the child stopped reading
+                child.stdinFd().reset(); // done, or EPIPE: the child stopped reading
             }
         }
         auto drain = [&](int idx, UniqueFd& fd, std::string& into) -> Result<void> {

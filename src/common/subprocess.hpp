@@ -8,11 +8,11 @@
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <sys/types.h>
 #include <vector>
 
 namespace faasd {
@@ -20,13 +20,13 @@ namespace faasd {
 enum class Stdio { Inherit, Null, Pipe };
 
 struct SubprocessOptions {
-    std::vector<std::string> argv;                // argv[0] is looked up in PATH
-    std::optional<std::vector<std::string>> env;  // "K=V"; nullopt inherits ours
-    std::string cwd;                              // empty: ours
+    std::vector<std::string> argv;               // argv[0] is looked up in PATH
+    std::optional<std::vector<std::string>> env; // "K=V"; nullopt inherits ours
+    std::string cwd;                             // empty: ours
     Stdio in = Stdio::Null;
     Stdio out = Stdio::Pipe;
     Stdio err = Stdio::Pipe;
-    bool newSession = false;  // setsid(): own process group, no terminal
+    bool newSession = false; // setsid(): own process group, no terminal
 };
 
 class Subprocess {
@@ -76,6 +76,10 @@ struct RunOutput {
 // maxOutput bytes per stream is an error (Code::ResourceExhausted).
 Result<RunOutput> run(SubprocessOptions options, std::string_view input,
                       std::chrono::milliseconds timeout, size_t maxOutput = 16 << 20);
+
+// This process's environment ("K=V") with key set to value, for a child's
+// SubprocessOptions::env.
+std::vector<std::string> environmentWith(std::string_view key, std::string_view value);
 
 // Whether name is an executable: a path with '/', or found in $PATH (the
 // way posix_spawnp looks it up).
