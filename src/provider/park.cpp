@@ -39,12 +39,14 @@ Result<void> ContainerdProvider::park(const std::string& name, const std::string
                 return fail(Code::FailedPrecondition, "{}: replica {} is not ready", what, id);
             }
         }
-        // Withdrawn before they freeze: no new request is sent to them.
+        // Withdrawn before they freeze: no new request is sent to them. The
+        // function counts as parked only once every task is Paused (below);
+        // until then its status still reports its replicas, and a wake waits
+        // on the operation lock held here, then resumes what was frozen.
         for (auto& [id, r] : fn.replicas) {
             r.state = ReplicaState::Paused;
             ids.push_back(id);
         }
-        fn.parked = true;
     }
     auto tasks = inNs(ns).tasks();
     for (size_t i = 0; i < ids.size(); ++i) {
@@ -59,9 +61,14 @@ Result<void> ContainerdProvider::park(const std::string& name, const std::string
                         r.state = ReplicaState::Ready;
                     }
                 }
-                it->second.parked = false;
             }
             return fail(paused.error().context(fmt::format("{}: pausing {}", what, ids[i])));
+        }
+    }
+    {
+        std::lock_guard lock(mu_);
+        if (auto it = functions_.find(key); it != functions_.end()) {
+            it->second.parked = true;
         }
     }
     log.info("parked {}.{} ({} replicas frozen)", name, ns, ids.size());

@@ -221,6 +221,24 @@ TEST_CASE("scale-to-zero label: parked after idling, the next invoke resumes it"
     CHECK(s.env.provider().resolve("sleepy", s.env.ns())->size() == 2);
 }
 
+TEST_CASE("an invoke that arrives while the function is still pausing wakes it", "[scaler]") {
+    Stack s;
+    s.deploy("pausing", {});
+    s.sc->stop(); // park by hand, not by the idle policy
+    for (int round = 0; round < 3; ++round) {
+        REQUIRE(s.invoke("pausing") == 200);
+        std::thread parker([&] { CHECK(s.env.provider().park("pausing", s.env.ns())); });
+        // Once the replica is withdrawn the park is under way (or done): the
+        // invoke must wait for it and resume the function.
+        CHECK(eventually(
+            [&] { return s.env.provider().resolve("pausing", s.env.ns())->empty(); }, 10s));
+        CHECK(s.invoke("pausing") == 200);
+        parker.join();
+        CHECK_FALSE(s.env.provider().isParked("pausing", s.env.ns()));
+        CHECK(taskStatus(s.env, "pausing") == containerd::TaskStatus::Running);
+    }
+}
+
 TEST_CASE("a parked function is evicted later; the next invoke cold-starts it", "[scaler]") {
     auto config = Stack::quick();
     config.policy.evictAfter = 2s;
