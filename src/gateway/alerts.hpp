@@ -1,38 +1,15 @@
 #pragma once
 
-// /system/alert: the Alertmanager webhook. The payload is parsed here and
-// handed to an AlertHandler (the scaler); without one the gateway accepts
-// and ignores it.
+// /system/alert: the Alertmanager webhook's payload, parsed into the
+// AlertNotification that an AlertHandler (ports/alerts.hpp) receives.
 
-#include "api/types.hpp"
 #include "common/error.hpp"
+#include "ports/alerts.hpp"
 
-#include <string>
 #include <string_view>
-#include <vector>
 
 namespace faasd::gateway {
 
-struct Alert {
-    std::string status; // "firing" or "resolved"
-    std::string alertName;
-    std::string functionName; // label function_name, "name" or "name.ns"
-    api::StringMap labels;
-};
-
-struct AlertNotification {
-    std::string status;
-    std::string receiver;
-    std::vector<Alert> alerts;
-};
-
 Result<AlertNotification> parseAlertNotification(std::string_view body);
-
-class AlertHandler {
-public:
-    virtual ~AlertHandler() = default;
-    // Blocking; called off the I/O threads.
-    virtual Result<void> handle(const AlertNotification& notification) = 0;
-};
 
 } // namespace faasd::gateway

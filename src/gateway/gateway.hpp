@@ -10,12 +10,12 @@
 //   ... gw.port() ...
 //   gw.stop();                        // graceful, bounded
 
-#include "gateway/alerts.hpp"
-#include "gateway/async_queue.hpp"
 #include "gateway/auth.hpp"
 #include "gateway/function_builder.hpp"
 #include "gateway/function_metrics.hpp"
-#include "gateway/replica_waker.hpp"
+#include "ports/alerts.hpp"
+#include "ports/async_queue.hpp"
+#include "ports/replica_waker.hpp"
 #include "provider/provider.hpp"
 
 #include <chrono>

@@ -17,7 +17,7 @@
 // label faasd.queue.concurrency). Delivery is at least once: a request
 // that was running when the daemon died runs again at the next start.
 
-#include "gateway/async_queue.hpp"
+#include "ports/async_queue.hpp"
 #include "provider/provider.hpp"
 #include "queue/invoker.hpp"
 #include "queue/store.hpp"

@@ -6,7 +6,7 @@
 // second connection, so they never wait for a commit.
 
 #include "common/error.hpp"
-#include "gateway/async_queue.hpp"
+#include "ports/async_queue.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -17,9 +17,9 @@
 // not hold up other functions; wakes run on the caller's thread.
 
 #include "config/daemon_config.hpp"
-#include "gateway/alerts.hpp"
 #include "gateway/function_metrics.hpp"
-#include "gateway/replica_waker.hpp"
+#include "ports/alerts.hpp"
+#include "ports/replica_waker.hpp"
 #include "provider/provider.hpp"
 #include "scaler/policy.hpp"
 
