@@ -135,17 +135,4 @@ Result<int64_t> parseCpu(std::string_view text) {
     return static_cast<int64_t>(*millis);
 }
 
-QualifiedNameView splitQualifiedNameView(std::string_view text, std::string_view defaultNs) {
-    auto dot = text.rfind('.');
-    if (dot == std::string_view::npos) {
-        return {text, defaultNs};
-    }
-    return {text.substr(0, dot), text.substr(dot + 1)};
-}
-
-QualifiedName splitQualifiedName(std::string_view text, std::string_view defaultNs) {
-    auto q = splitQualifiedNameView(text, defaultNs);
-    return {std::string(q.name), std::string(q.ns)};
-}
-
 } // namespace faasd::api

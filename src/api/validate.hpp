@@ -2,6 +2,7 @@
 
 // Validation of what users send, with messages that say what is wrong.
 
+#include "api/function_ref.hpp"
 #include "common/error.hpp"
 
 #include <cstdint>
@@ -24,17 +25,15 @@ Result<int64_t> parseMemory(std::string_view text);
 // "100m", "0.5", "2" -> millicores.
 Result<int64_t> parseCpu(std::string_view text);
 
-// Splits "name.namespace" at the last '.'; no '.' means the default.
-struct QualifiedName {
-    std::string name;
-    std::string ns;
-};
-QualifiedName splitQualifiedName(std::string_view text, std::string_view defaultNs);
-// The same as views into text (or defaultNs), for the invoke path.
-struct QualifiedNameView {
-    std::string_view name;
-    std::string_view ns;
-};
-QualifiedNameView splitQualifiedNameView(std::string_view text, std::string_view defaultNs);
+// The function identity (api/function_ref.hpp) under its older names.
+using QualifiedName = FunctionRef;
+using QualifiedNameView = FunctionRefView;
+inline QualifiedName splitQualifiedName(std::string_view text, std::string_view defaultNs) {
+    return FunctionRef::parse(text, defaultNs);
+}
+inline QualifiedNameView splitQualifiedNameView(std::string_view text,
+                                                std::string_view defaultNs) {
+    return FunctionRef::parseView(text, defaultNs);
+}
 
 } // namespace faasd::api

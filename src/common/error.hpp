@@ -50,7 +50,15 @@ private:
     std::string message_;
 };
 
-template <typename T = void> using Result = tl::expected<T, Error>;
+// [[nodiscard]]: a dropped Result is a compile error (the build uses
+// -Werror); a call whose failure truly does not matter says so with (void).
+template <typename T = void> class [[nodiscard]] Result : public tl::expected<T, Error> {
+public:
+    using Base = tl::expected<T, Error>;
+    using Base::Base;
+    Result(const Base& base) : Base(base) {}
+    Result(Base&& base) : Base(std::move(base)) {}
+};
 
 // fail(Code::NotFound, "image {} not found", name) builds an unexpected
 // Error that converts to any Result<T>.
