@@ -27,9 +27,9 @@ provider/labels.hpp, whose labels.cpp it does not link.
 
 A .cpp listed in a target is checked against that target; a header against
 the target that compiles the .cpp of the same name; any other file against
-all of its component's targets together. Includes are "comp/..." (quoted)
-and the headers a component generates (ui_assets.hpp, *.pb.h), quoted or
-not. Third-party headers are not checked.
+all of its component's targets together. Includes are "comp/..." and the
+headers a component generates (ui_assets.hpp, *.pb.h), quoted or not;
+third-party headers are not checked.
 
   check-layering.py [--root DIR] [--graph]
 
@@ -46,7 +46,7 @@ import sys
 SOURCE_SUFFIXES = {".cpp", ".hpp", ".h", ".cc"}
 TARGET_FUNCS = {"static_library", "library", "shared_library", "executable"}
 GRANT_KEYS = {"dependencies", "link_with", "include_directories"}
-INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]')
+INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^">]+)[">]')
 ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*([A-Za-z_]\w*)\s*\(", re.M)
 IDENT = re.compile(r"[A-Za-z_]\w*")
 
@@ -127,6 +127,7 @@ class Call:
         self.var = var
         self.func = func
         self.directory = directory
+        self.local_files = {}  # variable -> files(...) paths of its meson.build
         self.positional = []
         self.kw = {}
         for arg in split_top(args):
@@ -148,7 +149,9 @@ class Call:
         for t in texts:
             for s in strings(t):
                 paths.append(_normalize(self.directory / s))
-            variables.extend(identifiers(t))
+            for v in identifiers(t):
+                variables.append(v)
+                paths.extend(self.local_files.get(v, []))
         return paths, variables
 
     def granting_variables(self):
@@ -178,6 +181,13 @@ def parse_calls(meson_file, directory):
     # Unassigned targets, e.g. a bare executable(...).
     for m in re.finditer(r"^(executable|static_library)\s*\(", text, re.M):
         calls.append(Call(None, m.group(1), call_args(text, m.end() - 1), directory))
+    local_files = {
+        c.var: [_normalize(directory / f) for a in c.positional for f in strings(a)]
+        for c in calls
+        if c.func == "files"
+    }
+    for c in calls:
+        c.local_files = local_files
     return calls
 
 
@@ -338,10 +348,10 @@ def _merge(into, grants):
             into[k] = None if v is None else into[k] | v
 
 
-def included_component(components, kind, path):
+def included_component(components, path):
     """(component, header path relative to the root) of an include, or None."""
     head, _, rest = path.partition("/")
-    if kind == '"' and rest and head in components and components[head].directory.parts[0] == "src":
+    if rest and head in components and components[head].directory.parts[0] == "src":
         return head, components[head].directory / rest
     name = path.rsplit("/", 1)[-1]
     for comp in components.values():
@@ -360,7 +370,7 @@ def check(root, components):
                 m = INCLUDE.match(line)
                 if not m:
                     continue
-                found = included_component(components, m.group(1), m.group(2))
+                found = included_component(components, m.group(1))
                 if found is None:
                     continue
                 other, header = found
@@ -375,7 +385,7 @@ def check(root, components):
                         f"{label} depends only on {other}'s interface, "
                         f"and {header.name} is compiled into its library"
                     )
-                violations.append(f"{f}:{lineno}: includes {m.group(2)} but {why}")
+                violations.append(f"{f}:{lineno}: includes {m.group(1)} but {why}")
     return violations, graph
 
 
