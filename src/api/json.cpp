@@ -2,9 +2,8 @@
 
 #include "common/base64.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <ctime>
+#include <nlohmann/json.hpp>
 
 namespace faasd::api {
 
@@ -302,7 +301,9 @@ std::string toJson(const FunctionDeployment& d) {
     return j.dump();
 }
 
-std::string toJson(const FunctionStatus& s) { return statusJson(s).dump(); }
+std::string toJson(const FunctionStatus& s) {
+    return statusJson(s).dump();
+}
 
 std::string toJson(const std::vector<FunctionStatus>& list) {
     json j = json::array();
@@ -480,14 +481,14 @@ Result<LogMessage> parseLogMessage(std::string_view line) {
 }
 
 std::string toJson(const ProviderInfo& info) {
-    return json{{"provider",
-                 {{"provider", info.provider},
-                  {"orchestration", info.orchestration},
-                  {"version",
-                   {{"sha", info.providerVersion.sha}, {"release", info.providerVersion.release}}}}},
-                {"version",
-                 {{"sha", info.gatewayVersion.sha}, {"release", info.gatewayVersion.release}}},
-                {"arch", info.arch}}
+    return json{
+        {"provider",
+         {{"provider", info.provider},
+          {"orchestration", info.orchestration},
+          {"version",
+           {{"sha", info.providerVersion.sha}, {"release", info.providerVersion.release}}}}},
+        {"version", {{"sha", info.gatewayVersion.sha}, {"release", info.gatewayVersion.release}}},
+        {"arch", info.arch}}
         .dump();
 }
 
@@ -499,10 +500,12 @@ Result<ProviderInfo> parseProviderInfo(std::string_view body) {
         info.provider = p.value("provider", "");
         info.orchestration = p.value("orchestration", "");
         if (p.contains("version")) {
-            info.providerVersion = {p["version"].value("sha", ""), p["version"].value("release", "")};
+            info.providerVersion = {p["version"].value("sha", ""),
+                                    p["version"].value("release", "")};
         }
         if (j.contains("version")) {
-            info.gatewayVersion = {j["version"].value("sha", ""), j["version"].value("release", "")};
+            info.gatewayVersion = {j["version"].value("sha", ""),
+                                   j["version"].value("release", "")};
         }
         info.arch = j.value("arch", "");
     } catch (const nlohmann::json::exception& e) {

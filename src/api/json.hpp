@@ -36,7 +36,7 @@ Result<std::vector<Secret>> parseSecretList(std::string_view body);
 Result<NamespaceRequest> parseNamespaceRequest(std::string_view body);
 std::string toJson(const NamespaceRequest& r);
 
-std::string toJson(const LogMessage& m);  // one NDJSON line, no newline
+std::string toJson(const LogMessage& m); // one NDJSON line, no newline
 Result<LogMessage> parseLogMessage(std::string_view line);
 
 std::string toJson(const ProviderInfo& info);

@@ -18,8 +18,8 @@ inline constexpr const char* kDefaultNamespace = "openfaas-fn";
 using StringMap = std::map<std::string, std::string>;
 
 struct Resources {
-    std::string memory;  // "128Mi", "1G", bytes
-    std::string cpu;     // "100m", "0.5", "2"
+    std::string memory; // "128Mi", "1G", bytes
+    std::string cpu;    // "100m", "0.5", "2"
     bool empty() const { return memory.empty() && cpu.empty(); }
     bool operator==(const Resources&) const = default;
 };
@@ -28,7 +28,7 @@ struct Resources {
 struct FunctionDeployment {
     std::string service;
     std::string image;
-    std::string ns;  // "namespace"
+    std::string ns; // "namespace"
     std::string envProcess;
     StringMap envVars;
     std::vector<std::string> constraints;
@@ -41,7 +41,7 @@ struct FunctionDeployment {
 };
 
 struct FunctionUsage {
-    double cpu = 0;                // cores in use
+    double cpu = 0; // cores in use
     uint64_t totalMemoryBytes = 0;
 };
 
@@ -83,8 +83,8 @@ struct DeleteRequest {
 struct Secret {
     std::string name;
     std::string ns;
-    std::string value;                  // "value"
-    std::optional<std::string> rawValue;  // decoded bytes of "rawValue" (base64 on the wire)
+    std::string value;                   // "value"
+    std::optional<std::string> rawValue; // decoded bytes of "rawValue" (base64 on the wire)
     // The bytes to store: rawValue when given, else value.
     const std::string& bytes() const { return rawValue ? *rawValue : value; }
 };
@@ -101,7 +101,7 @@ struct LogRequest {
     std::string name;
     std::string ns;
     std::string instance;
-    std::optional<int64_t> tail;  // lines; nullopt or -1: all
+    std::optional<int64_t> tail; // lines; nullopt or -1: all
     std::optional<std::chrono::system_clock::time_point> since;
     bool follow = false;
 };
@@ -121,8 +121,8 @@ struct VersionInfo {
 
 // GET /system/info
 struct ProviderInfo {
-    std::string provider;       // never exactly "faasd" (see OPENFAAS-CONTRACT)
-    std::string orchestration;  // "containerd"
+    std::string provider;      // never exactly "faasd" (see OPENFAAS-CONTRACT)
+    std::string orchestration; // "containerd"
     VersionInfo providerVersion;
     VersionInfo gatewayVersion;
     std::string arch;

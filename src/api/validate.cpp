@@ -99,10 +99,15 @@ std::optional<double> parseNumber(std::string_view text) {
 } // namespace
 
 Result<int64_t> parseMemory(std::string_view text) {
-    static const std::pair<std::string_view, double> units[] = {
-        {"Ki", 1024.0}, {"Mi", 1024.0 * 1024}, {"Gi", 1024.0 * 1024 * 1024},
-        {"Ti", 1024.0 * 1024 * 1024 * 1024}, {"k", 1e3}, {"K", 1e3}, {"M", 1e6},
-        {"G", 1e9}, {"T", 1e12}};
+    static const std::pair<std::string_view, double> units[] = {{"Ki", 1024.0},
+                                                                {"Mi", 1024.0 * 1024},
+                                                                {"Gi", 1024.0 * 1024 * 1024},
+                                                                {"Ti", 1024.0 * 1024 * 1024 * 1024},
+                                                                {"k", 1e3},
+                                                                {"K", 1e3},
+                                                                {"M", 1e6},
+                                                                {"G", 1e9},
+                                                                {"T", 1e12}};
     double factor = 1;
     std::string_view number = text;
     for (const auto& [suffix, f] : units) {
@@ -115,8 +120,7 @@ Result<int64_t> parseMemory(std::string_view text) {
     auto v = parseNumber(number);
     if (!v || *v * factor < 1) {
         return fail(Code::InvalidArgument,
-                    "memory \"{}\" is not a size like 128Mi, 1Gi, 512M or a number of bytes",
-                    text);
+                    "memory \"{}\" is not a size like 128Mi, 1Gi, 512M or a number of bytes", text);
     }
     return static_cast<int64_t>(*v * factor);
 }

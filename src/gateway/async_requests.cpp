@@ -86,9 +86,15 @@ Result<Response> deleteRequest(const Services& s, const Request& r) {
 void addAsyncRequestRoutes(Router& router, const Services& s) {
     router.add(
         {"/system/async-requests", {"GET"}, true, RouteKind::Blocking, wrap(s, listRequests)});
-    router.add({"/system/async-requests/{callId}/retry", {"POST"}, true, RouteKind::Blocking,
+    router.add({"/system/async-requests/{callId}/retry",
+                {"POST"},
+                true,
+                RouteKind::Blocking,
                 wrap(s, retryRequest)});
-    router.add({"/system/async-requests/{callId}", {"DELETE"}, true, RouteKind::Blocking,
+    router.add({"/system/async-requests/{callId}",
+                {"DELETE"},
+                true,
+                RouteKind::Blocking,
                 wrap(s, deleteRequest)});
     AsyncQueue* queue = s.queue;
     router.add({"/metrics/async", {"GET"}, false, RouteKind::Inline, [queue](const Request&) {

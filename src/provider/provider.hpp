@@ -65,17 +65,14 @@ public:
     virtual Result<void> park(const std::string& name, const std::string& ns) {
         return scale(name, ns, 0);
     }
-    virtual Result<void> wake(const std::string& name, const std::string& ns,
-                              uint64_t replicas) {
+    virtual Result<void> wake(const std::string& name, const std::string& ns, uint64_t replicas) {
         auto status = get(name, ns);
         if (!status) {
             return fail(status.error());
         }
         return status->replicas > 0 ? Result<void>{} : scale(name, ns, replicas);
     }
-    virtual bool isParked(const std::string& /*name*/, const std::string& /*ns*/) {
-        return false;
-    }
+    virtual bool isParked(const std::string& /*name*/, const std::string& /*ns*/) { return false; }
 
     // Secrets: list returns names and namespaces, never values.
     virtual Result<std::vector<api::Secret>> listSecrets(const std::string& ns) = 0;

@@ -11,7 +11,9 @@ namespace faasd::scaler {
 
 namespace {
 
-double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double seconds(Clock::duration d) {
+    return std::chrono::duration<double>(d).count();
+}
 
 std::string durationText(milliseconds d) {
     if (d.count() % 60'000 == 0) {
@@ -90,8 +92,8 @@ ScaleLabels parseScaleLabels(const api::StringMap& labels, const LabelDefaults& 
                     .targetProportion = defaults.targetProportion};
     auto bad = [&](const std::string& key, const std::string& value, const char* want) {
         if (problems != nullptr) {
-            problems->push_back(fmt::format("label {}={:?} is not {}; using the default", key,
-                                            value, want));
+            problems->push_back(
+                fmt::format("label {}={:?} is not {}; using the default", key, value, want));
         }
     };
     auto find = [&](const char* key) -> const std::string* {
@@ -279,9 +281,8 @@ Decision alertRule(PolicyState& st, const ScaleLabels& labels, const Observation
     if (o.replicas <= labels.min) {
         return {};
     }
-    return scaleTo(labels.min, fmt::format("{:.1f} successful req/s <= {:g} for {}",
-                                           o.succeededRps, s.alertRps,
-                                           durationText(s.scaleDownWindow)));
+    return scaleTo(labels.min, fmt::format("{:.1f} successful req/s <= {:g} for {}", o.succeededRps,
+                                           s.alertRps, durationText(s.scaleDownWindow)));
 }
 
 Decision targetRule(PolicyState& st, const ScaleLabels& labels, const Observation& o,

@@ -1,7 +1,6 @@
 #include "common/files.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 
 using namespace faasd;
@@ -13,7 +12,7 @@ TEST_CASE("writeFileAtomic writes, replaces and sets the mode", "[files]") {
     REQUIRE(writeFileAtomic(path, "one", 0600));
     REQUIRE(writeFileAtomic(path, "two", 0600));
     CHECK(readFile(path).value() == "two");
-    struct stat st{};
+    struct stat st {};
     REQUIRE(::stat(path.c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
     CHECK_FALSE(std::filesystem::exists(path.string() + ".tmp"));

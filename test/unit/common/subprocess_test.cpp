@@ -1,7 +1,6 @@
 #include "common/subprocess.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <signal.h>
 
 using namespace faasd;
@@ -43,7 +42,8 @@ TEST_CASE("a missing program is a clear error", "[subprocess]") {
 }
 
 TEST_CASE("environment and working directory are applied", "[subprocess]") {
-    auto out = run({.argv = {"sh", "-c", "echo $FOO; pwd"}, .env = {{"FOO=bar", "PATH=/usr/bin:/bin"}},
+    auto out = run({.argv = {"sh", "-c", "echo $FOO; pwd"},
+                    .env = {{"FOO=bar", "PATH=/usr/bin:/bin"}},
                     .cwd = "/"},
                    "", 5s);
     REQUIRE(out);
