@@ -70,11 +70,14 @@ tl::unexpected<Error> fail(Code code, fmt::format_string<Args...> format, Args&&
 inline tl::unexpected<Error> fail(Error error) { return tl::unexpected<Error>(std::move(error)); }
 
 // Adds context to a failed result and passes a successful one through.
-template <typename T> Result<T> withContext(Result<T> result, std::string_view context) {
+// Takes the base type so that tl::expected's own map()/and_then() results
+// are accepted as well as a Result.
+template <typename T>
+Result<T> withContext(tl::expected<T, Error> result, std::string_view context) {
     if (!result) {
         return tl::unexpected<Error>(std::move(result).error().context(context));
     }
-    return result;
+    return Result<T>(std::move(result));
 }
 
 // Error for a failed system call: "what: strerror(errno)".
