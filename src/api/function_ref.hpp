@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace faasd::api {
 
@@ -66,6 +67,10 @@ struct FunctionRefEqual {
     bool operator()(const FunctionRef& a, const FunctionRef& b) const noexcept { return a == b; }
 };
 
+// A hash map keyed by function, looked up by FunctionRef or FunctionRefView.
+template <typename T>
+using FunctionMap = std::unordered_map<FunctionRef, T, FunctionRefHash, FunctionRefEqual>;
+
 } // namespace faasd::api
 
 template <> struct std::hash<faasd::api::FunctionRef> {
@@ -82,7 +87,8 @@ template <> struct fmt::formatter<faasd::api::FunctionRefView> : fmt::formatter<
 };
 template <>
 struct fmt::formatter<faasd::api::FunctionRef> : fmt::formatter<faasd::api::FunctionRefView> {
-    template <typename Context> auto format(const faasd::api::FunctionRef& ref, Context& ctx) const {
+    template <typename Context>
+    auto format(const faasd::api::FunctionRef& ref, Context& ctx) const {
         return fmt::formatter<faasd::api::FunctionRefView>::format(ref.view(), ctx);
     }
 };

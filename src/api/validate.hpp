@@ -2,7 +2,6 @@
 
 // Validation of what users send, with messages that say what is wrong.
 
-#include "api/function_ref.hpp"
 #include "common/error.hpp"
 
 #include <cstdint>
@@ -24,16 +23,5 @@ Result<void> validateSecretName(std::string_view name);
 Result<int64_t> parseMemory(std::string_view text);
 // "100m", "0.5", "2" -> millicores.
 Result<int64_t> parseCpu(std::string_view text);
-
-// The function identity (api/function_ref.hpp) under its older names.
-using QualifiedName = FunctionRef;
-using QualifiedNameView = FunctionRefView;
-inline QualifiedName splitQualifiedName(std::string_view text, std::string_view defaultNs) {
-    return FunctionRef::parse(text, defaultNs);
-}
-inline QualifiedNameView splitQualifiedNameView(std::string_view text,
-                                                std::string_view defaultNs) {
-    return FunctionRef::parseView(text, defaultNs);
-}
 
 } // namespace faasd::api

@@ -1,3 +1,4 @@
+#include "api/function_ref.hpp"
 #include "api/validate.hpp"
 #include "catch_result.hpp"
 
@@ -57,13 +58,13 @@ TEST_CASE("cpu quantities", "[api]") {
 }
 
 TEST_CASE("qualified names split at the last dot", "[api]") {
-    auto a = splitQualifiedName("say", "openfaas-fn");
+    auto a = FunctionRef::parse("say", "openfaas-fn");
     CHECK(a.name == "say");
     CHECK(a.ns == "openfaas-fn");
-    auto b = splitQualifiedName("say.team", "openfaas-fn");
+    auto b = FunctionRef::parse("say.team", "openfaas-fn");
     CHECK(b.name == "say");
     CHECK(b.ns == "team");
-    auto c = splitQualifiedName("a.b.c", "openfaas-fn");
+    auto c = FunctionRef::parse("a.b.c", "openfaas-fn");
     CHECK(c.name == "a.b");
     CHECK(c.ns == "c");
 }
