@@ -2,6 +2,7 @@
 
 #include "common/base64.hpp"
 #include "common/files.hpp"
+#include "common/strings.hpp"
 
 #include <algorithm>
 
@@ -49,7 +50,7 @@ bool BasicAuth::allows(std::optional<std::string_view> authorization) const {
     }
     std::string_view value = *authorization;
     constexpr std::string_view kScheme = "Basic ";
-    if (value.size() <= kScheme.size() || !equalsIgnoreCase(value.substr(0, 6), kScheme)) {
+    if (value.size() <= kScheme.size() || !istartsWith(value, kScheme)) {
         return false;
     }
     value.remove_prefix(kScheme.size());

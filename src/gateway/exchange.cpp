@@ -2,28 +2,6 @@
 
 namespace faasd::gateway {
 
-bool isHopByHopField(http::field code, std::string_view name) {
-    switch (code) {
-    case http::field::unknown:
-        return isHopByHopHeader(name);
-    case http::field::connection:
-    case http::field::keep_alive:
-    case http::field::te:
-    case http::field::trailer:
-    case http::field::transfer_encoding:
-    case http::field::upgrade:
-    case http::field::proxy_authenticate: // and every other "proxy-" name Beast knows
-    case http::field::proxy_authentication_info:
-    case http::field::proxy_authorization:
-    case http::field::proxy_connection:
-    case http::field::proxy_features:
-    case http::field::proxy_instruction:
-        return true;
-    default:
-        return false;
-    }
-}
-
 Task<bool> writeResponse(Exchange& ex, Response response, bool keepAlive) {
     http::response<http::string_body> res{static_cast<http::status>(response.status), ex.version};
     if (!response.contentType.empty()) {

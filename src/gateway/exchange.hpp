@@ -211,9 +211,6 @@ struct Exchange {
     void armClient() { clientDeadline.arm(stream, config.clientTimeout); }
 };
 
-// isHopByHopHeader(name), decided by Beast's code for the names it knows.
-bool isHopByHopField(http::field code, std::string_view name);
-
 // Writes a buffered response; returns whether the connection stays open.
 Task<bool> writeResponse(Exchange& ex, Response response, bool keepAlive);
 

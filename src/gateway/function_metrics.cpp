@@ -1,13 +1,15 @@
 #include "gateway/function_metrics.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
+#include <vector>
 
 namespace faasd::gateway {
 
 namespace {
 
 // Label values escape backslash, double quote and newline.
-std::string escapeLabel(const std::string& value) {
+std::string escapeLabel(std::string_view value) {
     std::string out;
     out.reserve(value.size());
     for (char c : value) {
@@ -25,37 +27,45 @@ std::string escapeLabel(const std::string& value) {
 
 } // namespace
 
+FunctionMetrics::Series& FunctionMetrics::Shard::at(api::FunctionRefView function) {
+    auto it = series.find(function);
+    if (it == series.end()) {
+        it = series.emplace(api::FunctionRef::from(function), Series{}).first;
+    }
+    return it->second;
+}
+
 FunctionMetrics::Shard& FunctionMetrics::shard() {
     static std::atomic<size_t> nextThread{0};
     thread_local const size_t index = nextThread.fetch_add(1) % kShards;
     return shards_[index];
 }
 
-void FunctionMetrics::started(const std::string& function) {
+void FunctionMetrics::started(api::FunctionRefView function) {
     Shard& sh = shard();
     std::lock_guard lock(sh.mutex);
-    auto& s = sh.series[function].snapshot;
+    auto& s = sh.at(function).snapshot;
     ++s.started;
     ++s.inFlight;
 }
 
-void FunctionMetrics::started(const std::string& function, uint64_t replicas) {
+void FunctionMetrics::started(api::FunctionRefView function, uint64_t replicas) {
     const uint64_t version = ++replicasVersion_;
     Shard& sh = shard();
     std::lock_guard lock(sh.mutex);
-    auto& series = sh.series[function];
+    auto& series = sh.at(function);
     ++series.snapshot.started;
     ++series.snapshot.inFlight;
     series.snapshot.replicas = replicas;
     series.replicasVersion = version;
 }
 
-void FunctionMetrics::finished(const std::string& function, unsigned code,
+void FunctionMetrics::finished(api::FunctionRefView function, unsigned code,
                                std::chrono::nanoseconds took) {
     const double seconds = std::chrono::duration<double>(took).count();
     Shard& sh = shard();
     std::lock_guard lock(sh.mutex);
-    auto& series = sh.series[function];
+    auto& series = sh.at(function);
     auto& s = series.snapshot;
     ++s.completed;
     ++s.byCode[code];
@@ -72,28 +82,30 @@ void FunctionMetrics::finished(const std::string& function, unsigned code,
     }
 }
 
-void FunctionMetrics::setReplicas(const std::string& function, uint64_t replicas) {
+void FunctionMetrics::setReplicas(api::FunctionRefView function, uint64_t replicas) {
     const uint64_t version = ++replicasVersion_;
     Shard& sh = shard();
     std::lock_guard lock(sh.mutex);
-    auto& series = sh.series[function];
+    auto& series = sh.at(function);
     series.snapshot.replicas = replicas;
     series.replicasVersion = version;
 }
 
-void FunctionMetrics::remove(const std::string& function) {
+void FunctionMetrics::remove(api::FunctionRefView function) {
     for (auto& sh : shards_) {
         std::lock_guard lock(sh.mutex);
-        sh.series.erase(function);
+        if (auto it = sh.series.find(function); it != sh.series.end()) {
+            sh.series.erase(it);
+        }
     }
 }
 
-std::map<std::string, FunctionMetrics::Series> FunctionMetrics::merged() const {
-    std::map<std::string, Series> out;
+std::map<api::FunctionRef, FunctionMetrics::Series> FunctionMetrics::merged() const {
+    std::map<api::FunctionRef, Series> out;
     for (const auto& sh : shards_) {
         std::lock_guard lock(sh.mutex);
-        for (const auto& [name, from] : sh.series) {
-            Series& to = out[name];
+        for (const auto& [function, from] : sh.series) {
+            Series& to = out[function];
             to.snapshot.started += from.snapshot.started;
             to.snapshot.completed += from.snapshot.completed;
             to.snapshot.inFlight += from.snapshot.inFlight;
@@ -117,7 +129,7 @@ std::map<std::string, FunctionMetrics::Series> FunctionMetrics::merged() const {
     return out;
 }
 
-std::optional<FunctionMetrics::Snapshot> FunctionMetrics::get(const std::string& function) const {
+std::optional<FunctionMetrics::Snapshot> FunctionMetrics::get(api::FunctionRefView function) const {
     std::optional<Snapshot> out;
     uint64_t replicasVersion = 0;
     for (const auto& sh : shards_) {
@@ -144,63 +156,74 @@ std::optional<FunctionMetrics::Snapshot> FunctionMetrics::get(const std::string&
     return out;
 }
 
-std::map<std::string, FunctionMetrics::Snapshot> FunctionMetrics::all() const {
-    std::map<std::string, Snapshot> out;
-    for (auto& [name, series] : merged()) {
-        out.emplace(name, std::move(series.snapshot));
+std::map<api::FunctionRef, FunctionMetrics::Snapshot> FunctionMetrics::all() const {
+    std::map<api::FunctionRef, Snapshot> out;
+    for (auto& [function, series] : merged()) {
+        out.emplace(function, std::move(series.snapshot));
     }
     return out;
 }
 
 std::string FunctionMetrics::prometheusText() const {
-    const std::map<std::string, Series> all = merged();
+    const std::map<api::FunctionRef, Series> merged = this->merged();
+    // Each series under its function_name label, "name.namespace", in the
+    // order of those names.
+    std::vector<std::pair<std::string, const Series*>> all;
+    all.reserve(merged.size());
+    for (const auto& [function, series] : merged) {
+        all.emplace_back(function.qualified(), &series);
+    }
+    std::sort(all.begin(), all.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [label, series] : all) {
+        label = escapeLabel(label);
+    }
     std::string out;
 
     out += "# HELP gateway_function_invocation_total Function metrics\n"
            "# TYPE gateway_function_invocation_total counter\n";
-    for (const auto& [name, series] : all) {
-        for (const auto& [code, count] : series.snapshot.byCode) {
+    for (const auto& [label, series] : all) {
+        for (const auto& [code, count] : series->snapshot.byCode) {
             out += fmt::format(
                 "gateway_function_invocation_total{{code=\"{}\",function_name=\"{}\"}} {}\n", code,
-                escapeLabel(name), count);
+                label, count);
         }
     }
 
     out += "# HELP gateway_functions_seconds Function time taken\n"
            "# TYPE gateway_functions_seconds histogram\n";
-    for (const auto& [name, series] : all) {
-        const std::string fn = escapeLabel(name);
-        for (const auto& [code, h] : series.seconds) {
+    for (const auto& [label, series] : all) {
+        for (const auto& [code, h] : series->seconds) {
             for (size_t i = 0; i < kBuckets.size(); ++i) {
                 out += fmt::format("gateway_functions_seconds_bucket{{code=\"{}\",function_name="
                                    "\"{}\",le=\"{}\"}} {}\n",
-                                   code, fn, kBuckets[i], h.buckets[i]);
+                                   code, label, kBuckets[i], h.buckets[i]);
             }
             out += fmt::format("gateway_functions_seconds_bucket{{code=\"{}\",function_name="
                                "\"{}\",le=\"+Inf\"}} {}\n",
-                               code, fn, h.count);
+                               code, label, h.count);
             out += fmt::format(
-                "gateway_functions_seconds_sum{{code=\"{}\",function_name=\"{}\"}} {}\n", code, fn,
-                h.sum);
+                "gateway_functions_seconds_sum{{code=\"{}\",function_name=\"{}\"}} {}\n", code,
+                label, h.sum);
             out += fmt::format(
                 "gateway_functions_seconds_count{{code=\"{}\",function_name=\"{}\"}} {}\n", code,
-                fn, h.count);
+                label, h.count);
         }
     }
 
     out += "# HELP gateway_function_invocation_started The total number of function HTTP "
            "requests started.\n"
            "# TYPE gateway_function_invocation_started counter\n";
-    for (const auto& [name, series] : all) {
+    for (const auto& [label, series] : all) {
         out += fmt::format("gateway_function_invocation_started{{function_name=\"{}\"}} {}\n",
-                           escapeLabel(name), series.snapshot.started);
+                           label, series->snapshot.started);
     }
 
     out += "# HELP gateway_service_count Current count of replicas for function\n"
            "# TYPE gateway_service_count gauge\n";
-    for (const auto& [name, series] : all) {
-        out += fmt::format("gateway_service_count{{function_name=\"{}\"}} {}\n", escapeLabel(name),
-                           series.snapshot.replicas);
+    for (const auto& [label, series] : all) {
+        out += fmt::format("gateway_service_count{{function_name=\"{}\"}} {}\n", label,
+                           series->snapshot.replicas);
     }
     return out;
 }

@@ -1,13 +1,16 @@
 #pragma once
 
 // Per-function invocation metrics: what /metrics exposes in Prometheus text
-// and what the scaler reads. Keys are "name.namespace". Thread-safe.
+// and what the scaler reads, per function (api::FunctionRef; the
+// "name.namespace" string is only the Prometheus label). Thread-safe.
 //
 // Writers (the invoke path, on the I/O threads) each update a shard of
 // their own, so they never wait on one another, nor on a thread that was
 // preempted holding a lock; readers (scrapes, the scaler's tick) merge the
 // shards. A call's start and finish happen on the same thread, hence in
 // the same shard.
+
+#include "api/function_ref.hpp"
 
 #include <array>
 #include <atomic>
@@ -34,16 +37,18 @@ public:
         std::map<unsigned, uint64_t> byCode;
     };
 
-    void started(const std::string& function);
+    // The invoke path's calls look a function up by view: no string is
+    // made, except for a function's first series in a shard.
+    void started(api::FunctionRefView function);
     // started() and setReplicas() under one lock: the invoke path's call.
-    void started(const std::string& function, uint64_t replicas);
-    void finished(const std::string& function, unsigned code, std::chrono::nanoseconds took);
-    void setReplicas(const std::string& function, uint64_t replicas);
+    void started(api::FunctionRefView function, uint64_t replicas);
+    void finished(api::FunctionRefView function, unsigned code, std::chrono::nanoseconds took);
+    void setReplicas(api::FunctionRefView function, uint64_t replicas);
     // Forgets a removed function.
-    void remove(const std::string& function);
+    void remove(api::FunctionRefView function);
 
-    std::optional<Snapshot> get(const std::string& function) const;
-    std::map<std::string, Snapshot> all() const;
+    std::optional<Snapshot> get(api::FunctionRefView function) const;
+    std::map<api::FunctionRef, Snapshot> all() const;
 
     // The Prometheus text exposition of every series.
     std::string prometheusText() const;
@@ -61,13 +66,16 @@ private:
     };
     struct Shard {
         mutable std::mutex mutex;
-        std::map<std::string, Series> series;
+        api::FunctionMap<Series> series;
+
+        // The function's series, made on first use. Called with mutex held.
+        Series& at(api::FunctionRefView function);
     };
     static constexpr size_t kShards = 16;
 
     Shard& shard();
-    // Every series, merged over the shards.
-    std::map<std::string, Series> merged() const;
+    // Every series, merged over the shards, in function order.
+    std::map<api::FunctionRef, Series> merged() const;
 
     std::array<Shard, kShards> shards_;
     std::atomic<uint64_t> replicasVersion_{0};

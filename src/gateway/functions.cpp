@@ -9,13 +9,9 @@ namespace faasd::gateway {
 
 namespace {
 
-std::string qualified(const std::string& name, const std::string& ns) {
-    return name + "." + ns;
-}
-
 // The provider does not count invocations; the gateway does.
 void addMetrics(api::FunctionStatus& status, const FunctionMetrics& metrics) {
-    if (auto snap = metrics.get(qualified(status.name, status.ns))) {
+    if (auto snap = metrics.get({status.name, status.ns})) {
         status.invocationCount = static_cast<double>(snap->completed);
     }
 }
@@ -25,7 +21,7 @@ Result<Response> listFunctions(const Services& s, const Request& r) {
     TRY_ASSIGN(auto list, s.provider->list(ns));
     for (auto& status : list) {
         addMetrics(status, *s.metrics);
-        s.metrics->setReplicas(qualified(status.name, status.ns), status.availableReplicas);
+        s.metrics->setReplicas({status.name, status.ns}, status.availableReplicas);
     }
     return Response::json(200, api::toJson(list));
 }
@@ -55,7 +51,7 @@ Result<Response> deleteFunction(const Services& s, const Request& r) {
     TRY(api::validateName("function name", d.functionName));
     TRY_ASSIGN(auto ns, resolveNamespace(r, d.ns, s.defaultNs()));
     TRY(s.provider->remove(d.functionName, ns));
-    s.metrics->remove(qualified(d.functionName, ns));
+    s.metrics->remove({d.functionName, ns});
     return Response::empty(202);
 }
 

@@ -1,6 +1,7 @@
 #include "gateway/http_types.hpp"
 
-#include <cctype>
+#include "common/strings.hpp"
+
 #include <charconv>
 
 namespace faasd::gateway {
@@ -17,7 +18,7 @@ std::string Request::queryValue(const std::string& key, const std::string& fallb
 
 std::optional<std::string> Request::header(std::string_view name) const {
     for (const auto& [key, value] : headers) {
-        if (equalsIgnoreCase(key, name)) {
+        if (iequals(key, name)) {
             return value;
         }
     }
@@ -36,42 +37,6 @@ Response Response::empty(unsigned status) {
     return Response{status, "", "", {}};
 }
 
-namespace {
-
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-} // namespace
-
-std::string percentDecode(std::string_view text, bool plusIsSpace) {
-    std::string out;
-    out.reserve(text.size());
-    for (size_t i = 0; i < text.size(); ++i) {
-        char c = text[i];
-        if (c == '%' && i + 2 < text.size()) {
-            int hi = hexValue(text[i + 1]);
-            int lo = hexValue(text[i + 2]);
-            if (hi >= 0 && lo >= 0) {
-                out += static_cast<char>(hi * 16 + lo);
-                i += 2;
-                continue;
-            }
-        }
-        out += (plusIsSpace && c == '+') ? ' ' : c;
-    }
-    return out;
-}
-
 std::map<std::string, std::string> parseQuery(std::string_view raw) {
     std::map<std::string, std::string> out;
     while (!raw.empty()) {
@@ -82,37 +47,13 @@ std::map<std::string, std::string> parseQuery(std::string_view raw) {
             continue;
         }
         size_t eq = pair.find('=');
-        std::string key = percentDecode(pair.substr(0, eq), true);
-        std::string value =
-            eq == std::string_view::npos ? std::string{} : percentDecode(pair.substr(eq + 1), true);
+        std::string key = percentDecodeLenient(pair.substr(0, eq), PlusIs::Space);
+        std::string value = eq == std::string_view::npos
+                                ? std::string{}
+                                : percentDecodeLenient(pair.substr(eq + 1), PlusIs::Space);
         out.emplace(std::move(key), std::move(value)); // the first value wins
     }
     return out;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    // ASCII only, as header names are; no locale lookups on the hot path.
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (lower(a[i]) != lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool isHopByHopHeader(std::string_view name) {
-    static constexpr std::string_view kHop[] = {"connection", "keep-alive",        "te",
-                                                "trailer",    "transfer-encoding", "upgrade"};
-    for (auto h : kHop) {
-        if (equalsIgnoreCase(name, h)) {
-            return true;
-        }
-    }
-    return name.size() >= 6 && equalsIgnoreCase(name.substr(0, 6), "proxy-");
 }
 
 void appendField(std::string& out, std::string_view name, std::string_view value) {

@@ -44,14 +44,9 @@ struct Response {
     static Response empty(unsigned status);
 };
 
-// "a=1&b=x%20y" -> {a: 1, b: "x y"}; '+' is a space as in HTML forms.
+// "a=1&b=x%20y" -> {a: 1, b: "x y"}; '+' is a space as in HTML forms, and
+// a '%' without two hex digits is kept as it is.
 std::map<std::string, std::string> parseQuery(std::string_view raw);
-std::string percentDecode(std::string_view text, bool plusIsSpace);
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b);
-
-// Connection, Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding, Upgrade.
-bool isHopByHopHeader(std::string_view name);
 
 // Building HTTP heads on the invoke path: plain appends, no format pass.
 // "Name: value\r\n"

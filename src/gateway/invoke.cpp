@@ -3,7 +3,9 @@
 #include "gateway/invoke.hpp"
 
 #include "api/validate.hpp"
+#include "common/http_headers.hpp"
 #include "common/random.hpp"
+#include "common/strings.hpp"
 #include "gateway/services.hpp"
 
 namespace faasd::gateway {
@@ -11,12 +13,11 @@ namespace faasd::gateway {
 bool parseInvokeTarget(std::string_view target, const std::string& defaultNs, InvokeTarget& out) {
     const size_t slash = target.find('/');
     const std::string_view function = target.substr(0, slash);
-    const auto q = api::splitQualifiedNameView(function, defaultNs);
-    if (!api::isValidName(q.name) || !api::isValidName(q.ns)) {
+    const auto ref = api::FunctionRef::parseView(function, defaultNs);
+    if (!api::isValidName(ref.name) || !api::isValidName(ref.ns)) {
         return false;
     }
-    out.name.assign(q.name);
-    out.ns.assign(q.ns);
+    out.function.assign(ref);
     if (slash == std::string_view::npos) {
         out.path.assign("/");
     } else {
@@ -87,18 +88,20 @@ Result<Response> enqueueAsync(const Services& s, const Request& r) {
         return fail(Code::InvalidArgument, "X-Callback-Url is not a valid URL: {}", a.callbackUrl);
     }
     // Only a function that exists now is queued (the provider answers from memory).
-    if (auto found = s.provider->get(target.name, target.ns); !found) {
+    const api::FunctionRef& function = target.function;
+    if (auto found = s.provider->get(function.name, function.ns); !found) {
         if (found.error().code() == Code::NotFound) {
-            return fail(Code::NotFound, "Cannot find service: {}.", target.qualified());
+            return fail(Code::NotFound, "Cannot find service: {}.", function);
         }
-        return fail(found.error().context("queueing " + target.qualified()));
+        return fail(found.error().context("queueing " + function.qualified()));
     }
     if (r.body.size() > s.queue->maxBodyBytes()) {
-        return Response::text(413, fmt::format("request body too large for the queue: {} > {} bytes\n",
-                                               r.body.size(), s.queue->maxBodyBytes()));
+        return Response::text(413,
+                              fmt::format("request body too large for the queue: {} > {} bytes\n",
+                                          r.body.size(), s.queue->maxBodyBytes()));
     }
-    a.name = target.name;
-    a.ns = target.ns;
+    a.name = function.name;
+    a.ns = function.ns;
     a.method = r.method;
     a.path = target.path;
     a.query = r.rawQuery;
@@ -106,8 +109,8 @@ Result<Response> enqueueAsync(const Services& s, const Request& r) {
     const std::string start = unixNanos(std::chrono::system_clock::now());
     bool hasStart = false;
     for (const auto& [key, value] : r.headers) {
-        if (!isHopByHopHeader(key) && !equalsIgnoreCase(key, "Expect")) {
-            hasStart = hasStart || equalsIgnoreCase(key, kStartTimeHeader);
+        if (!isHopByHop(key) && !iequals(key, "Expect")) {
+            hasStart = hasStart || iequals(key, kStartTimeHeader);
             a.headers.emplace_back(key, value);
         }
     }
@@ -115,7 +118,7 @@ Result<Response> enqueueAsync(const Services& s, const Request& r) {
         a.headers.emplace_back(kStartTimeHeader, start);
     }
     TRY_ASSIGN(auto callId,
-               withContext(s.queue->enqueue(std::move(a)), "queueing " + target.qualified()));
+               withContext(s.queue->enqueue(std::move(a)), "queueing " + function.qualified()));
     Response response = Response::empty(202);
     response.headers.emplace_back(kCallIdHeader, callId);
     response.headers.emplace_back(kStartTimeHeader, start);
@@ -127,8 +130,11 @@ Result<Response> enqueueAsync(const Services& s, const Request& r) {
 void addInvokeRoutes(Router& router, const Services& s) {
     router.add({"/function/{*target}", {}, false, RouteKind::Invoke, {}});
     // Methods that carry a body; GET and HEAD are 405.
-    router.add({"/async-function/{*target}", {"POST", "PUT", "PATCH", "DELETE"}, false,
-                RouteKind::Blocking, wrap(s, enqueueAsync)});
+    router.add({"/async-function/{*target}",
+                {"POST", "PUT", "PATCH", "DELETE"},
+                false,
+                RouteKind::Blocking,
+                wrap(s, enqueueAsync)});
 }
 
 } // namespace faasd::gateway

@@ -2,6 +2,7 @@
 
 // The parts of /function/ and /async-function/ that do not touch sockets.
 
+#include "api/function_ref.hpp"
 #include "common/error.hpp"
 
 #include <chrono>
@@ -11,17 +12,8 @@
 namespace faasd::gateway {
 
 struct InvokeTarget {
-    std::string name;
-    std::string ns;
+    api::FunctionRef function;
     std::string path; // forwarded path, "/" by default
-
-    std::string qualified() const {
-        std::string out;
-        appendQualified(out);
-        return out;
-    }
-    // "name.ns" appended to out.
-    void appendQualified(std::string& out) const { out.append(name).append(".").append(ns); }
 };
 
 // The call's own headers, set by the gateway on requests and answers.

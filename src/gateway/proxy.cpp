@@ -1,7 +1,9 @@
 #include "gateway/proxy.hpp"
 
+#include "common/http_headers.hpp"
 #include "common/log.hpp"
 #include "common/random.hpp"
+#include "common/strings.hpp"
 
 #include <fmt/format.h>
 #include <limits>
@@ -20,7 +22,7 @@ constexpr std::string_view kTimeoutHeader = "X-Faasd-Upstream-Timeout";
 constexpr std::string_view kTooLarge = "request body too large\n";
 
 // Headers not copied to the replica: hop-by-hop, framing, and those the
-// proxy sets itself. Names Beast knows are told apart by their code.
+// proxy sets itself (none of which Beast knows by a code).
 bool skipRequestHeader(http::field code, std::string_view name) {
     switch (code) {
     case http::field::expect:
@@ -28,10 +30,10 @@ bool skipRequestHeader(http::field code, std::string_view name) {
     case http::field::content_length:
         return true;
     case http::field::unknown:
-        return isHopByHopHeader(name) || isCallHeader(name) ||
-               equalsIgnoreCase(name, kInternalHeader) || equalsIgnoreCase(name, kTimeoutHeader);
+        return isHopByHop(name) || isCallHeader(name) || iequals(name, kInternalHeader) ||
+               iequals(name, kTimeoutHeader);
     default:
-        return isHopByHopField(code, name);
+        return isHopByHop(name);
     }
 }
 
@@ -52,18 +54,18 @@ CallerFields scanCallerFields(const Fields& fields) {
             continue; // none of the others is one Beast knows
         }
         const std::string_view name = sv(field.name_string());
-        if (equalsIgnoreCase(name, kCallIdHeader)) {
+        if (iequals(name, kCallIdHeader)) {
             if (!callIdSeen) {
                 out.callId = sv(field.value());
                 callIdSeen = true;
             }
-        } else if (equalsIgnoreCase(name, kInternalHeader)) {
+        } else if (iequals(name, kInternalHeader)) {
             first(out.internalToken, sv(field.value()));
-        } else if (equalsIgnoreCase(name, kTimeoutHeader)) {
+        } else if (iequals(name, kTimeoutHeader)) {
             first(out.timeout, sv(field.value()));
-        } else if (equalsIgnoreCase(name, "X-Forwarded-Host")) {
+        } else if (iequals(name, "X-Forwarded-Host")) {
             out.forwardedHost = true;
-        } else if (equalsIgnoreCase(name, "X-Forwarded-For")) {
+        } else if (iequals(name, "X-Forwarded-For")) {
             out.forwardedFor = true;
         }
     }
@@ -73,7 +75,7 @@ CallerFields scanCallerFields(const Fields& fields) {
 // The upstream timeout of this call: the configured one, or what an
 // internal caller (one that knows the token) asked for.
 // 502, or 504 when connecting timed out.
-Response unreachable(const std::string& function, const Error& error) {
+Response unreachable(api::FunctionRefView function, const Error& error) {
     return Response::text(error.code() == Code::Timeout ? 504 : 502,
                           fmt::format("can't reach service {}: {}\n", function, error.message()));
 }
@@ -97,7 +99,7 @@ std::chrono::milliseconds upstreamTimeoutFor(const CallerFields& fields,
 } // namespace
 
 bool isCallHeader(std::string_view name) {
-    return equalsIgnoreCase(name, kCallIdHeader) || equalsIgnoreCase(name, kStartTimeHeader);
+    return iequals(name, kCallIdHeader) || iequals(name, kStartTimeHeader);
 }
 
 void appendCallFields(std::string& head, const ProxyCall& call) {
@@ -146,11 +148,10 @@ Proxy::Step Proxy::start(Exchange& ex, ProxyCall& call, std::string_view target,
         failWith(call, errorResponse(invalidTarget(target)));
         return Step::Unknown;
     }
-    call.function.clear();
-    call.target.appendQualified(call.function);
     // resolve() answers from memory; only a function at zero replicas
     // takes the (suspending) wake path.
-    auto endpoints = services_.provider->resolve(call.target.name, call.target.ns);
+    const api::FunctionRef& function = call.target.function;
+    auto endpoints = services_.provider->resolve(function.name, function.ns);
     if (endpoints && endpoints->empty()) {
         return Step::Wake;
     }
@@ -164,30 +165,31 @@ Proxy::Step Proxy::pick(ProxyCall& call, Result<std::vector<provider::Endpoint>>
         if (endpoints.error().code() == Code::NotFound) {
             return Step::Unknown;
         }
-        services_.metrics->started(call.function);
+        services_.metrics->started(call.target.function);
         return Step::Fail;
     }
-    services_.metrics->started(call.function, endpoints->size());
+    services_.metrics->started(call.target.function, endpoints->size());
     // Round robin; a single replica needs no counter.
     const size_t n = endpoints->size();
-    call.endpoint = (*endpoints)[n == 1 ? 0 : next_[call.function]++ % n];
+    call.endpoint = (*endpoints)[n == 1 ? 0 : next_[call.target.function]++ % n];
     return Step::Go;
 }
 
-Task<Result<std::vector<provider::Endpoint>>> Proxy::endpointsFor(const InvokeTarget& t) {
+Task<Result<std::vector<provider::Endpoint>>>
+Proxy::endpointsFor(const api::FunctionRef& function) {
     if (services_.waker == nullptr) {
-        co_return fail(Code::Unavailable, "no replicas available for {}", t.qualified());
+        co_return fail(Code::Unavailable, "no replicas available for {}", function);
     }
     auto deadline = std::chrono::steady_clock::now() + services_.config->wakeTimeout;
     ReplicaWaker* waker = services_.waker;
-    Result<void> woke =
-        co_await runBlocking(blocking_, [&] { return waker->wake(t.name, t.ns, deadline); });
+    Result<void> woke = co_await runBlocking(
+        blocking_, [&] { return waker->wake(function.name, function.ns, deadline); });
     if (!woke) {
-        co_return fail(woke.error().context("waking " + t.qualified()));
+        co_return fail(woke.error().context("waking " + function.qualified()));
     }
-    auto endpoints = services_.provider->resolve(t.name, t.ns);
+    auto endpoints = services_.provider->resolve(function.name, function.ns);
     if (endpoints && endpoints->empty()) {
-        co_return fail(Code::Unavailable, "no replicas available for {}", t.qualified());
+        co_return fail(Code::Unavailable, "no replicas available for {}", function);
     }
     co_return endpoints;
 }
@@ -240,7 +242,7 @@ Task<bool> Proxy::invoke(Exchange& ex, ProxyCall& call, std::string_view target,
     const auto& config = *services_.config;
     Step step = start(ex, call, target, rawQuery);
     if (step == Step::Wake) {
-        step = pick(call, co_await endpointsFor(call.target));
+        step = pick(call, co_await endpointsFor(call.target.function));
     }
     if (step == Step::Unknown) {
         co_return co_await answerFailure(ex, call, call.clientKeepAlive && !call.hasBody);
@@ -250,7 +252,7 @@ Task<bool> Proxy::invoke(Exchange& ex, ProxyCall& call, std::string_view target,
         FunctionMetrics& metrics;
         const ProxyCall& call;
         ~Record() {
-            metrics.finished(call.function, call.status,
+            metrics.finished(call.target.function, call.status,
                              std::chrono::steady_clock::now() - call.started);
         }
     } record{*services_.metrics, call};
@@ -283,7 +285,7 @@ Task<bool> Proxy::invoke(Exchange& ex, ProxyCall& call, std::string_view target,
             auto made = co_await pool_.connect(call.endpoint, ex.upstreamDeadline,
                                                config.upstreamConnectTimeout);
             if (!made) {
-                failWith(call, unreachable(call.function, made.error()));
+                failWith(call, unreachable(call.target.function, made.error()));
                 co_return co_await answerFailure(ex, call, call.clientKeepAlive && !bodyStarted);
             }
             upstream = std::move(*made);
@@ -328,10 +330,10 @@ Task<bool> Proxy::invoke(Exchange& ex, ProxyCall& call, std::string_view target,
             if (!ec) {
                 break;
             }
-            kLog.debug("reading the response header of {}: {}", call.function, ec.message());
+            kLog.debug("reading the response header of {}: {}", call.target.function, ec.message());
             if (ec == net::error::operation_aborted && ex.upstreamDeadline.expired) {
-                failWith(call, Response::text(
-                                   504, fmt::format("{} did not answer in time\n", call.function)));
+                failWith(call, Response::text(504, fmt::format("{} did not answer in time\n",
+                                                               call.target.function)));
                 co_return co_await answerFailure(ex, call,
                                                  call.clientKeepAlive && call.body->is_done());
             }
@@ -342,7 +344,8 @@ Task<bool> Proxy::invoke(Exchange& ex, ProxyCall& call, std::string_view target,
             upstream.reset();
             continue;
         }
-        failWith(call, Response::text(502, fmt::format("can't reach service {}\n", call.function)));
+        failWith(call, Response::text(
+                           502, fmt::format("can't reach service {}\n", call.target.function)));
         co_return co_await answerFailure(
             ex, call, call.clientKeepAlive && (!call.hasBody || call.body->is_done()));
     }

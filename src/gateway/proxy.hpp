@@ -40,10 +40,9 @@ struct ProxyCall {
     std::string query;        // the raw query string, without '?'
     std::string callId;       // X-Call-Id, the caller's or a new one
     std::string startTime;    // X-Start-Time
-    std::string function;     // name.namespace, for metrics and messages
     std::string requestHead;  // request line and header fields, with the blank line
     std::string responseHead; // the same for the answer to the caller
-    InvokeTarget target;
+    InvokeTarget target;      // the function (metrics, messages) and the path
     CallerFields caller;
     provider::Endpoint endpoint;
     unsigned status = 502; // recorded in the metrics
@@ -86,7 +85,7 @@ private:
     Step pick(ProxyCall& call, Result<std::vector<provider::Endpoint>> endpoints);
     Step failWith(ProxyCall& call, Response response);
     // A function at zero replicas: woken by the ReplicaWaker, then resolved.
-    Task<Result<std::vector<provider::Endpoint>>> endpointsFor(const InvokeTarget& t);
+    Task<Result<std::vector<provider::Endpoint>>> endpointsFor(const api::FunctionRef& function);
     // Builds call.requestHead from the caller's request.
     void buildRequestHead(const Exchange& ex, ProxyCall& call);
     // Sends call.failure (the call's headers added).
@@ -98,7 +97,7 @@ private:
     Services services_;
     net::thread_pool& blocking_;
     UpstreamPool pool_;
-    std::unordered_map<std::string, size_t> next_; // round robin per function
+    api::FunctionMap<size_t> next_; // round robin per function
 };
 
 } // namespace faasd::gateway

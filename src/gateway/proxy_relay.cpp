@@ -1,4 +1,6 @@
+#include "common/http_headers.hpp"
 #include "common/log.hpp"
+#include "common/strings.hpp"
 #include "gateway/proxy.hpp"
 
 #include <array>
@@ -24,9 +26,9 @@ bool skipResponseHeader(http::field code, std::string_view name) {
     case http::field::content_length:
         return true;
     case http::field::unknown:
-        return isHopByHopHeader(name) || isCallHeader(name);
+        return isHopByHop(name) || isCallHeader(name);
     default:
-        return isHopByHopField(code, name);
+        return isHopByHop(name);
     }
 }
 
@@ -155,7 +157,7 @@ Task<bool> Proxy::relayResponse(Exchange& ex, ProxyCall& call, UpstreamPtr upstr
         const std::string_view name = sv(field.name_string());
         if (!skipResponseHeader(field.name(), name)) {
             hasDuration = hasDuration || (field.name() == http::field::unknown &&
-                                          equalsIgnoreCase(name, "X-Duration-Seconds"));
+                                          iequals(name, "X-Duration-Seconds"));
             appendField(head, name, sv(field.value()));
         }
     }

@@ -4,6 +4,7 @@
 #include "catch_result.hpp"
 #include "common/base64.hpp"
 #include "common/files.hpp"
+#include "common/strings.hpp"
 #include "gateway/auth.hpp"
 #include "gateway/errors.hpp"
 #include "gateway/invoke.hpp"
@@ -65,13 +66,13 @@ TEST_CASE("basic auth accepts only the exact credentials") {
 TEST_CASE("invoke targets split at the last dot and keep the path") {
     auto t = parseInvokeTarget("say", "openfaas-fn");
     REQUIRE(t);
-    CHECK(t->name == "say");
-    CHECK(t->ns == "openfaas-fn");
+    CHECK(t->function.name == "say");
+    CHECK(t->function.ns == "openfaas-fn");
     CHECK(t->path == "/");
     t = parseInvokeTarget("say.dev/a/b.c", "openfaas-fn");
     REQUIRE(t);
-    CHECK(t->name == "say");
-    CHECK(t->ns == "dev");
+    CHECK(t->function.name == "say");
+    CHECK(t->function.ns == "dev");
     CHECK(t->path == "/a/b.c");
     auto bad = parseInvokeTarget("", "openfaas-fn");
     REQUIRE_FALSE(bad);
@@ -112,7 +113,7 @@ TEST_CASE("head building: fields, numbers and seconds with six decimals") {
     CHECK(seconds(0) == "0.000000");
     CHECK(seconds(1'234'567) == "0.001234");
     CHECK(seconds(12'000'999'999) == "12.000999");
-    CHECK(equalsIgnoreCase("Content-LENGTH", "content-length"));
-    CHECK_FALSE(equalsIgnoreCase("Content-Lengtx", "content-length"));
-    CHECK_FALSE(equalsIgnoreCase("[", "{")); // not letters: no case folding
+    CHECK(iequals("Content-LENGTH", "content-length"));
+    CHECK_FALSE(iequals("Content-Lengtx", "content-length"));
+    CHECK_FALSE(iequals("[", "{")); // not letters: no case folding
 }
