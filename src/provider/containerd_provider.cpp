@@ -7,6 +7,7 @@
 #include "network/netns.hpp"
 #include "provider/labels.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <sys/utsname.h>
 
@@ -18,11 +19,12 @@ ContainerdProvider::ContainerdProvider(ProviderConfig config, containerd::Client
       cni_(std::make_unique<network::Cni>(std::move(cni))), secrets_(config_.stateDir / "secrets"),
       usage_(config_.cgroupRoot) {}
 
-std::vector<std::string> ContainerdProvider::cgroupsOf(const Key& key, const Function& fn) const {
+std::vector<std::string> ContainerdProvider::cgroupsOf(const api::FunctionRef& key,
+                                                       const Function& fn) const {
     std::vector<std::string> out;
     for (const auto& [id, r] : fn.replicas) {
         if (r.pid != 0) {
-            out.push_back(fmt::format("{}/{}/{}", config_.cgroupParent, key.first, id));
+            out.push_back(fmt::format("{}/{}/{}", config_.cgroupParent, key.ns, id));
         }
     }
     return out;
@@ -76,7 +78,7 @@ ContainerdProvider::~ContainerdProvider() {
     }
 }
 
-std::shared_ptr<std::mutex> ContainerdProvider::opLock(const Key& key) {
+std::shared_ptr<std::mutex> ContainerdProvider::opLock(const api::FunctionRef& key) {
     std::lock_guard lock(mu_);
     auto& m = opLocks_[key];
     if (!m) {
@@ -122,10 +124,17 @@ Result<std::vector<api::FunctionStatus>> ContainerdProvider::list(const std::str
     std::vector<std::vector<std::string>> cgroups;
     {
         std::lock_guard lock(mu_);
-        for (const auto& [key, fn] : functions_) {
-            if (key.first != ns) {
-                continue;
+        // By name, as the API lists them.
+        std::vector<const decltype(functions_)::value_type*> listed;
+        for (const auto& entry : functions_) {
+            if (entry.first.ns == ns) {
+                listed.push_back(&entry);
             }
+        }
+        std::sort(listed.begin(), listed.end(),
+                  [](auto* a, auto* b) { return a->first.name < b->first.name; });
+        for (const auto* entry : listed) {
+            const auto& [key, fn] = *entry;
             uint64_t ready = 0;
             for (const auto& [id, r] : fn.replicas) {
                 ready += r.state == ReplicaState::Ready ? 1 : 0;
@@ -144,12 +153,12 @@ Result<std::vector<api::FunctionStatus>> ContainerdProvider::list(const std::str
 
 Result<api::FunctionStatus> ContainerdProvider::get(const std::string& name,
                                                     const std::string& nsIn) {
-    const std::string ns = nsIn.empty() ? config_.defaultNamespace : nsIn;
+    const std::string_view ns = nsIn.empty() ? config_.defaultNamespace : nsIn;
     api::FunctionStatus status;
     std::vector<std::string> cgroups;
     {
         std::lock_guard lock(mu_);
-        auto it = functions_.find({ns, name});
+        auto it = functions_.find(api::FunctionRefView{name, ns});
         if (it == functions_.end()) {
             return fail(Code::NotFound, "function {} not found in namespace {}", name, ns);
         }
@@ -168,9 +177,9 @@ Result<api::FunctionStatus> ContainerdProvider::get(const std::string& name,
 
 Result<std::vector<Endpoint>> ContainerdProvider::resolve(const std::string& name,
                                                           const std::string& nsIn) {
-    const std::string ns = nsIn.empty() ? config_.defaultNamespace : nsIn;
+    const std::string_view ns = nsIn.empty() ? config_.defaultNamespace : nsIn;
     std::lock_guard lock(mu_);
-    auto it = functions_.find({ns, name});
+    auto it = functions_.find(api::FunctionRefView{name, ns});
     if (it == functions_.end()) {
         return fail(Code::NotFound, "function {} not found in namespace {}", name, ns);
     }
@@ -186,7 +195,7 @@ Result<std::vector<Endpoint>> ContainerdProvider::resolve(const std::string& nam
 Result<std::vector<Replica>> ContainerdProvider::replicas(const std::string& name,
                                                           const std::string& ns) {
     std::lock_guard lock(mu_);
-    auto it = functions_.find({ns, name});
+    auto it = functions_.find(api::FunctionRefView{name, ns});
     if (it == functions_.end()) {
         return fail(Code::NotFound, "function {} not found in namespace {}", name, ns);
     }

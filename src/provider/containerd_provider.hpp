@@ -14,6 +14,7 @@
 // with backoff; a reconciler thread does restarts, brings replica counts
 // back to the desired ones after a recovery, and rotates logs.
 
+#include "api/function_ref.hpp"
 #include "containerd/client.hpp"
 #include "image/store.hpp"
 #include "network/cni.hpp"
@@ -101,8 +102,6 @@ public:
     const ProviderConfig& config() const { return config_; }
 
 private:
-    using Key = std::pair<std::string, std::string>; // namespace, name
-
     struct Function {
         api::FunctionDeployment deployment;
         // The fprocess its replicas run (kProcessLabel); nullopt while not
@@ -120,8 +119,8 @@ private:
 
     containerd::Client inNs(const std::string& ns) const { return client_.withNamespace(ns); }
     // The cgroups of a function's replicas that have a task.
-    std::vector<std::string> cgroupsOf(const Key& key, const Function& fn) const;
-    std::shared_ptr<std::mutex> opLock(const Key& key);
+    std::vector<std::string> cgroupsOf(const api::FunctionRef& key, const Function& fn) const;
+    std::shared_ptr<std::mutex> opLock(const api::FunctionRef& key);
     Result<void> requireFunctionNamespace(const std::string& ns) const;
     Result<void> checkDeployment(const api::FunctionDeployment& d) const;
 
@@ -142,15 +141,16 @@ private:
     void destroyReplica(const std::string& ns, const std::string& name, const std::string& id);
     std::filesystem::path functionDir(const std::string& ns, const std::string& name) const;
     std::filesystem::path logDir(const std::string& ns, const std::string& name) const;
-    Result<void> setDesired(const Key& key, const api::FunctionDeployment& d, uint64_t n);
-    Result<void> scaleLocked(const Key& key, uint64_t replicas);
-    void removeLocked(const Key& key);
+    Result<void> setDesired(const api::FunctionRef& key, const api::FunctionDeployment& d,
+                            uint64_t n);
+    Result<void> scaleLocked(const api::FunctionRef& key, uint64_t replicas);
+    void removeLocked(const api::FunctionRef& key);
 
     // park.cpp
     // Resumes every Paused replica of a parked function (Ready again, or
     // Crashed for the reconciler when a resume fails); false when none
     // serves afterwards.
-    bool resumeLocked(const Key& key);
+    bool resumeLocked(const api::FunctionRef& key);
 
     // supervisor.cpp
     Result<void> recover();
@@ -158,9 +158,9 @@ private:
     void superviseEvents();
     void onExit(const std::string& ns, const std::string& id, uint32_t pid);
     void reconcileLoop();
-    void restartReplica(const Key& key, const std::string& id);
-    void reconcileFunction(const Key& key);
-    void probeStarting(const Key& key, const std::string& id);
+    void restartReplica(const api::FunctionRef& key, const std::string& id);
+    void reconcileFunction(const api::FunctionRef& key);
+    void probeStarting(const api::FunctionRef& key, const std::string& id);
     void rotateLogs();
     // Marks Ready replicas whose task is gone or stopped as crashed: a
     // safety net for exits whose event was missed (reconnects, startup).
@@ -174,8 +174,8 @@ private:
     UsageMeter usage_;
 
     mutable std::mutex mu_;
-    std::map<Key, Function> functions_;
-    std::map<Key, std::shared_ptr<std::mutex>> opLocks_;
+    api::FunctionMap<Function> functions_;
+    api::FunctionMap<std::shared_ptr<std::mutex>> opLocks_;
 
     std::atomic<bool> stopping_{false};
     std::condition_variable wake_;

@@ -38,7 +38,7 @@ Result<void> ContainerdProvider::deploy(const api::FunctionDeployment& deploymen
     }
     const auto what = fmt::format("deploying {}", d.service);
     TRY(withContext(checkDeployment(d), what));
-    const Key key{d.ns, d.service};
+    const api::FunctionRef key{d.service, d.ns};
     auto op = opLock(key);
     std::lock_guard opGuard(*op);
     {
@@ -93,7 +93,7 @@ Result<void> ContainerdProvider::deploy(const api::FunctionDeployment& deploymen
         functions_[key] = std::move(fn);
     }
     done = true;
-    log.info("deployed {}.{} ({} replicas)", d.service, d.ns, n);
+    log.info("deployed {} ({} replicas)", key, n);
     return {};
 }
 
@@ -104,7 +104,7 @@ Result<void> ContainerdProvider::update(const api::FunctionDeployment& deploymen
     }
     const auto what = fmt::format("updating {}", d.service);
     TRY(withContext(checkDeployment(d), what));
-    const Key key{d.ns, d.service};
+    const api::FunctionRef key{d.service, d.ns};
     auto op = opLock(key);
     std::lock_guard opGuard(*op);
     uint64_t desired = 0;
@@ -166,13 +166,13 @@ Result<void> ContainerdProvider::update(const api::FunctionDeployment& deploymen
         std::error_code ec;
         std::filesystem::remove_all(oldTmpl->secretsDir, ec);
     }
-    log.info("updated {}.{}", d.service, d.ns);
+    log.info("updated {}", key);
     return {};
 }
 
 Result<void> ContainerdProvider::remove(const std::string& name, const std::string& nsIn) {
     const std::string ns = nsIn.empty() ? config_.defaultNamespace : nsIn;
-    const Key key{ns, name};
+    const api::FunctionRef key{name, ns};
     auto op = opLock(key);
     std::lock_guard opGuard(*op);
     {
@@ -183,12 +183,12 @@ Result<void> ContainerdProvider::remove(const std::string& name, const std::stri
         }
     }
     removeLocked(key);
-    log.info("removed {}.{}", name, ns);
+    log.info("removed {}", key);
     return {};
 }
 
-void ContainerdProvider::removeLocked(const Key& key) {
-    const auto& [ns, name] = key;
+void ContainerdProvider::removeLocked(const api::FunctionRef& key) {
+    const auto& [name, ns] = key;
     std::vector<Replica> old;
     {
         std::lock_guard lock(mu_);
@@ -224,7 +224,7 @@ Result<void> ContainerdProvider::scale(const std::string& name, const std::strin
     if (static_cast<int64_t>(replicas) < 0) {
         return fail(Code::InvalidArgument, "{}: replicas may not be negative", what);
     }
-    const Key key{ns, name};
+    const api::FunctionRef key{name, ns};
     auto op = opLock(key);
     std::lock_guard opGuard(*op);
     {
@@ -237,8 +237,8 @@ Result<void> ContainerdProvider::scale(const std::string& name, const std::strin
     return withContext(scaleLocked(key, replicas), what);
 }
 
-Result<void> ContainerdProvider::setDesired(const Key& key, const api::FunctionDeployment& d,
-                                            uint64_t n) {
+Result<void> ContainerdProvider::setDesired(const api::FunctionRef& key,
+                                            const api::FunctionDeployment& d, uint64_t n) {
     std::optional<std::string> process;
     {
         std::lock_guard lock(mu_);
@@ -246,16 +246,16 @@ Result<void> ContainerdProvider::setDesired(const Key& key, const api::FunctionD
             process = it->second.process;
         }
     }
-    containerd::Container record{.id = key.second, .labels = recordLabels(d, n, process)};
-    TRY(withContext(inNs(key.first).containers().update(record, {"labels"}),
+    containerd::Container record{.id = key.name, .labels = recordLabels(d, n, process)};
+    TRY(withContext(inNs(key.ns).containers().update(record, {"labels"}),
                     "updating the function record"));
     std::lock_guard lock(mu_);
     functions_[key].desired = n;
     return {};
 }
 
-Result<void> ContainerdProvider::scaleLocked(const Key& key, uint64_t n) {
-    const auto& [ns, name] = key;
+Result<void> ContainerdProvider::scaleLocked(const api::FunctionRef& key, uint64_t n) {
+    const auto& [name, ns] = key;
     // A parked function thaws first: its replicas serve again, or go.
     (void)resumeLocked(key);
     api::FunctionDeployment d;

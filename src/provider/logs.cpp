@@ -62,7 +62,7 @@ Result<void> ContainerdProvider::logs(const api::LogRequest& request, const LogS
     const std::string ns = request.ns.empty() ? config_.defaultNamespace : request.ns;
     {
         std::lock_guard lock(mu_);
-        if (!functions_.contains({ns, request.name})) {
+        if (!functions_.contains(api::FunctionRefView{request.name, ns})) {
             return fail(Code::NotFound, "logs: function {} not found in namespace {}", request.name,
                         ns);
         }

@@ -84,9 +84,9 @@ Result<void> ContainerdProvider::removeNamespace(const std::string& name) {
     {
         std::lock_guard lock(mu_);
         for (const auto& [key, fn] : functions_) {
-            if (key.first == name) {
+            if (key.ns == name) {
                 return fail(Code::FailedPrecondition, "{}: it still holds function {}", what,
-                            key.second);
+                            key.name);
             }
         }
     }
@@ -139,8 +139,8 @@ Result<void> ContainerdProvider::updateSecret(const api::Secret& secret) {
         std::lock_guard lock(mu_);
         for (const auto& [key, fn] : functions_) {
             const auto& s = fn.deployment.secrets;
-            if (key.first == ns && std::find(s.begin(), s.end(), secret.name) != s.end()) {
-                users.push_back(key.second);
+            if (key.ns == ns && std::find(s.begin(), s.end(), secret.name) != s.end()) {
+                users.push_back(key.name);
             }
         }
     }

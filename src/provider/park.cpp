@@ -18,8 +18,8 @@ const Logger log("provider");
 
 Result<void> ContainerdProvider::park(const std::string& name, const std::string& nsIn) {
     const std::string ns = nsIn.empty() ? config_.defaultNamespace : nsIn;
-    const Key key{ns, name};
-    const auto what = fmt::format("parking {}.{}", name, ns);
+    const api::FunctionRef key{name, ns};
+    const auto what = fmt::format("parking {}", key);
     auto op = opLock(key);
     std::lock_guard opGuard(*op);
     std::vector<std::string> ids;
@@ -71,11 +71,11 @@ Result<void> ContainerdProvider::park(const std::string& name, const std::string
             it->second.parked = true;
         }
     }
-    log.info("parked {}.{} ({} replicas frozen)", name, ns, ids.size());
+    log.info("parked {} ({} replicas frozen)", key, ids.size());
     return {};
 }
 
-bool ContainerdProvider::resumeLocked(const Key& key) {
+bool ContainerdProvider::resumeLocked(const api::FunctionRef& key) {
     std::vector<std::string> ids;
     {
         std::lock_guard lock(mu_);
@@ -89,7 +89,7 @@ bool ContainerdProvider::resumeLocked(const Key& key) {
             }
         }
     }
-    auto tasks = inNs(key.first).tasks();
+    auto tasks = inNs(key.ns).tasks();
     std::vector<Result<void>> results(ids.size());
     if (ids.size() == 1) {
         results[0] = tasks.resume(ids[0]);
@@ -120,8 +120,8 @@ bool ContainerdProvider::resumeLocked(const Key& key) {
             r->second.state = ReplicaState::Ready;
             serving = true;
         } else {
-            log.warn("resuming replica {} of {}.{}: {}; restarting it", ids[i], key.second,
-                     key.first, results[i].error().message());
+            log.warn("resuming replica {} of {}: {}; restarting it", ids[i], key,
+                     results[i].error().message());
             r->second.state = ReplicaState::Crashed;
             r->second.nextRestart = std::chrono::steady_clock::now();
             woken_ = true;
@@ -134,8 +134,8 @@ bool ContainerdProvider::resumeLocked(const Key& key) {
 Result<void> ContainerdProvider::wake(const std::string& name, const std::string& nsIn,
                                       uint64_t replicas) {
     const std::string ns = nsIn.empty() ? config_.defaultNamespace : nsIn;
-    const Key key{ns, name};
-    const auto what = fmt::format("waking {}.{}", name, ns);
+    const api::FunctionRef key{name, ns};
+    const auto what = fmt::format("waking {}", key);
     auto op = opLock(key);
     std::lock_guard opGuard(*op);
     uint64_t desired = 0;
@@ -162,15 +162,14 @@ Result<void> ContainerdProvider::wake(const std::string& name, const std::string
     if (desired > 0) {
         return {}; // replicas exist; they may still be starting
     }
-    return withContext(scaleLocked(key, std::min(std::max<uint64_t>(replicas, 1),
-                                                  config_.maxReplicas)),
-                       what);
+    return withContext(
+        scaleLocked(key, std::min(std::max<uint64_t>(replicas, 1), config_.maxReplicas)), what);
 }
 
 bool ContainerdProvider::isParked(const std::string& name, const std::string& nsIn) {
-    const std::string ns = nsIn.empty() ? config_.defaultNamespace : nsIn;
+    const std::string_view ns = nsIn.empty() ? config_.defaultNamespace : nsIn;
     std::lock_guard lock(mu_);
-    auto it = functions_.find({ns, name});
+    auto it = functions_.find(api::FunctionRefView{name, ns});
     return it != functions_.end() && it->second.parked;
 }
 

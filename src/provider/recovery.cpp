@@ -78,7 +78,7 @@ void ContainerdProvider::recoverNamespace(const std::string& ns, std::set<std::s
         log.warn("recovery: listing containers in {}: {}", ns, containers.error().message());
         return;
     }
-    std::map<Key, Function> found;
+    api::FunctionMap<Function> found;
     for (const auto& ctr : *containers) {
         auto role = ctr.labels.find(kRoleLabel);
         if (role == ctr.labels.end() || role->second != kRoleFunction) {
@@ -89,11 +89,11 @@ void ContainerdProvider::recoverNamespace(const std::string& ns, std::set<std::s
             log.warn("recovery: function {} in {}: {}", ctr.id, ns, record.error().message());
             continue;
         }
-        found[{ns, ctr.id}] = Function{.deployment = record->deployment,
-                                       .process = record->process,
-                                       .desired = record->replicas,
-                                       .createdAt = ctr.createdAt,
-                                       .reconcile = true};
+        found[api::FunctionRef{ctr.id, ns}] = Function{.deployment = record->deployment,
+                                                       .process = record->process,
+                                                       .desired = record->replicas,
+                                                       .createdAt = ctr.createdAt,
+                                                       .reconcile = true};
     }
     for (const auto& ctr : *containers) {
         auto role = ctr.labels.find(kRoleLabel);
@@ -103,13 +103,13 @@ void ContainerdProvider::recoverNamespace(const std::string& ns, std::set<std::s
             continue;
         }
         const std::string& name = fnLabel->second;
-        auto fn = found.find({ns, name});
+        auto fn = found.find(api::FunctionRefView{name, ns});
         Replica r{.id = ctr.id, .cniId = ns + "-" + ctr.id};
         r.netns = (config_.network.netnsDir / r.cniId).string();
         auto attached = cni_->lookup(r.cniId);
         if (fn == found.end() || !attached || !*attached || !network::checkNetns(r.netns)) {
-            log.info("recovery: removing replica {} of {}.{} (no function or no network)", ctr.id,
-                     name, ns);
+            log.info("recovery: removing replica {} of {} (no function or no network)", ctr.id,
+                     api::FunctionRefView{name, ns});
             destroyReplica(ns, name, ctr.id);
             continue;
         }
@@ -130,8 +130,8 @@ void ContainerdProvider::recoverNamespace(const std::string& ns, std::set<std::s
             r.pid = task->pid;
             r.state = probeReady(r.ip, 8080, 300ms) ? ReplicaState::Ready : ReplicaState::Starting;
         } else {
-            log.info("recovery: replica {} of {}.{} is not running; restarting it", ctr.id, name,
-                     ns);
+            log.info("recovery: replica {} of {} is not running; restarting it", ctr.id,
+                     api::FunctionRefView{name, ns});
             r.state = ReplicaState::Crashed;
             r.nextRestart = std::chrono::steady_clock::now();
         }

@@ -74,7 +74,7 @@ void ContainerdProvider::superviseEvents() {
 void ContainerdProvider::onExit(const std::string& ns, const std::string& id, uint32_t pid) {
     std::lock_guard lock(mu_);
     for (auto& [key, fn] : functions_) {
-        if (key.first != ns) {
+        if (key.ns != ns) {
             continue;
         }
         auto it = fn.replicas.find(id);
@@ -89,8 +89,7 @@ void ContainerdProvider::onExit(const std::string& ns, const std::string& id, ui
         r.backoff = r.backoff.count() == 0 ? config_.restartBackoffMin
                                            : std::min(r.backoff * 2, config_.restartBackoffMax);
         r.nextRestart = SteadyClock::now() + r.backoff;
-        log.warn("replica {} of {}.{} exited; restarting it in {} ms", id, key.second, ns,
-                 r.backoff.count());
+        log.warn("replica {} of {} exited; restarting it in {} ms", id, key, r.backoff.count());
         woken_ = true;
         wake_.notify_all();
         return;
@@ -101,7 +100,7 @@ void ContainerdProvider::reconcileLoop() {
     auto lastRotate = SteadyClock::now();
     while (!stopping_) {
         struct Work {
-            Key key;
+            api::FunctionRef key;
             std::string id; // empty: reconcile the replica count
             ReplicaState state;
         };
@@ -143,7 +142,7 @@ void ContainerdProvider::reconcileLoop() {
     }
 }
 
-void ContainerdProvider::reconcileFunction(const Key& key) {
+void ContainerdProvider::reconcileFunction(const api::FunctionRef& key) {
     auto op = opLock(key);
     std::unique_lock opGuard(*op, std::try_to_lock);
     if (!opGuard) {
@@ -163,12 +162,11 @@ void ContainerdProvider::reconcileFunction(const Key& key) {
         }
     }
     if (auto r = scaleLocked(key, desired); !r) {
-        log.warn("bringing {}.{} back to {} replicas: {}", key.second, key.first, desired,
-                 r.error().message());
+        log.warn("bringing {} back to {} replicas: {}", key, desired, r.error().message());
     }
 }
 
-void ContainerdProvider::probeStarting(const Key& key, const std::string& id) {
+void ContainerdProvider::probeStarting(const api::FunctionRef& key, const std::string& id) {
     std::string ip;
     {
         std::lock_guard lock(mu_);
@@ -181,7 +179,7 @@ void ContainerdProvider::probeStarting(const Key& key, const std::string& id) {
     bool ready = probeReady(ip, 8080, 200ms);
     bool stopped = false;
     if (!ready) {
-        auto task = inNs(key.first).tasks().get(id);
+        auto task = inNs(key.ns).tasks().get(id);
         stopped = !task || task->status == containerd::TaskStatus::Stopped;
     }
     std::lock_guard lock(mu_);
@@ -201,13 +199,13 @@ void ContainerdProvider::probeStarting(const Key& key, const std::string& id) {
     }
 }
 
-void ContainerdProvider::restartReplica(const Key& key, const std::string& id) {
+void ContainerdProvider::restartReplica(const api::FunctionRef& key, const std::string& id) {
     auto op = opLock(key);
     std::unique_lock opGuard(*op, std::try_to_lock);
     if (!opGuard) {
         return;
     }
-    const auto& [ns, name] = key;
+    const auto& [name, ns] = key;
     Replica r;
     {
         std::lock_guard lock(mu_);
@@ -244,14 +242,14 @@ void ContainerdProvider::restartReplica(const Key& key, const std::string& id) {
                                config_.restartBackoffMax);
         cur.nextRestart = SteadyClock::now() + cur.backoff;
         cur.pid = r.pid;
-        log.warn("restarting replica {} of {}.{}: {}; next try in {} ms", id, name, ns,
+        log.warn("restarting replica {} of {}: {}; next try in {} ms", id, key,
                  restarted.error().message(), cur.backoff.count());
         return;
     }
     cur.pid = *restarted;
     cur.state = ReplicaState::Ready;
     cur.restarts += 1;
-    log.info("restarted replica {} of {}.{} ({} restarts)", id, name, ns, cur.restarts);
+    log.info("restarted replica {} of {} ({} restarts)", id, key, cur.restarts);
     // Recorded on the container so it survives the provider.
     if (auto ctr = c.containers().get(id)) {
         ctr->labels[kRestartsLabel] = std::to_string(cur.restarts);
@@ -264,7 +262,7 @@ void ContainerdProvider::sweepTasks() {
     {
         std::lock_guard lock(mu_);
         for (const auto& [key, fn] : functions_) {
-            namespaces.insert(key.first);
+            namespaces.insert(key.ns);
         }
     }
     for (const auto& ns : namespaces) {
@@ -280,7 +278,7 @@ void ContainerdProvider::sweepTasks() {
         {
             std::lock_guard lock(mu_);
             for (const auto& [key, fn] : functions_) {
-                if (key.first != ns) {
+                if (key.ns != ns) {
                     continue;
                 }
                 for (const auto& [id, r] : fn.replicas) {
