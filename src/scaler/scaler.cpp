@@ -4,7 +4,6 @@
 #include "common/log.hpp"
 
 #include <fmt/format.h>
-#include <set>
 #include <sstream>
 
 namespace faasd::scaler {
@@ -12,8 +11,6 @@ namespace faasd::scaler {
 namespace {
 
 const Logger log("scaler");
-
-constexpr char kSep = '\x1f';
 
 double millis(std::chrono::steady_clock::duration d) {
     return std::chrono::duration<double, std::milli>(d).count();
@@ -25,16 +22,6 @@ uint64_t succeeded(const gateway::FunctionMetrics::Snapshot& s) {
         n += code >= 200 && code < 300 ? count : 0;
     }
     return n;
-}
-
-std::string labelText(const api::StringMap& labels) {
-    std::string out;
-    for (const auto& [k, v] : labels) {
-        if (k.starts_with("com.openfaas.scale.")) {
-            out += k + "=" + v + ";";
-        }
-    }
-    return out;
 }
 
 } // namespace
@@ -75,7 +62,9 @@ Scaler::Scaler(ScalerConfig config, provider::Provider& provider,
                const gateway::FunctionMetrics& metrics, Now now)
     : config_(std::move(config)), provider_(provider), metrics_(metrics), now_(std::move(now)) {}
 
-Scaler::~Scaler() { stop(); }
+Scaler::~Scaler() {
+    stop();
+}
 
 void Scaler::start() {
     if (ticker_.joinable()) {
@@ -113,7 +102,7 @@ void Scaler::stop() {
 }
 
 void Scaler::waitIdle() {
-    std::map<std::string, std::future<void>> running;
+    std::map<api::FunctionRef, std::future<void>> running;
     {
         std::lock_guard lock(mu_);
         running.swap(running_);
@@ -123,16 +112,34 @@ void Scaler::waitIdle() {
     }
 }
 
-std::string Scaler::key(const std::string& name, const std::string& ns) const {
-    return name + "." + (ns.empty() ? config_.defaultNamespace : ns);
+api::FunctionRef Scaler::ref(const std::string& name, const std::string& ns) const {
+    return {name, ns.empty() ? config_.defaultNamespace : ns};
 }
 
 void Scaler::tick() {
-    const auto now = now_();
+    auto snapshot = observe();
+    if (!snapshot) {
+        return;
+    }
+    std::lock_guard lock(mu_);
+    std::erase_if(running_, [](auto& entry) {
+        return entry.second.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    });
+    for (const auto& [function, flight] : flights_) {
+        snapshot->waking.insert(function);
+    }
+    for (const auto& [function, change] : running_) {
+        snapshot->changing.insert(function);
+    }
+    act(planTick(tracked_, *snapshot, config_));
+}
+
+std::optional<TickSnapshot> Scaler::observe() {
+    TickSnapshot snapshot{.now = now_()};
     auto namespaces = provider_.listNamespaces();
     if (!namespaces) {
         log.warn("listing namespaces: {}", namespaces.error().message());
-        return;
+        return std::nullopt;
     }
     std::vector<api::FunctionStatus> functions;
     for (const auto& ns : *namespaces) {
@@ -147,127 +154,53 @@ void Scaler::tick() {
             functions.push_back(std::move(fn));
         }
     }
-    const auto snapshots = metrics_.all();
-
-    struct Pending {
-        std::string name, ns;
-        uint64_t from;
-        Decision decision;
-        uint64_t started;
-    };
-    std::vector<Pending> todo;
-    std::lock_guard lock(mu_);
-    for (auto it = running_.begin(); it != running_.end();) {
-        if (it->second.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-            it = running_.erase(it);
-        } else {
-            ++it;
-        }
-    }
-    std::set<std::string> seen;
-    for (const auto& fn : functions) {
-        const auto k = key(fn.name, fn.ns);
-        seen.insert(k);
-        auto [it, inserted] = tracked_.try_emplace(k);
-        auto& t = it->second;
-        if (inserted || fn.replicas != t.replicasSeen) {
-            t.lastActivity = now;
-            t.replicasSeen = fn.replicas;
-        }
-        Sample sample{.at = now};
-        if (auto s = snapshots.find(k); s != snapshots.end()) {
-            sample.started = s->second.started;
-            sample.completed = s->second.completed;
-            sample.succeeded = succeeded(s->second);
-            sample.inFlight = s->second.inFlight;
-        }
-        if (t.load.add(sample)) {
-            t.lastActivity = now;
-        }
-        const bool parked = provider_.isParked(fn.name, fn.ns);
-        if (parked && !t.parked) {
-            t.parkedAt = now;
-        }
-        t.parked = parked;
-        if (flights_.contains(k)) {
-            t.lastActivity = now; // being woken for a request
-            continue;
-        }
-        if (running_.contains(k)) {
-            continue;
-        }
-        std::vector<std::string> problems;
-        const auto labels =
-            parseScaleLabels(fn.labels, config_.defaults, config_.maxReplicas, &problems);
-        if (auto text = labelText(fn.labels); text != t.labelsSeen) {
-            t.labelsSeen = text;
-            for (const auto& p : problems) {
-                log.warn("{}: {}", k, p);
-            }
-        }
-        const auto window = config_.policy.rateWindow;
-        Observation o{.now = now,
-                      .replicas = fn.replicas,
-                      .parked = parked,
-                      .parkedAt = t.parkedAt,
-                      .succeededRps = t.load.succeededRate(window),
-                      .startedRps = t.load.startedRate(window),
-                      .meanInFlight = t.load.meanInFlight(window),
-                      .inFlight = sample.inFlight,
-                      .lastActivity = t.lastActivity};
+    const auto counters = metrics_.all();
+    for (auto& fn : functions) {
+        ObservedFunction f{.function = ref(fn.name, fn.ns),
+                           .replicas = fn.replicas,
+                           .parked = provider_.isParked(fn.name, fn.ns),
+                           .labels = std::move(fn.labels),
+                           .sample = {.at = snapshot.now}};
         if (fn.usage) {
-            o.cpuMillicores = fn.usage->cpu * 1000;
+            f.cpuMillicores = fn.usage->cpu * 1000;
         }
-        auto d = decide(t.policy, labels, o, config_.policy);
-        if (d.action != Action::None) {
-            todo.push_back({fn.name, fn.ns, fn.replicas, std::move(d), sample.started});
+        if (auto c = counters.find(f.function); c != counters.end()) {
+            f.sample.started = c->second.started;
+            f.sample.completed = c->second.completed;
+            f.sample.succeeded = succeeded(c->second);
+            f.sample.inFlight = c->second.inFlight;
         }
+        snapshot.functions.push_back(std::move(f));
     }
-    for (auto it = tracked_.begin(); it != tracked_.end();) {
-        it = seen.contains(it->first) ? std::next(it) : tracked_.erase(it);
-    }
-    // Memory pressure: the longest parked function gives its memory back.
-    bool evicting = false;
-    for (const auto& p : todo) {
-        evicting = evicting || p.decision.action == Action::Evict;
-    }
-    if (!evicting && config_.minFreeMemory > 0) {
+    if (config_.minFreeMemory > 0) {
         auto text = readFile(config_.meminfo);
-        auto free = text ? freeMemoryFraction(*text) : std::nullopt;
-        if (free && *free < config_.minFreeMemory) {
-            const std::string* oldest = nullptr;
-            for (const auto& [k, t] : tracked_) {
-                if (t.parked && !running_.contains(k) &&
-                    (oldest == nullptr || t.parkedAt < tracked_.at(*oldest).parkedAt)) {
-                    oldest = &k;
-                }
-            }
-            if (oldest != nullptr) {
-                const auto dot = oldest->rfind('.');
-                todo.push_back({oldest->substr(0, dot), oldest->substr(dot + 1), 0,
-                                Decision{.action = Action::Evict,
-                                         .reason = fmt::format("memory pressure: {:.0f}% free",
-                                                               *free * 100)},
-                                0});
-            }
-        }
+        snapshot.freeMemory = text ? freeMemoryFraction(*text) : std::nullopt;
     }
-    for (auto& p : todo) {
-        const auto k = key(p.name, p.ns);
-        running_[k] = std::async(std::launch::async, [this, p = std::move(p)] {
-            apply(p.name, p.ns, p.from, p.decision, p.started);
-        });
+    return snapshot;
+}
+
+void Scaler::act(Plan plan) {
+    for (const auto& [function, problem] : plan.labelProblems) {
+        log.warn("{}: {}", function, problem);
+    }
+    for (auto& change : plan.changes) {
+        const api::FunctionRef function = change.function;
+        running_[function] =
+            std::async(std::launch::async, [this, change = std::move(change)] { apply(change); });
     }
 }
 
-void Scaler::count(const std::string& fn, const char* action) {
+void Scaler::count(const api::FunctionRef& function, const char* action) {
     std::lock_guard lock(mu_);
-    counters_.decisions[fn + kSep + action] += 1;
+    counters_.decisions[{function, action}] += 1;
 }
 
-void Scaler::apply(const std::string& name, const std::string& ns, uint64_t from,
-                   const Decision& d, uint64_t startedAtDecision) {
-    const auto k = key(name, ns);
+void Scaler::apply(const Change& change) {
+    const api::FunctionRef& k = change.function;
+    const std::string& name = k.name;
+    const std::string& ns = k.ns;
+    const uint64_t from = change.from;
+    const Decision& d = change.decision;
     Result<void> r;
     const auto t0 = std::chrono::steady_clock::now();
     switch (d.action) {
@@ -309,7 +242,7 @@ void Scaler::apply(const std::string& name, const std::string& ns, uint64_t from
         // A request may have resolved a replica just before it was withdrawn;
         // it waits on the frozen replica, so thaw at once.
         auto s = metrics_.get(k);
-        if (s && (s->started != startedAtDecision || s->inFlight > 0)) {
+        if (s && (s->started != change.startedAtDecision || s->inFlight > 0)) {
             log.info("{}: invoked while parking; resuming", k);
             if (auto woke = provider_.wake(name, ns, 1); !woke) {
                 log.warn("{}: resuming: {}", k, woke.error().message());
@@ -324,7 +257,7 @@ void Scaler::apply(const std::string& name, const std::string& ns, uint64_t from
 
 Result<void> Scaler::wake(const std::string& name, const std::string& ns,
                           std::chrono::steady_clock::time_point deadline) {
-    const auto k = key(name, ns);
+    const api::FunctionRef k = ref(name, ns);
     std::shared_ptr<Flight> flight;
     bool leader = false;
     {
@@ -337,7 +270,7 @@ Result<void> Scaler::wake(const std::string& name, const std::string& ns,
         flight = slot;
     }
     if (leader) {
-        auto result = doWake(name, ns, deadline);
+        auto result = doWake(k, deadline);
         {
             std::lock_guard lock(flight->mu);
             flight->done = true;
@@ -355,9 +288,10 @@ Result<void> Scaler::wake(const std::string& name, const std::string& ns,
     return flight->result;
 }
 
-Result<void> Scaler::doWake(const std::string& name, const std::string& ns,
+Result<void> Scaler::doWake(const api::FunctionRef& k,
                             std::chrono::steady_clock::time_point deadline) {
-    const auto k = key(name, ns);
+    const std::string& name = k.name;
+    const std::string& ns = k.ns;
     const auto t0 = std::chrono::steady_clock::now();
     auto status = provider_.get(name, ns);
     if (!status) {
@@ -397,8 +331,8 @@ Result<void> Scaler::doWake(const std::string& name, const std::string& ns,
     t.lastActivity = now_();
     t.parked = false;
     t.policy.reset();
-    counters_.decisions[k + kSep + "wake"] += 1;
-    counters_.wakes[k + kSep + from] += 1;
+    counters_.decisions[{k, "wake"}] += 1;
+    counters_.wakes[{k, from}] += 1;
     counters_.wakeSeconds[from] += std::chrono::duration<double>(took).count();
     counters_.wakeCount[from] += 1;
     return {};
@@ -410,20 +344,13 @@ Result<void> Scaler::handle(const gateway::AlertNotification& notification) {
         if (a.functionName.empty()) {
             continue;
         }
-        std::string name = a.functionName;
-        std::string ns = config_.defaultNamespace;
-        if (auto dot = name.rfind('.'); dot != std::string::npos) {
-            ns = name.substr(dot + 1);
-            name = name.substr(0, dot);
-        }
-        const auto k = key(name, ns);
-        auto status = provider_.get(name, ns);
+        const auto k = api::FunctionRef::parse(a.functionName, config_.defaultNamespace);
+        auto status = provider_.get(k.name, k.ns);
         if (!status) {
             log.warn("alert {} for {}: {}", a.alertName, k, status.error().message());
             continue;
         }
-        const auto labels =
-            parseScaleLabels(status->labels, config_.defaults, config_.maxReplicas);
+        const auto labels = parseScaleLabels(status->labels, config_.defaults, config_.maxReplicas);
         const uint64_t from = status->replicas;
         if (labels.fixed() || from == 0) {
             log.info("alert {} ({}) for {}: {}", a.alertName, a.status, k,
@@ -440,7 +367,7 @@ Result<void> Scaler::handle(const gateway::AlertNotification& notification) {
             continue;
         }
         log.info("{}: {} -> {} replicas (alert {} {})", k, from, to, a.alertName, a.status);
-        if (auto r = provider_.scale(name, ns, to); !r) {
+        if (auto r = provider_.scale(k.name, k.ns, to); !r) {
             log.warn("{}: scaling for alert {}: {}", k, a.alertName, r.error().message());
             if (!firstError) {
                 firstError = r.error();
@@ -458,23 +385,20 @@ Result<void> Scaler::handle(const gateway::AlertNotification& notification) {
 std::string Scaler::prometheusText() const {
     std::lock_guard lock(mu_);
     std::string out;
-    auto split = [](const std::string& s) {
-        auto pos = s.find(kSep);
-        return std::pair{s.substr(0, pos), s.substr(pos + 1)};
-    };
     out += "# HELP faasd_scaler_decisions_total Replica changes made by the scaler.\n"
            "# TYPE faasd_scaler_decisions_total counter\n";
-    for (const auto& [k, n] : counters_.decisions) {
-        auto [fn, action] = split(k);
-        out += fmt::format("faasd_scaler_decisions_total{{function_name=\"{}\",action=\"{}\"}} {}\n",
-                           fn, action, n);
+    for (const auto& [key, n] : counters_.decisions) {
+        const auto& [fn, action] = key;
+        out +=
+            fmt::format("faasd_scaler_decisions_total{{function_name=\"{}\",action=\"{}\"}} {}\n",
+                        fn, action, n);
     }
     out += "# HELP faasd_scaler_wakes_total Functions woken from zero by an invocation.\n"
            "# TYPE faasd_scaler_wakes_total counter\n";
-    for (const auto& [k, n] : counters_.wakes) {
-        auto [fn, from] = split(k);
-        out += fmt::format("faasd_scaler_wakes_total{{function_name=\"{}\",from=\"{}\"}} {}\n",
-                           fn, from, n);
+    for (const auto& [key, n] : counters_.wakes) {
+        const auto& [fn, from] = key;
+        out += fmt::format("faasd_scaler_wakes_total{{function_name=\"{}\",from=\"{}\"}} {}\n", fn,
+                           from, n);
     }
     out += "# HELP faasd_scaler_wake_seconds Time from a wake's start to a ready replica.\n"
            "# TYPE faasd_scaler_wake_seconds summary\n";
@@ -486,8 +410,8 @@ std::string Scaler::prometheusText() const {
     out += "# HELP faasd_scaler_parked Whether a function is parked (frozen, 0 replicas).\n"
            "# TYPE faasd_scaler_parked gauge\n";
     for (const auto& [fn, t] : tracked_) {
-        out += fmt::format("faasd_scaler_parked{{function_name=\"{}\"}} {}\n", fn,
-                           t.parked ? 1 : 0);
+        out +=
+            fmt::format("faasd_scaler_parked{{function_name=\"{}\"}} {}\n", fn, t.parked ? 1 : 0);
     }
     return out;
 }

@@ -12,6 +12,10 @@
 //   gateway.setAlertHandler(&scaler);
 //   scaler.start();  ...  scaler.stop();
 //
+// A tick observes (the provider's functions and the gateway's counters,
+// read into a TickSnapshot), decides (planTick in plan.hpp, pure) and acts
+// (launches each change, logs and counts).
+//
 // Threads: one ticker samples the counters and decides; each replica change
 // runs on its own thread (one at a time per function) so a slow start does
 // not hold up other functions; wakes run on the caller's thread.
@@ -21,6 +25,7 @@
 #include "ports/alerts.hpp"
 #include "ports/replica_waker.hpp"
 #include "provider/provider.hpp"
+#include "scaler/plan.hpp"
 #include "scaler/policy.hpp"
 
 #include <condition_variable>
@@ -34,18 +39,6 @@
 
 namespace faasd::scaler {
 
-struct ScalerConfig {
-    milliseconds tick{1'000};
-    LabelDefaults defaults;
-    Settings policy;
-    uint64_t maxReplicas = 20; // the provider's limit
-    std::string defaultNamespace = "openfaas-fn";
-    // Parked functions are evicted, longest parked first, while the host's
-    // MemAvailable is below this fraction of MemTotal (0: never).
-    double minFreeMemory = 0.1;
-    std::filesystem::path meminfo = "/proc/meminfo";
-};
-
 // The scaler's settings from the daemon's (FAASD_SCALER_*, FAASD_MAX_REPLICAS).
 ScalerConfig configFrom(const config::DaemonConfig& c);
 
@@ -56,8 +49,9 @@ class Scaler final : public gateway::ReplicaWaker, public gateway::AlertHandler 
 public:
     using Now = std::function<TimePoint()>;
 
-    Scaler(ScalerConfig config, provider::Provider& provider,
-           const gateway::FunctionMetrics& metrics, Now now = [] { return Clock::now(); });
+    Scaler(
+        ScalerConfig config, provider::Provider& provider, const gateway::FunctionMetrics& metrics,
+        Now now = [] { return Clock::now(); });
     ~Scaler() override;
     Scaler(const Scaler&) = delete;
     Scaler& operator=(const Scaler&) = delete;
@@ -66,8 +60,8 @@ public:
     void start();
     void stop();
 
-    // One round: sample, decide, launch changes. The ticker calls it; tests
-    // call it with a fake clock and then waitIdle().
+    // One round: observe, decide, act (launch changes). The ticker calls
+    // it; tests call it with a fake clock and then waitIdle().
     void tick();
     // Waits until no replica change is running.
     void waitIdle();
@@ -80,16 +74,6 @@ public:
     std::string prometheusText() const;
 
 private:
-    struct Tracked {
-        LoadWindow load;
-        PolicyState policy;
-        TimePoint lastActivity;
-        TimePoint parkedAt{};
-        uint64_t replicasSeen = 0; // a change of replicas (say, a scale by API) is activity
-        bool parked = false;
-        bool warned = false; // label problems logged once
-        std::string labelsSeen;
-    };
     struct Flight {
         std::mutex mu;
         std::condition_variable cv;
@@ -97,20 +81,27 @@ private:
         Result<void> result;
     };
     struct Counters {
-        std::map<std::string, uint64_t> decisions; // "function\x1faction"
-        std::map<std::string, uint64_t> wakes;     // "function\x1ffrom"
-        std::map<std::string, double> wakeSeconds; // "from" -> sum
-        std::map<std::string, uint64_t> wakeCount; // "from" -> count
-        std::map<std::string, uint64_t> replicas;  // last decided target
+        std::map<std::pair<api::FunctionRef, std::string>, uint64_t> decisions; // by action
+        std::map<std::pair<api::FunctionRef, std::string>, uint64_t> wakes;     // by "from"
+        std::map<std::string, double> wakeSeconds;                              // "from" -> sum
+        std::map<std::string, uint64_t> wakeCount;                              // "from" -> count
     };
 
-    std::string key(const std::string& name, const std::string& ns) const;
-    Result<void> doWake(const std::string& name, const std::string& ns,
+    // The function; an empty namespace is the default one.
+    api::FunctionRef ref(const std::string& name, const std::string& ns) const;
+
+    // The observe step: the provider's functions and the gateway's counters
+    // as plain data (waking and changing are filled in under mu_); nullopt
+    // when the provider cannot list them.
+    std::optional<TickSnapshot> observe();
+    // The act step, under mu_: logs the plan's problems, launches its changes.
+    void act(Plan plan);
+    // Makes one change on its own thread, then logs and counts it.
+    void apply(const Change& change);
+    void count(const api::FunctionRef& function, const char* action);
+
+    Result<void> doWake(const api::FunctionRef& function,
                         std::chrono::steady_clock::time_point deadline);
-    void launch(const std::string& fn, std::function<void()> work);
-    void apply(const std::string& name, const std::string& ns, uint64_t from,
-               const Decision& decision, uint64_t startedAtDecision);
-    void count(const std::string& fn, const char* action);
 
     ScalerConfig config_;
     provider::Provider& provider_;
@@ -118,9 +109,9 @@ private:
     Now now_;
 
     mutable std::mutex mu_;
-    std::map<std::string, Tracked> tracked_; // "name.ns"
-    std::map<std::string, std::shared_ptr<Flight>> flights_;
-    std::map<std::string, std::future<void>> running_;
+    TrackedFunctions tracked_;
+    std::map<api::FunctionRef, std::shared_ptr<Flight>> flights_;
+    std::map<api::FunctionRef, std::future<void>> running_;
     Counters counters_;
 
     std::mutex tickerMu_;
