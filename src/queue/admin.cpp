@@ -6,88 +6,48 @@
 
 namespace faasd::queue {
 
-namespace {
-
-int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-} // namespace
-
-Result<std::vector<gateway::AsyncRequestInfo>>
-Queue::list(const gateway::AsyncListFilter& filter) {
+Result<std::vector<gateway::AsyncRequestInfo>> Queue::list(const gateway::AsyncListFilter& filter) {
     return store_->list(filter);
 }
 
 Result<void> Queue::retry(const std::string& callId) {
     Entry entry;
-    TRY(write(
-        [&](Store& s) -> Result<void> {
-            TRY_ASSIGN(auto found, s.findByCallId(callId));
-            if (!found) {
-                return fail(Code::NotFound, "no asynchronous request {}", callId);
-            }
-            if (found->status != "failed") {
-                return fail(Code::AlreadyExists, "request {} is {}, not failed", callId,
-                            found->status);
-            }
-            TRY(s.resetFailed(found->id));
-            entry = *found;
-            return {};
-        },
-        true));
-    std::lock_guard lock(mutex_);
-    functions_[entry.function].ready.push_back({entry.id, entry.size});
-    unfinished_.emplace(entry.id, entry.enqueuedMs);
-    dispatchCv_.notify_one();
+    TRY(writer_.apply([&](Store& s) -> Result<void> {
+        TRY_ASSIGN(auto found, s.findByCallId(callId));
+        if (!found) {
+            return fail(Code::NotFound, "no asynchronous request {}", callId);
+        }
+        if (found->status != "failed") {
+            return fail(Code::AlreadyExists, "request {} is {}, not failed", callId, found->status);
+        }
+        TRY(s.resetFailed(found->id));
+        entry = *found;
+        return {};
+    }));
+    dispatcher_.add({entry.id, entry.size, std::move(entry.function)}, entry.enqueuedMs);
     return {};
 }
 
 Result<void> Queue::remove(const std::string& callId) {
     Entry entry;
-    TRY(write(
-        [&](Store& s) -> Result<void> {
-            TRY_ASSIGN(auto found, s.findByCallId(callId));
-            if (!found) {
-                return fail(Code::NotFound, "no asynchronous request {}", callId);
-            }
-            if (found->status != "failed" && found->status != "completed") {
-                return fail(Code::AlreadyExists, "request {} is {}: only failed or completed "
-                            "requests can be deleted", callId, found->status);
-            }
-            TRY(s.erase(found->id));
-            entry = *found;
-            return {};
-        },
-        true));
+    TRY(writer_.apply([&](Store& s) -> Result<void> {
+        TRY_ASSIGN(auto found, s.findByCallId(callId));
+        if (!found) {
+            return fail(Code::NotFound, "no asynchronous request {}", callId);
+        }
+        if (found->status != "failed" && found->status != "completed") {
+            return fail(Code::AlreadyExists,
+                        "request {} is {}: only failed or completed requests can be deleted",
+                        callId, found->status);
+        }
+        TRY(s.erase(found->id));
+        entry = *found;
+        return {};
+    }));
     if (entry.status == "failed") {
-        std::lock_guard lock(mutex_);
-        items_ -= 1;
-        bytes_ -= entry.size;
+        release(entry.size); // completed ones no longer counted
     }
     return {};
-}
-
-QueueStats Queue::stats() const {
-    std::lock_guard lock(mutex_);
-    QueueStats s;
-    for (const auto& [name, st] : functions_) {
-        s.depth += st.ready.size();
-    }
-    s.depth += delayed_.size() + tasks_.size();
-    s.inFlight = running_ - tasks_.size();
-    s.completed = completed_;
-    s.failed = failed_;
-    s.retried = retried_;
-    s.callbackFailed = callbackFailed_;
-    s.stored = items_;
-    if (!unfinished_.empty()) {
-        s.oldestAgeSeconds =
-            std::max<double>(0, static_cast<double>(nowMs() - unfinished_.begin()->second) / 1000);
-    }
-    return s;
 }
 
 std::string Queue::prometheusText() const {
@@ -107,10 +67,10 @@ std::string Queue::prometheusText() const {
            "Asynchronous requests moved to the dead-letter list.", s.failed);
     series("faasd_queue_retried_total", "counter", "Invocations retried after a failure.",
            s.retried);
-    series("faasd_queue_callback_failed_total", "counter",
-           "Callbacks that could not be delivered.", s.callbackFailed);
-    series("faasd_queue_oldest_age_seconds", "gauge",
-           "Age of the oldest request not yet finished.", fmt::format("{:.3f}", s.oldestAgeSeconds));
+    series("faasd_queue_callback_failed_total", "counter", "Callbacks that could not be delivered.",
+           s.callbackFailed);
+    series("faasd_queue_oldest_age_seconds", "gauge", "Age of the oldest request not yet finished.",
+           fmt::format("{:.3f}", s.oldestAgeSeconds));
     return out;
 }
 

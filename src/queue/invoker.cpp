@@ -1,27 +1,18 @@
 #include "queue/invoker.hpp"
 
+#include "common/http_headers.hpp"
+#include "common/strings.hpp"
+
 #include <httplib.h>
 
 namespace faasd::queue {
 
 namespace {
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
+// Hop-by-hop fields, and those each request sets again.
 bool dropped(std::string_view name) {
-    for (const char* h : {"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
-                          "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
-                          "Content-Length", "Host", "Expect"}) {
-        if (equalsIgnoreCase(name, h)) {
-            return true;
-        }
-    }
-    return false;
+    return isHopByHop(name) || iequals(name, "Content-Length") || iequals(name, "Host") ||
+           iequals(name, "Expect");
 }
 
 Outcome toOutcome(const httplib::Result& res) {
@@ -116,14 +107,13 @@ Outcome HttpInvoker::invoke(const Job& job) {
     }
     httplib::Request req;
     req.method = job.method;
-    req.path = "/function/" + job.function + "." + job.ns + job.path;
+    req.path = "/function/" + job.function.qualified() + job.path;
     if (!job.query.empty()) {
         req.path += "?" + job.query;
     }
     for (const auto& [k, v] : job.headers) {
-        if (!dropped(k) && !equalsIgnoreCase(k, "X-Call-Id") &&
-            !equalsIgnoreCase(k, "X-Callback-Url") && !equalsIgnoreCase(k, "X-Faasd-Internal") &&
-            !equalsIgnoreCase(k, "X-Faasd-Upstream-Timeout")) {
+        if (!dropped(k) && !iequals(k, "X-Call-Id") && !iequals(k, "X-Callback-Url") &&
+            !iequals(k, "X-Faasd-Internal") && !iequals(k, "X-Faasd-Upstream-Timeout")) {
             req.headers.emplace(k, v);
         }
     }
@@ -132,8 +122,7 @@ Outcome HttpInvoker::invoke(const Job& job) {
         req.headers.emplace("X-Faasd-Internal", config_.internalToken);
         req.headers.emplace(
             "X-Faasd-Upstream-Timeout",
-            std::to_string(
-                std::chrono::ceil<std::chrono::seconds>(config_.invokeTimeout).count()));
+            std::to_string(std::chrono::ceil<std::chrono::seconds>(config_.invokeTimeout).count()));
     }
     req.body = job.body;
     if (!req.has_header("Content-Type") && !job.body.empty()) {
@@ -158,7 +147,7 @@ Outcome HttpInvoker::callback(const std::string& url, const HeaderList& headers,
     httplib::Headers h;
     std::string contentType = "application/octet-stream";
     for (const auto& [k, v] : headers) {
-        if (equalsIgnoreCase(k, "Content-Type")) {
+        if (iequals(k, "Content-Type")) {
             contentType = v;
         } else if (!dropped(k)) {
             h.emplace(k, v);

@@ -7,8 +7,8 @@
 #include "queue/store.hpp"
 
 #include <chrono>
-#include <map>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>

@@ -5,8 +5,10 @@
 // them into transactions; reads (dispatch, the admin API, metrics) use a
 // second connection, so they never wait for a commit.
 
+#include "api/function_ref.hpp"
 #include "common/error.hpp"
 #include "ports/async_queue.hpp"
+#include "queue/sqlite.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -16,9 +18,6 @@
 #include <string>
 #include <vector>
 
-struct sqlite3;
-struct sqlite3_stmt;
-
 namespace faasd::queue {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
@@ -27,8 +26,7 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 struct Job {
     int64_t id = 0;
     std::string callId;
-    std::string function;
-    std::string ns;
+    api::FunctionRef function;
     std::string method;
     std::string path;
     std::string query;
@@ -43,40 +41,11 @@ struct Job {
 // What the scheduler keeps in memory of an unfinished request.
 struct Entry {
     int64_t id = 0;
-    std::string function; // "name.namespace"
+    api::FunctionRef function;
     std::string status;
     int64_t nextAtMs = 0;
     uint64_t size = 0;
     int64_t enqueuedMs = 0;
-};
-
-// A prepared statement, finalized on destruction.
-class Statement {
-public:
-    Statement() = default;
-    Statement(sqlite3* db, const char* sql);
-    ~Statement();
-    Statement(const Statement&) = delete;
-    Statement& operator=(const Statement&) = delete;
-    Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
-        other.stmt_ = nullptr;
-    }
-    Statement& operator=(Statement&& other) noexcept;
-
-    bool valid() const { return stmt_ != nullptr; }
-    Statement& bind(int index, int64_t value);
-    Statement& bind(int index, const std::string& value);
-    Statement& bindBlob(int index, const std::string& value);
-    // SQLITE_ROW: true; SQLITE_DONE: false; errors carry the message.
-    Result<bool> step();
-    void reset();
-    bool isNull(int column) const;
-    int64_t int64(int column) const;
-    std::string text(int column) const;
-
-private:
-    sqlite3* db_ = nullptr;
-    sqlite3_stmt* stmt_ = nullptr;
 };
 
 class Store {
@@ -84,17 +53,16 @@ public:
     // Opens (creating) the database. fullSync: synchronous=FULL (every
     // commit reaches the disk) rather than NORMAL.
     static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path, bool fullSync);
-    ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
     // --- the writer connection: only the writer thread calls these.
-    Result<void> begin();
-    Result<void> commit();
-    void rollback();
+    // A transaction on it: committed by its commit(), else rolled back.
+    Result<sqlite::Transaction> begin();
     // The new row's id; nullopt when the call id is already stored (nothing
     // written).
-    Result<std::optional<int64_t>> insert(const gateway::AsyncRequest& request, int64_t nowMs, uint64_t size);
+    Result<std::optional<int64_t>> insert(const gateway::AsyncRequest& request, int64_t nowMs,
+                                          uint64_t size);
     Result<void> markRunning(int64_t id, uint64_t attempts);
     Result<void> markRetrying(int64_t id, int64_t nextAtMs, const std::string& error);
     // status completed or failed; a completed request's body is dropped.
@@ -120,11 +88,12 @@ public:
 private:
     Store() = default;
 
-    sqlite3* writer_ = nullptr;
-    sqlite3* reader_ = nullptr;
-    std::mutex readMutex_;
-    Statement insert_, running_, retrying_, finished_, find_, reset_, erase_, begin_, commit_;
-    Statement load_, oldest_;
+    sqlite::Db writer_;
+    sqlite::Statement begin_, commit_, insert_, running_, retrying_, finished_, find_, reset_,
+        erase_;
+    sqlite::Db reader_;
+    std::mutex readMutex_; // the reader connection and its statements
+    sqlite::Statement load_, oldest_;
 };
 
 // Rough bytes a request occupies, for the queue's size bound.

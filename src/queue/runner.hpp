@@ -1,0 +1,70 @@
+#pragma once
+
+// What a worker does with one stored request: load it, mark it running,
+// invoke the function, and then either schedule a retry with backoff or
+// finish it (completed, or failed: the dead-letter list) after calling
+// back. The Dispatcher applies the verdict to its schedule.
+
+#include "queue/config.hpp"
+#include "queue/invoker.hpp"
+#include "queue/store.hpp"
+#include "queue/writer.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+
+namespace faasd::queue {
+
+// Raised once, when stop() gives up waiting: running requests end where
+// they are and run again at the next start.
+class AbortSignal {
+public:
+    void raise();
+    bool raised() const;
+    // Waits up to delay; false when the signal is raised meanwhile.
+    bool sleepFor(std::chrono::milliseconds delay);
+
+private:
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    bool raised_ = false;
+};
+
+struct Verdict {
+    enum class Kind {
+        Gone,     // deleted meanwhile: nothing to do
+        Aborted,  // left running in the database
+        Again,    // run again at dueMs (a retry, or the row could not be read)
+        Finished, // completed or failed, recorded
+    };
+    Kind kind = Kind::Gone;
+    int64_t dueMs = 0;           // Again
+    bool retried = false;        // Again: after a failed invocation
+    bool failed = false;         // Finished: on the dead-letter list
+    bool callbackFailed = false; // Finished: the callback was not delivered
+};
+
+class Runner {
+public:
+    Runner(const QueueConfig& config, Store& store, Writer& writer, Invoker& invoker,
+           AbortSignal& abort)
+        : config_(config), store_(store), writer_(writer), invoker_(invoker), abort_(abort) {}
+
+    Verdict run(int64_t id);
+
+private:
+    enum class Delivery { Delivered, Failed, Aborted };
+
+    Delivery deliver(const Job& job, const Outcome& outcome, int status, double seconds,
+                     std::string& error);
+
+    const QueueConfig& config_;
+    Store& store_;
+    Writer& writer_;
+    Invoker& invoker_;
+    AbortSignal& abort_;
+};
+
+} // namespace faasd::queue
