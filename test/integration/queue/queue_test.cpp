@@ -12,10 +12,10 @@
 #include "image/store.hpp"
 #include "queue/queue.hpp"
 #include "test_image.hpp"
+#include "wait.hpp"
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
-
 #include <map>
 #include <mutex>
 #include <thread>
@@ -89,9 +89,7 @@ public:
         });
         port_ = static_cast<uint16_t>(server_.bind_to_any_port("127.0.0.1"));
         thread_ = std::thread([this] { server_.listen_after_bind(); });
-        while (!server_.is_running()) {
-            std::this_thread::sleep_for(1ms);
-        }
+        REQUIRE(waitUntil([&] { return server_.is_running(); }, 5s, 1ms));
     }
     ~Receiver() {
         server_.stop();
@@ -115,6 +113,11 @@ private:
     std::thread thread_;
     uint16_t port_ = 0;
 };
+
+// All `completed` requests done and nothing waiting or running.
+bool idle(const queue::QueueStats& s, uint64_t completed) {
+    return s.completed == completed && s.depth == 0 && s.inFlight == 0;
+}
 
 } // namespace
 
@@ -184,7 +187,9 @@ TEST_CASE("async requests run against a real function and call back") {
         }
         REQUIRE(failures == 0);
         REQUIRE(eventually([&] { return receiver.total() >= kRequests; }, 180s));
-        std::this_thread::sleep_for(200ms); // nothing more should come
+        // A request calls back before it counts as completed: once all are
+        // completed and none is left, no callback can still come.
+        REQUIRE(eventually([&] { return idle((*q)->stats(), kRequests); }, 60s));
         std::lock_guard lock(receiver.mutex);
         CHECK(receiver.received.size() == kRequests);
         int wrong = 0;
@@ -205,8 +210,7 @@ TEST_CASE("async requests run against a real function and call back") {
 
     SECTION("a function that fails twice is retried and calls back once") {
         auto id = post("/cgi-bin/flaky", "x");
-        REQUIRE(eventually([&] { return (*q)->stats().completed == 1; }, 60s));
-        std::this_thread::sleep_for(300ms);
+        REQUIRE(eventually([&] { return idle((*q)->stats(), 1); }, 60s));
         std::lock_guard lock(receiver.mutex);
         REQUIRE(receiver.received[id].size() == 1);
         CHECK(receiver.received[id][0].body == "ok after 3\n");

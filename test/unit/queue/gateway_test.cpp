@@ -7,10 +7,10 @@
 #include "common/files.hpp"
 #include "harness.hpp"
 #include "queue/queue.hpp"
+#include "wait.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-
 #include <thread>
 
 using namespace faasd;
@@ -31,9 +31,7 @@ public:
         });
         port_ = static_cast<uint16_t>(server_.bind_to_any_port("127.0.0.1"));
         thread_ = std::thread([this] { server_.listen_after_bind(); });
-        while (!server_.is_running()) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
+        REQUIRE(waitUntil([&] { return server_.is_running(); }, 5s, 1ms));
     }
     ~Receiver() {
         server_.stop();
@@ -84,11 +82,7 @@ struct AsyncHarness {
 };
 
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline && !pred()) {
-        std::this_thread::sleep_for(5ms);
-    }
-    return pred();
+    return waitUntil(pred, timeout, 5ms);
 }
 
 } // namespace

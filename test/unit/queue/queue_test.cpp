@@ -5,12 +5,14 @@
 #include "catch_result.hpp"
 #include "common/files.hpp"
 #include "queue/queue.hpp"
-
-#include <catch2/catch.hpp>
+#include "wait.hpp"
 
 #include <atomic>
+#include <catch2/catch.hpp>
+#include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 using namespace faasd;
@@ -19,6 +21,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// Answers as scripted. While held, invocations stay in the function until
+// release() or cancel() (the queue aborting them), as a slow function would.
 struct ScriptedInvoker : Invoker {
     std::function<Outcome(const Job&, int attempt)> answer = [](const Job& j, int) {
         return Outcome{true, 200, {{"X-Echo", "1"}}, "echo:" + j.body, ""};
@@ -28,17 +32,18 @@ struct ScriptedInvoker : Invoker {
     Outcome invoke(const Job& job) override {
         int attempt;
         {
-            std::lock_guard lock(mutex);
+            std::unique_lock lock(mutex);
             attempt = ++attempts[job.callId];
             running++;
             maxRunning = std::max(maxRunning, running);
-        }
-        if (delay.count() > 0) {
-            std::this_thread::sleep_for(delay);
+            changed.notify_all();
+            // Bounded, so that a test that never releases cannot hang.
+            changed.wait_for(lock, 30s, [&] { return !held; });
         }
         Outcome o = answer(job, attempt);
         std::lock_guard lock(mutex);
         running--;
+        changed.notify_all();
         return o;
     }
     Outcome callback(const std::string& url, const HeaderList& headers,
@@ -47,7 +52,32 @@ struct ScriptedInvoker : Invoker {
         calls.push_back({url, headers, body});
         return callbackAnswer();
     }
-    void cancel() override {}
+    void cancel() override { release(); }
+
+    void hold() {
+        std::lock_guard lock(mutex);
+        held = true;
+    }
+    void release() {
+        {
+            std::lock_guard lock(mutex);
+            held = false;
+        }
+        changed.notify_all();
+    }
+    // Waits until at least n invocations are in the function at once.
+    bool waitRunning(int n, std::chrono::milliseconds timeout = 5s) {
+        std::unique_lock lock(mutex);
+        return changed.wait_for(lock, timeout, [&] { return running >= n; });
+    }
+    int peakRunning() {
+        std::lock_guard lock(mutex);
+        return maxRunning;
+    }
+    void resetPeak() {
+        std::lock_guard lock(mutex);
+        maxRunning = 0;
+    }
 
     struct Call {
         std::string url;
@@ -68,22 +98,16 @@ struct ScriptedInvoker : Invoker {
     }
 
     std::mutex mutex;
+    std::condition_variable changed;
+    bool held = false;
     std::map<std::string, int> attempts;
     std::vector<Call> calls;
     int running = 0;
     int maxRunning = 0;
-    std::chrono::milliseconds delay{0};
 };
 
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 5s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (pred()) {
-            return true;
-        }
-        std::this_thread::sleep_for(5ms);
-    }
-    return pred();
+    return waitUntil(pred, timeout, 5ms);
 }
 
 gateway::AsyncRequest request(const std::string& id, const std::string& body = "hi",
@@ -180,10 +204,12 @@ TEST_CASE("queue: a request running when the process died runs again") {
         auto q = f.open();
         REQUIRE(q->enqueue(request("crash")));
         auto* inv = new ScriptedInvoker;
-        inv->delay = 1s; // still running when the queue goes
+        inv->hold(); // still running when the queue goes; its abort releases it
         q->start(std::unique_ptr<Invoker>(inv));
-        REQUIRE(eventually([&] { return q->stats().inFlight == 1; }));
-        // Leaves the row marked running, as kill -9 would.
+        REQUIRE(inv->waitRunning(1));
+        REQUIRE(q->stats().inFlight == 1);
+        // Stopping gives up after shutdownTimeout and leaves the row marked
+        // running, as kill -9 would.
     }
     f.config.shutdownTimeout = 2s;
     auto q = f.open();
@@ -316,20 +342,32 @@ TEST_CASE("queue: per-function concurrency follows replicas and max_inflight, or
     }
     auto q = f.open();
     auto* inv = new ScriptedInvoker;
-    inv->delay = 30ms;
+    inv->hold();
     q->start(std::unique_ptr<Invoker>(inv));
     for (int i = 0; i < 24; ++i) {
         REQUIRE(q->enqueue(request("s" + std::to_string(i))));
     }
+    // 2 replicas × max_inflight 2: four run, the rest wait their turn.
+    REQUIRE(inv->waitRunning(4));
+    auto held = q->stats();
+    CHECK(held.inFlight == 4);
+    CHECK(held.depth == 20);
+    inv->release();
     REQUIRE(eventually([&] { return q->stats().completed == 24; }));
-    CHECK(inv->maxRunning == 4);
+    CHECK(inv->peakRunning() == 4);
 
-    inv->maxRunning = 0;
+    inv->resetPeak();
+    inv->hold();
     for (int i = 0; i < 6; ++i) {
         REQUIRE(q->enqueue(request("o" + std::to_string(i), "x", "other")));
     }
+    REQUIRE(inv->waitRunning(1));
+    held = q->stats();
+    CHECK(held.inFlight == 1);
+    CHECK(held.depth == 5);
+    inv->release();
     REQUIRE(eventually([&] { return q->stats().completed == 30; }));
-    CHECK(inv->maxRunning == 1);
+    CHECK(inv->peakRunning() == 1);
 }
 
 TEST_CASE("queue: undeliverable callbacks are retried, then recorded as failed") {
@@ -351,24 +389,36 @@ TEST_CASE("queue: undeliverable callbacks are retried, then recorded as failed")
 
 TEST_CASE("queue: stop refuses new requests and waits for running ones") {
     Fixture f;
+    f.config.shutdownTimeout = 30s;
     auto q = f.open();
     auto* inv = new ScriptedInvoker;
-    inv->delay = 200ms;
+    inv->hold();
     q->start(std::unique_ptr<Invoker>(inv));
     REQUIRE(q->enqueue(request("long")));
-    REQUIRE(eventually([&] { return q->stats().inFlight == 1; }));
+    REQUIRE(inv->waitRunning(1));
+    // The running request ends only once stop() has begun (the queue then
+    // refuses even a request it already holds).
+    std::atomic<bool> refused{false};
+    std::thread releaser([&] {
+        refused = eventually([&] {
+            auto again = q->enqueue(request("long"));
+            return !again && again.error().code() == Code::Unavailable;
+        });
+        inv->release();
+    });
     q->stop();
+    releaser.join();
+    CHECK(refused);
     CHECK(q->stats().completed == 1);
-    auto refused = q->enqueue(request("late"));
-    REQUIRE(!refused);
-    CHECK(refused.error().code() == Code::Unavailable);
+    auto refusedLate = q->enqueue(request("late"));
+    REQUIRE(!refusedLate);
+    CHECK(refusedLate.error().code() == Code::Unavailable);
 }
 
 TEST_CASE("queue: metrics name depth, in flight, completed, failed, retried, oldest age") {
     Fixture f;
     auto q = f.open();
-    REQUIRE(q->enqueue(request("m")));
-    std::this_thread::sleep_for(20ms);
+    REQUIRE(q->enqueue(request("m"))); // counted once it returns
     auto text = q->prometheusText();
     CHECK(text.find("faasd_queue_depth 1\n") != std::string::npos);
     CHECK(text.find("faasd_queue_in_flight 0\n") != std::string::npos);
