@@ -13,8 +13,8 @@ std::vector<std::string> split(std::string_view text, char sep) {
     size_t pos = 0;
     while (pos <= text.size()) {
         auto next = text.find(sep, pos);
-        auto part = text.substr(pos, next == std::string_view::npos ? std::string_view::npos
-                                                                     : next - pos);
+        auto part =
+            text.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
         while (!part.empty() && part.front() == ' ') {
             part.remove_prefix(1);
         }
@@ -32,7 +32,7 @@ std::vector<std::string> split(std::string_view text, char sep) {
     return out;
 }
 
-Result<bool> parseBool(const std::string& var, const std::string& value) {
+Result<bool> parseBool(std::string_view var, const std::string& value) {
     std::string v = value;
     std::transform(v.begin(), v.end(), v.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -45,7 +45,7 @@ Result<bool> parseBool(const std::string& var, const std::string& value) {
     return fail(Code::InvalidArgument, "{}=\"{}\": want true or false", var, value);
 }
 
-Result<uint64_t> parseUnsigned(const std::string& var, const std::string& value, uint64_t min,
+Result<uint64_t> parseUnsigned(std::string_view var, const std::string& value, uint64_t min,
                                uint64_t max) {
     if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos ||
         value.size() > 18) {
@@ -79,72 +79,235 @@ bool validCidr(const std::string& cidr) {
            std::stoi(bits) <= 30;
 }
 
-Result<void> queueFromEnv(const Env& env, QueueSettings& q) {
-    auto get = [&](const char* key) -> const std::string* {
-        auto it = env.find(key);
-        return it == env.end() || it->second.empty() ? nullptr : &it->second;
-    };
-    auto duration = [&](const char* key, std::chrono::milliseconds& out) -> Result<void> {
-        if (auto v = get(key)) {
-            auto d = parseDuration(*v);
-            if (!d) {
-                return fail(d.error().context(key));
-            }
-            out = *d;
-        }
+// The table's parsers. Each writes the field Path names: one member of
+// DaemonConfig, or a member of one of its members (&DaemonConfig::queue,
+// &QueueSettings::workers).
+template <auto... Path> auto& field(DaemonConfig& c) {
+    return (c.*....*Path);
+}
+
+using Apply = EnvVar::Apply;
+using std::chrono::milliseconds;
+
+template <auto... Path> Apply text() {
+    return [](DaemonConfig& c, std::string_view, const std::string& v) -> Result<void> {
+        field<Path...>(c) = v;
         return {};
     };
-    auto number = [&](const char* key, uint64_t& out, uint64_t min, uint64_t max) -> Result<void> {
-        if (auto v = get(key)) {
-            TRY_ASSIGN(out, parseUnsigned(key, *v, min, max));
+}
+
+// A text accepted by valid; want says what is wanted.
+template <auto... Path> Apply checked(bool (*valid)(const std::string&), std::string_view want) {
+    return [valid, want](DaemonConfig& c, std::string_view name,
+                         const std::string& v) -> Result<void> {
+        if (!valid(v)) {
+            return fail(Code::InvalidArgument, "{}=\"{}\": {}", name, v, want);
         }
+        field<Path...>(c) = v;
         return {};
     };
-    if (auto v = get("FAASD_QUEUE_ENABLED")) {
-        TRY_ASSIGN(q.enabled, parseBool("FAASD_QUEUE_ENABLED", *v));
-    }
-    if (auto v = get("FAASD_QUEUE_SYNC")) {
-        if (*v != "full" && *v != "normal") {
-            return fail(Code::InvalidArgument, "FAASD_QUEUE_SYNC=\"{}\": want full or normal", *v);
+}
+
+template <auto... Path> Apply flag() {
+    return [](DaemonConfig& c, std::string_view name, const std::string& v) -> Result<void> {
+        TRY_ASSIGN(field<Path...>(c), parseBool(name, v));
+        return {};
+    };
+}
+
+template <auto... Path> Apply number(uint64_t min, uint64_t max) {
+    return
+        [min, max](DaemonConfig& c, std::string_view name, const std::string& v) -> Result<void> {
+            TRY_ASSIGN(auto n, parseUnsigned(name, v, min, max));
+            auto& f = field<Path...>(c);
+            f = static_cast<std::remove_reference_t<decltype(f)>>(n);
+            return {};
+        };
+}
+
+template <auto... Path> Apply duration(milliseconds least = milliseconds(0)) {
+    return [least](DaemonConfig& c, std::string_view name, const std::string& v) -> Result<void> {
+        auto d = parseDuration(v);
+        if (!d) {
+            return fail(d.error().context(name));
         }
-        q.fullSync = *v == "full";
+        if (*d < least) {
+            return fail(Code::InvalidArgument, "{}=\"{}\": want at least {} ms", name, v,
+                        least.count());
+        }
+        field<Path...>(c) = *d;
+        return {};
+    };
+}
+
+// Items separated by sep, blanks around them dropped.
+template <auto... Path> Apply list(char sep) {
+    return [sep](DaemonConfig& c, std::string_view, const std::string& v) -> Result<void> {
+        field<Path...>(c) = split(v, sep);
+        return {};
+    };
+}
+
+bool validBridge(const std::string& name) {
+    return name.size() <= 15;
+}
+
+bool validPullPolicy(const std::string& p) {
+    return p == "Always" || p == "IfNotPresent" || p == "Never";
+}
+
+Result<void> queueSync(DaemonConfig& c, std::string_view name, const std::string& v) {
+    if (v != "full" && v != "normal") {
+        return fail(Code::InvalidArgument, "{}=\"{}\": want full or normal", name, v);
     }
-    TRY(number("FAASD_QUEUE_MAX_ITEMS", q.maxItems, 1, 100'000'000));
-    TRY(number("FAASD_QUEUE_MAX_BYTES", q.maxBytes, 1ull << 20, 1ull << 40));
-    TRY(number("FAASD_QUEUE_MAX_BODY_BYTES", q.maxBodyBytes, 1024, 1ull << 34));
-    TRY(number("FAASD_QUEUE_WORKERS", q.workers, 1, 4096));
-    TRY(number("FAASD_QUEUE_PER_REPLICA", q.perReplica, 1, 10'000));
-    TRY(number("FAASD_QUEUE_MAX_ATTEMPTS", q.maxAttempts, 1, 1000));
-    TRY(duration("FAASD_QUEUE_RETRY_DELAY", q.retryDelay));
-    TRY(duration("FAASD_QUEUE_MAX_RETRY_DELAY", q.maxRetryDelay));
-    TRY(number("FAASD_QUEUE_CALLBACK_ATTEMPTS", q.callbackAttempts, 1, 1000));
-    TRY(duration("FAASD_QUEUE_INVOKE_TIMEOUT", q.invokeTimeout));
-    TRY(duration("FAASD_QUEUE_SHUTDOWN_TIMEOUT", q.shutdownTimeout));
-    TRY(duration("FAASD_QUEUE_KEEP_COMPLETED", q.keepCompleted));
-    TRY(number("FAASD_QUEUE_ACCEPT_THREADS", q.acceptThreads, 1, 4096));
+    c.queue.fullSync = v == "full";
     return {};
 }
 
-Result<void> builderFromEnv(const Env& env, uint64_t maxBodyBytes, BuilderSettings& b) {
-    auto get = [&](const char* key) -> const std::string* {
-        auto it = env.find(key);
-        return it == env.end() || it->second.empty() ? nullptr : &it->second;
-    };
-    if (auto v = get("FAASD_BUILDER")) {
-        TRY_ASSIGN(b.enabled, parseBool("FAASD_BUILDER", *v));
-    }
-    b.maxBytes = maxBodyBytes;
-    if (auto v = get("FAASD_BUILDER_MAX_BYTES")) {
-        // The gateway refuses larger bodies before the builder sees them.
-        TRY_ASSIGN(b.maxBytes, parseUnsigned("FAASD_BUILDER_MAX_BYTES", *v, 1024, maxBodyBytes));
-    }
-    if (auto v = get("FAASD_BUILDER_CONCURRENCY")) {
-        TRY_ASSIGN(b.concurrency, parseUnsigned("FAASD_BUILDER_CONCURRENCY", *v, 1, 64));
-    }
-    if (auto v = get("FAASD_BUILDAH_ROOT")) {
-        b.buildahRoot = *v;
+// "docker.io=mirror1:5000|mirror2:5000,ghcr.io=m3"
+Result<void> registryMirrors(DaemonConfig& c, std::string_view name, const std::string& v) {
+    for (const auto& entry : split(v, ',')) {
+        auto eq = entry.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == entry.size()) {
+            return fail(Code::InvalidArgument, "{}: \"{}\" is not registry=mirror[|mirror]", name,
+                        entry);
+        }
+        c.registryMirrors[entry.substr(0, eq)] = split(entry.substr(eq + 1), '|');
     }
     return {};
+}
+
+// The gateway refuses larger bodies before the builder sees them.
+Result<void> builderMaxBytes(DaemonConfig& c, std::string_view name, const std::string& v) {
+    TRY_ASSIGN(c.builder.maxBytes, parseUnsigned(name, v, 1024, c.maxBodyBytes));
+    return {};
+}
+
+void builderMaxBytesFollowsBody(DaemonConfig& c, const Env&) {
+    c.builder.maxBytes = c.maxBodyBytes;
+}
+
+void dockerConfigInHome(DaemonConfig& c, const Env& env) {
+    if (auto home = env.find("HOME"); home != env.end() && !home->second.empty()) {
+        c.dockerConfig = home->second + "/.docker/config.json";
+    }
+}
+
+std::vector<EnvVar> makeEnvVars() {
+    using C = DaemonConfig;
+    using Q = QueueSettings;
+    using B = BuilderSettings;
+    constexpr uint64_t kMaxBody = 1ull << 34;
+    return {
+        // gateway
+        {"FAASD_GATEWAY_ADDRESS", "0.0.0.0", text<&C::gatewayAddress>(),
+         "address the gateway binds"},
+        {"FAASD_GATEWAY_PORT", "8080", number<&C::gatewayPort>(1, 65535), "gateway port"},
+        {"FAASD_BASIC_AUTH", "true", flag<&C::basicAuth>(), "basic auth on /system/* and /ui/"},
+        {"FAASD_MAX_BODY_BYTES", "33554432", number<&C::maxBodyBytes>(1024, kMaxBody),
+         "larger request bodies get 413"},
+        // state
+        {"FAASD_STATE_DIR", "/var/lib/faasd", text<&C::stateDir>(),
+         "credentials, the queue, own containerd"},
+        {"FAASD_PROVIDER_STATE_DIR", "/var/lib/faasd-provider", text<&C::providerStateDir>(),
+         "secrets, replica logs, per-function files, CNI result cache"},
+        // containerd
+        {"FAASD_CONTAINERD_SOCKET", "/run/containerd/containerd.sock", text<&C::containerdSocket>(),
+         "containerd's socket"},
+        {"FAASD_CONTAINERD_BIN", "containerd", text<&C::containerdBinary>(),
+         "binary started when none answers"},
+        {"FAASD_START_CONTAINERD", "true", flag<&C::startContainerd>(),
+         "whether to start one at all"},
+        {"FAASD_SNAPSHOTTER", "overlayfs", text<&C::snapshotter>(), "containerd snapshotter"},
+        // network
+        {"FAASD_CNI_BRIDGE", "openfaas0",
+         checked<&C::cniBridge>(validBridge, "interface names are at most 15 characters"),
+         "bridge of the function network"},
+        {"FAASD_CNI_SUBNET", "10.62.0.0/16",
+         checked<&C::cniSubnet>(validCidr, "want an IPv4 CIDR like 10.62.0.0/16"),
+         "its IPv4 subnet"},
+        {"FAASD_CNI_CONF_DIR", "/etc/cni/net.d", text<&C::cniConfDir>(),
+         "where the conflist is written if absent"},
+        {"CNI_PATH", "/usr/lib/cni:/opt/cni/bin", list<&C::cniPluginDirs>(':'),
+         "CNI plugin directories"},
+        {"FAASD_CNI_IPAM_DIR", "/var/run/cni", text<&C::cniIpamDir>(), "host-local IPAM leases"},
+        {"FAASD_NETNS_DIR", "/var/run/netns", text<&C::netnsDir>(), "replicas' network namespaces"},
+        {"FAASD_NAMESERVERS", "", list<&C::nameservers>(','),
+         "comma-separated nameservers for functions' resolv.conf; none: the host's"},
+        // images
+        {"FAASD_PULL_POLICY", "IfNotPresent",
+         checked<&C::pullPolicy>(validPullPolicy, "want Always, IfNotPresent or Never"),
+         "Always, IfNotPresent (a local image when present), Never (local images only)"},
+        {"FAASD_INSECURE_REGISTRIES", "", list<&C::insecureRegistries>(','),
+         "comma-separated registries spoken to over plain HTTP"},
+        {"FAASD_REGISTRY_MIRRORS", "", registryMirrors,
+         "docker.io=m1:5000|m2:5000,ghcr.io=m3: mirrors tried before the registry"},
+        {"FAASD_DOCKER_CONFIG", "$HOME/.docker/config.json", text<&C::dockerConfig>(),
+         "registry credentials (auths)", dockerConfigInHome},
+        // functions
+        {"FAASD_READINESS_TIMEOUT", "30s", duration<&C::readinessTimeout>(),
+         "how long deploy and scale wait for new replicas to answer"},
+        {"FAASD_MAX_REPLICAS", "20", number<&C::maxReplicas>(1, 1000),
+         "the most replicas a function may have"},
+        {"FAASD_STOP_FUNCTIONS_ON_EXIT", "false", flag<&C::stopFunctionsOnExit>(),
+         "remove all functions when stopping"},
+        // scaler
+        {"FAASD_SCALER", "true", flag<&C::scalerEnabled>(),
+         "run the scaler: wake, park, autoscale, take /system/alert"},
+        {"FAASD_SCALER_PARK", "true", flag<&C::scalerPark>(),
+         "park idle functions (tasks frozen); false: remove their containers"},
+        {"FAASD_SCALER_TICK", "1s", duration<&C::scalerTick>(milliseconds(10)),
+         "how often the scaler samples and decides"},
+        {"FAASD_SCALER_ZERO_DURATION", "15m", duration<&C::scaleZeroDuration>(milliseconds(1)),
+         "idle time before a com.openfaas.scale.zero=true function goes to zero"},
+        {"FAASD_SCALER_SCALE_DOWN_WINDOW", "30s", duration<&C::scaleDownWindow>(),
+         "lower load must last this long before replicas go down"},
+        {"FAASD_SCALER_EVICT_AFTER", "1h", duration<&C::scalerEvictAfter>(),
+         "a parked function's containers are removed after this long (0: never)"},
+        {"FAASD_SCALER_MIN_FREE_MEMORY", "10", number<&C::scalerMinFreeMemoryPercent>(0, 99),
+         "percent of memory below which parked functions are evicted (0: never)"},
+        {"FAASD_LOG_LEVEL", "info", text<&C::logLevel>(), "debug, info, warn, error"},
+        // the durable async queue
+        {"FAASD_QUEUE_ENABLED", "true", flag<&C::queue, &Q::enabled>(),
+         "false: /async-function/ answers 501"},
+        {"FAASD_QUEUE_SYNC", "full", queueSync,
+         "full: every commit reaches the disk; normal: survives a crash of the daemon"},
+        {"FAASD_QUEUE_MAX_ITEMS", "100000", number<&C::queue, &Q::maxItems>(1, 100'000'000),
+         "stored requests not yet completed; more is 429"},
+        {"FAASD_QUEUE_MAX_BYTES", "1073741824",
+         number<&C::queue, &Q::maxBytes>(1ull << 20, 1ull << 40), "their stored size"},
+        {"FAASD_QUEUE_MAX_BODY_BYTES", "8388608",
+         number<&C::queue, &Q::maxBodyBytes>(1024, kMaxBody), "one async request's body"},
+        {"FAASD_QUEUE_WORKERS", "32", number<&C::queue, &Q::workers>(1, 4096),
+         "requests running at once"},
+        {"FAASD_QUEUE_PER_REPLICA", "4", number<&C::queue, &Q::perReplica>(1, 10'000),
+         "per ready replica, for functions without max_inflight"},
+        {"FAASD_QUEUE_MAX_ATTEMPTS", "5", number<&C::queue, &Q::maxAttempts>(1, 1000),
+         "invocations before the dead-letter list"},
+        {"FAASD_QUEUE_RETRY_DELAY", "1s", duration<&C::queue, &Q::retryDelay>(),
+         "first retry delay, doubled after each attempt"},
+        {"FAASD_QUEUE_MAX_RETRY_DELAY", "5m", duration<&C::queue, &Q::maxRetryDelay>(),
+         "the longest retry delay"},
+        {"FAASD_QUEUE_CALLBACK_ATTEMPTS", "5", number<&C::queue, &Q::callbackAttempts>(1, 1000),
+         "deliveries of a callback before it is recorded failed"},
+        {"FAASD_QUEUE_INVOKE_TIMEOUT", "10m", duration<&C::queue, &Q::invokeTimeout>(),
+         "how long a worker waits for the function's answer"},
+        {"FAASD_QUEUE_SHUTDOWN_TIMEOUT", "30s", duration<&C::queue, &Q::shutdownTimeout>(),
+         "on SIGTERM, how long running requests may finish"},
+        {"FAASD_QUEUE_KEEP_COMPLETED", "1h", duration<&C::queue, &Q::keepCompleted>(),
+         "completed requests stay listed this long"},
+        {"FAASD_QUEUE_ACCEPT_THREADS", "64", number<&C::queue, &Q::acceptThreads>(1, 4096),
+         "accepts waiting for their group commit at once"},
+        // the function builder API
+        {"FAASD_BUILDER", "true", flag<&C::builder, &B::enabled>(), "false: /build answers 404"},
+        {"FAASD_BUILDER_MAX_BYTES", "FAASD_MAX_BODY_BYTES", builderMaxBytes,
+         "the largest upload and the most it may unpack to (at most FAASD_MAX_BODY_BYTES)",
+         builderMaxBytesFollowsBody},
+        {"FAASD_BUILDER_CONCURRENCY", "1", number<&C::builder, &B::concurrency>(1, 64),
+         "builds at once; more are answered 429"},
+        {"FAASD_BUILDAH_ROOT", "", text<&C::builder, &B::buildahRoot>(),
+         "buildah's storage root; none: buildah's default"},
+    };
 }
 
 } // namespace
@@ -165,7 +328,7 @@ Result<std::chrono::milliseconds> parseDuration(std::string_view text) {
     static const std::pair<std::string_view, double> units[] = {
         {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
     std::string_view number = text;
-    double factor = 1000;  // plain numbers are seconds
+    double factor = 1000; // plain numbers are seconds
     for (const auto& [suffix, f] : units) {
         if (text.size() > suffix.size() && text.ends_with(suffix)) {
             number = text.substr(0, text.size() - suffix.size());
@@ -182,154 +345,20 @@ Result<std::chrono::milliseconds> parseDuration(std::string_view text) {
     return std::chrono::milliseconds(static_cast<int64_t>(v * factor));
 }
 
+const std::vector<EnvVar>& envVars() {
+    static const std::vector<EnvVar> vars = makeEnvVars();
+    return vars;
+}
+
 Result<DaemonConfig> fromEnv(const Env& env) {
     DaemonConfig c;
-    auto get = [&](const char* key) -> const std::string* {
-        auto it = env.find(key);
-        return it == env.end() || it->second.empty() ? nullptr : &it->second;
-    };
-    if (auto v = get("FAASD_GATEWAY_ADDRESS")) {
-        c.gatewayAddress = *v;
-    }
-    if (auto v = get("FAASD_GATEWAY_PORT")) {
-        TRY_ASSIGN(auto port, parseUnsigned("FAASD_GATEWAY_PORT", *v, 1, 65535));
-        c.gatewayPort = static_cast<uint16_t>(port);
-    }
-    if (auto v = get("FAASD_BASIC_AUTH")) {
-        TRY_ASSIGN(c.basicAuth, parseBool("FAASD_BASIC_AUTH", *v));
-    }
-    if (auto v = get("FAASD_MAX_BODY_BYTES")) {
-        TRY_ASSIGN(c.maxBodyBytes, parseUnsigned("FAASD_MAX_BODY_BYTES", *v, 1024, 1ull << 34));
-    }
-    if (auto v = get("FAASD_STATE_DIR")) {
-        c.stateDir = *v;
-    }
-    if (auto v = get("FAASD_PROVIDER_STATE_DIR")) {
-        c.providerStateDir = *v;
-    }
-    if (auto v = get("FAASD_CONTAINERD_SOCKET")) {
-        c.containerdSocket = *v;
-    }
-    if (auto v = get("FAASD_CONTAINERD_BIN")) {
-        c.containerdBinary = *v;
-    }
-    if (auto v = get("FAASD_START_CONTAINERD")) {
-        TRY_ASSIGN(c.startContainerd, parseBool("FAASD_START_CONTAINERD", *v));
-    }
-    if (auto v = get("FAASD_SNAPSHOTTER")) {
-        c.snapshotter = *v;
-    }
-    if (auto v = get("FAASD_CNI_BRIDGE")) {
-        if (v->size() > 15) {
-            return fail(Code::InvalidArgument,
-                        "FAASD_CNI_BRIDGE=\"{}\": interface names are at most 15 characters", *v);
-        }
-        c.cniBridge = *v;
-    }
-    if (auto v = get("FAASD_CNI_SUBNET")) {
-        if (!validCidr(*v)) {
-            return fail(Code::InvalidArgument,
-                        "FAASD_CNI_SUBNET=\"{}\": want an IPv4 CIDR like 10.62.0.0/16", *v);
-        }
-        c.cniSubnet = *v;
-    }
-    if (auto v = get("FAASD_CNI_CONF_DIR")) {
-        c.cniConfDir = *v;
-    }
-    if (auto v = get("CNI_PATH")) {
-        c.cniPluginDirs = split(*v, ':');
-    }
-    if (auto v = get("FAASD_CNI_IPAM_DIR")) {
-        c.cniIpamDir = *v;
-    }
-    if (auto v = get("FAASD_NETNS_DIR")) {
-        c.netnsDir = *v;
-    }
-    if (auto v = get("FAASD_NAMESERVERS")) {
-        c.nameservers = split(*v, ',');
-    }
-    if (auto v = get("FAASD_PULL_POLICY")) {
-        std::string p = *v;
-        if (p != "Always" && p != "IfNotPresent" && p != "Never") {
-            return fail(Code::InvalidArgument,
-                        "FAASD_PULL_POLICY=\"{}\": want Always, IfNotPresent or Never", p);
-        }
-        c.pullPolicy = p;
-    }
-    if (auto v = get("FAASD_INSECURE_REGISTRIES")) {
-        c.insecureRegistries = split(*v, ',');
-    }
-    if (auto v = get("FAASD_REGISTRY_MIRRORS")) {
-        // "docker.io=mirror1:5000|mirror2:5000,ghcr.io=m3"
-        for (const auto& entry : split(*v, ',')) {
-            auto eq = entry.find('=');
-            if (eq == std::string::npos || eq == 0 || eq + 1 == entry.size()) {
-                return fail(Code::InvalidArgument,
-                            "FAASD_REGISTRY_MIRRORS: \"{}\" is not registry=mirror[|mirror]",
-                            entry);
-            }
-            c.registryMirrors[entry.substr(0, eq)] = split(entry.substr(eq + 1), '|');
+    for (const auto& var : envVars()) {
+        if (auto it = env.find(std::string(var.name)); it != env.end() && !it->second.empty()) {
+            TRY(var.apply(c, var.name, it->second));
+        } else if (var.derive) {
+            var.derive(c, env);
         }
     }
-    if (auto v = get("FAASD_DOCKER_CONFIG")) {
-        c.dockerConfig = *v;
-    } else if (auto home = get("HOME")) {
-        c.dockerConfig = *home + "/.docker/config.json";
-    }
-    if (auto v = get("FAASD_READINESS_TIMEOUT")) {
-        auto d = parseDuration(*v);
-        if (!d) {
-            return fail(d.error().context("FAASD_READINESS_TIMEOUT"));
-        }
-        c.readinessTimeout = *d;
-    }
-    if (auto v = get("FAASD_MAX_REPLICAS")) {
-        TRY_ASSIGN(c.maxReplicas, parseUnsigned("FAASD_MAX_REPLICAS", *v, 1, 1000));
-    }
-    if (auto v = get("FAASD_STOP_FUNCTIONS_ON_EXIT")) {
-        TRY_ASSIGN(c.stopFunctionsOnExit, parseBool("FAASD_STOP_FUNCTIONS_ON_EXIT", *v));
-    }
-    if (auto v = get("FAASD_SCALER")) {
-        TRY_ASSIGN(c.scalerEnabled, parseBool("FAASD_SCALER", *v));
-    }
-    if (auto v = get("FAASD_SCALER_PARK")) {
-        TRY_ASSIGN(c.scalerPark, parseBool("FAASD_SCALER_PARK", *v));
-    }
-    struct DurationVar {
-        const char* name;
-        std::chrono::milliseconds* into;
-        std::chrono::milliseconds least;
-    };
-    for (const auto& [name, into, least] : {
-             DurationVar{"FAASD_SCALER_TICK", &c.scalerTick, std::chrono::milliseconds(10)},
-             DurationVar{"FAASD_SCALER_ZERO_DURATION", &c.scaleZeroDuration,
-                         std::chrono::milliseconds(1)},
-             DurationVar{"FAASD_SCALER_SCALE_DOWN_WINDOW", &c.scaleDownWindow,
-                         std::chrono::milliseconds(0)},
-             DurationVar{"FAASD_SCALER_EVICT_AFTER", &c.scalerEvictAfter,
-                         std::chrono::milliseconds(0)},
-         }) {
-        if (auto v = get(name)) {
-            auto d = parseDuration(*v);
-            if (!d) {
-                return fail(d.error().context(name));
-            }
-            if (*d < least) {
-                return fail(Code::InvalidArgument, "{}=\"{}\": want at least {} ms", name, *v,
-                            least.count());
-            }
-            *into = *d;
-        }
-    }
-    if (auto v = get("FAASD_SCALER_MIN_FREE_MEMORY")) {
-        TRY_ASSIGN(c.scalerMinFreeMemoryPercent,
-                   parseUnsigned("FAASD_SCALER_MIN_FREE_MEMORY", *v, 0, 99));
-    }
-    if (auto v = get("FAASD_LOG_LEVEL")) {
-        c.logLevel = *v;
-    }
-    TRY(queueFromEnv(env, c.queue));
-    TRY(builderFromEnv(env, c.maxBodyBytes, c.builder));
     return c;
 }
 

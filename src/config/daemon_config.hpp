@@ -1,15 +1,19 @@
 #pragma once
 
 // The daemon's configuration: a pure function of the environment, so tests
-// feed a map. Flags of `faasd up` are applied on top by the CLI. Every
-// setting is documented in docs/CONFIGURATION.md.
+// feed a map. Every variable is one row of the table envVars() returns (its
+// name, default, parser and meaning); fromEnv is a loop over that table.
+// Flags of `faasd up` are applied on top by the daemon. Every setting is
+// documented in docs/CONFIGURATION.md.
 
 #include "common/error.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace faasd::config {
@@ -36,6 +40,8 @@ struct QueueSettings {
     std::chrono::milliseconds shutdownTimeout{30'000};
     std::chrono::milliseconds keepCompleted{3'600'000};
     uint64_t acceptThreads = 64; // accepts waiting for their commit at once
+
+    bool operator==(const QueueSettings&) const = default;
 };
 
 // The function builder API (FAASD_BUILDER*), POST /build.
@@ -44,6 +50,8 @@ struct BuilderSettings {
     uint64_t maxBytes = 32ull << 20; // upload and unpacked size; default maxBodyBytes
     uint64_t concurrency = 1;        // builds at once; more are 429
     std::string buildahRoot;         // buildah's storage root; empty: buildah's default
+
+    bool operator==(const BuilderSettings&) const = default;
 };
 
 struct DaemonConfig {
@@ -60,7 +68,7 @@ struct DaemonConfig {
     // containerd
     std::string containerdSocket = "/run/containerd/containerd.sock";
     std::string containerdBinary = "containerd";
-    bool startContainerd = true;  // when none answers and the binary exists
+    bool startContainerd = true; // when none answers and the binary exists
     std::string snapshotter = "overlayfs";
 
     // network
@@ -68,15 +76,15 @@ struct DaemonConfig {
     std::string cniSubnet = "10.62.0.0/16";
     std::string cniConfDir = "/etc/cni/net.d";
     std::vector<std::string> cniPluginDirs = {"/usr/lib/cni", "/opt/cni/bin"};
-    std::string cniIpamDir = "/var/run/cni";  // host-local IPAM leases
+    std::string cniIpamDir = "/var/run/cni"; // host-local IPAM leases
     std::string netnsDir = "/var/run/netns";
-    std::vector<std::string> nameservers;  // empty: the host's
+    std::vector<std::string> nameservers; // empty: the host's
 
     // images
     std::string pullPolicy = "IfNotPresent";
     std::vector<std::string> insecureRegistries;
     std::map<std::string, std::vector<std::string>> registryMirrors;
-    std::string dockerConfig;  // empty: $HOME/.docker/config.json when present
+    std::string dockerConfig; // empty: $HOME/.docker/config.json when present
 
     // functions
     std::chrono::milliseconds readinessTimeout{30'000};
@@ -90,7 +98,7 @@ struct DaemonConfig {
     std::chrono::milliseconds scaleDownWindow{30'000};
     bool scalerPark = true;
     std::chrono::milliseconds scalerEvictAfter{60 * 60'000}; // 0: never
-    uint64_t scalerMinFreeMemoryPercent = 10;                 // 0: never
+    uint64_t scalerMinFreeMemoryPercent = 10;                // 0: never
 
     std::string logLevel = "info";
 
@@ -105,13 +113,34 @@ struct DaemonConfig {
 
     // The gateway's basic-auth credential files under stateDir.
     std::string basicAuthUserFile() const { return stateDir + "/secrets/basic-auth-user"; }
-    std::string basicAuthPasswordFile() const {
-        return stateDir + "/secrets/basic-auth-password";
-    }
+    std::string basicAuthPasswordFile() const { return stateDir + "/secrets/basic-auth-password"; }
+
+    bool operator==(const DaemonConfig&) const = default;
 };
 
-// Reads FAASD_* (and CNI_PATH) variables; a bad value is InvalidArgument
-// naming the variable.
+// One environment variable of the daemon.
+struct EnvVar {
+    // Parses a set, non-empty value into its field; a bad value is
+    // InvalidArgument naming the variable.
+    using Apply =
+        std::function<Result<void>(DaemonConfig&, std::string_view name, const std::string& value)>;
+    // Fills a default that follows other settings, when the variable is unset.
+    using Derive = void (*)(DaemonConfig&, const Env&);
+
+    std::string_view name;
+    std::string_view fallback; // the default as it would be written; "" is none
+    Apply apply;
+    std::string_view doc;
+    Derive derive = nullptr; // set when the default is not fallback but follows others
+};
+
+// Every variable fromEnv reads, in the order it reads them (a variable may
+// be checked against those before it).
+const std::vector<EnvVar>& envVars();
+
+// Reads FAASD_* (and CNI_PATH) variables, as envVars() lists them; an empty
+// variable counts as unset; a bad value is InvalidArgument naming the
+// variable.
 Result<DaemonConfig> fromEnv(const Env& env);
 
 // "10s", "500ms", "2m", "1h" or plain seconds ("30").

@@ -2,6 +2,7 @@
 #include "config/daemon_config.hpp"
 
 #include <catch2/catch.hpp>
+#include <set>
 
 using namespace faasd;
 using namespace faasd::config;
@@ -171,5 +172,23 @@ TEST_CASE("function builder variables", "[config]") {
         INFO(key << "=" << value);
         REQUIRE_FALSE(bad);
         CHECK(bad.error().message().find(key) != std::string::npos);
+    }
+}
+
+TEST_CASE("the table's written defaults are the defaults", "[config]") {
+    auto defaults = fromEnv({});
+    REQUIRE(defaults);
+    CHECK(*defaults == DaemonConfig{});
+    std::set<std::string_view> names;
+    for (const auto& var : envVars()) {
+        INFO(var.name);
+        CHECK(names.insert(var.name).second);
+        CHECK_FALSE(var.doc.empty());
+        if (var.derive || var.fallback.empty()) {
+            continue; // follows other settings, or none
+        }
+        auto c = fromEnv({{std::string(var.name), std::string(var.fallback)}});
+        REQUIRE(c);
+        CHECK(*c == *defaults);
     }
 }
