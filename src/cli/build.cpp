@@ -15,7 +15,6 @@
 #include "image/store.hpp"
 
 #include <CLI/CLI.hpp>
-#include <cstdlib>
 #include <fmt/format.h>
 #include <map>
 #include <memory>
@@ -39,12 +38,6 @@ struct Planned {
     std::filesystem::path handler;
     std::map<std::string, std::string> buildArgs;
 };
-
-// FAASD_BUILDAH_ROOT: buildah's storage for faasd's builds; empty: its own.
-std::filesystem::path buildahRoot() {
-    const char* root = std::getenv("FAASD_BUILDAH_ROOT");
-    return root && *root ? std::filesystem::path(root) : std::filesystem::path();
-}
 
 } // namespace
 
@@ -129,7 +122,7 @@ Result<void> buildFunctions(const config::Stack& stack,
     env.registry.insecure = daemon.insecureRegistries;
     env.registry.mirrors = daemon.registryMirrors;
     env.registry.dockerConfig = daemon.dockerConfig;
-    env.buildahRoot = buildahRoot();
+    env.buildahRoot = daemon.builder.buildahRoot; // empty: buildah's own storage
     {
         TRY_ASSIGN(auto socket, containerdSocket(flags.containerdSocket));
         std::error_code ec;

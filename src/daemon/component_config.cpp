@@ -1,0 +1,76 @@
+#include "daemon/component_config.hpp"
+
+#include "image/pull.hpp"
+
+#include <algorithm>
+#include <faasd_version.h>
+#include <filesystem>
+
+namespace faasd::daemon {
+
+provider::ProviderConfig providerConfigFrom(const config::DaemonConfig& c) {
+    provider::ProviderConfig p;
+    p.stateDir = c.providerStateDir;
+    p.containerdSocket = c.containerdSocket;
+    p.snapshotter = c.snapshotter;
+    p.network.bridge = c.cniBridge;
+    p.network.subnet = c.cniSubnet;
+    p.network.confDir = c.cniConfDir;
+    p.network.pluginDirs.assign(c.cniPluginDirs.begin(), c.cniPluginDirs.end());
+    p.network.netnsDir = c.netnsDir;
+    p.network.ipamDataDir = c.cniIpamDir;
+    p.network.stateDir = std::filesystem::path(c.providerStateDir) / "cni";
+    p.pullPolicy = image::parsePullPolicy(c.pullPolicy).value_or(image::PullPolicy::IfNotPresent);
+    p.registry.insecure = c.insecureRegistries;
+    p.registry.mirrors = c.registryMirrors;
+    std::error_code ec;
+    if (std::filesystem::exists(c.dockerConfig, ec)) {
+        p.registry.dockerConfig = c.dockerConfig;
+    }
+    p.nameservers = c.nameservers;
+    p.readinessTimeout = c.readinessTimeout;
+    p.maxReplicas = c.maxReplicas;
+    p.version = FAASD_VERSION;
+    return p;
+}
+
+queue::QueueConfig queueConfigFrom(const config::DaemonConfig& c) {
+    const auto& q = c.queue;
+    return {.database = c.queueDatabase(),
+            .fullSync = q.fullSync,
+            .maxItems = q.maxItems,
+            .maxBytes = q.maxBytes,
+            .maxBodyBytes = q.maxBodyBytes,
+            .workers = static_cast<unsigned>(q.workers),
+            .perReplica = static_cast<unsigned>(q.perReplica),
+            .maxAttempts = static_cast<unsigned>(q.maxAttempts),
+            .retryDelay = q.retryDelay,
+            .maxRetryDelay = q.maxRetryDelay,
+            .callbackAttempts = static_cast<unsigned>(q.callbackAttempts),
+            .shutdownTimeout = q.shutdownTimeout,
+            .keepCompleted = q.keepCompleted};
+}
+
+gateway::GatewayConfig gatewayConfigFrom(const config::DaemonConfig& c,
+                                         const DaemonCredentials& credentials,
+                                         std::string internalToken) {
+    gateway::GatewayConfig g;
+    g.bindAddress = c.gatewayAddress;
+    g.port = c.gatewayPort;
+    g.authEnabled = c.basicAuth;
+    g.credentials = {credentials.user, credentials.password};
+    g.maxBodyBytes = c.maxBodyBytes;
+    g.internalToken = std::move(internalToken);
+    if (c.queue.enabled) {
+        // Accepts wait on the blocking pool for their group commit.
+        g.blockingThreads = std::max<unsigned>(g.blockingThreads, c.queue.acceptThreads);
+    }
+    if (c.builder.enabled) {
+        // Builds run on the blocking pool, each holding a thread for as long
+        // as it builds, so the pool grows by as many as may run at once.
+        g.blockingThreads += static_cast<unsigned>(c.builder.concurrency);
+    }
+    return g;
+}
+
+} // namespace faasd::daemon

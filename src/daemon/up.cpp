@@ -1,0 +1,230 @@
+#include "daemon/up.hpp"
+
+#include "build/builder_api.hpp"
+#include "common/log.hpp"
+#include "common/random.hpp"
+#include "common/subprocess.hpp"
+#include "daemon/builder_adapter.hpp"
+#include "daemon/component_config.hpp"
+#include "daemon/containerd_supervisor.hpp"
+#include "daemon/credentials.hpp"
+#include "daemon/systemd_notify.hpp"
+#include "gateway/gateway.hpp"
+#include "provider/containerd_provider.hpp"
+#include "queue/queue.hpp"
+#include "scaler/scaler.hpp"
+
+#include <faasd_version.h>
+#include <filesystem>
+#include <fmt/ranges.h>
+#include <memory>
+#include <signal.h>
+
+namespace faasd::daemon {
+namespace {
+
+const Logger kLog("up");
+
+// What runs, declared in start order: the members are destroyed in reverse,
+// so a start that fails half way stops what it made, last first.
+struct Daemon {
+    std::unique_ptr<ContainerdSupervisor> containerd; // null: one already answered
+    std::unique_ptr<provider::ContainerdProvider> provider;
+    std::unique_ptr<queue::Queue> queue;
+    std::unique_ptr<build::RemoteBuilder> builder;
+    std::unique_ptr<GatewayBuilder> builderPort;
+    std::unique_ptr<gateway::Gateway> gateway;
+    std::unique_ptr<scaler::Scaler> scaler;
+    std::string internalToken; // the queue's workers' pass to the gateway
+};
+
+// Signals are taken by sigwait; they are blocked before any thread starts.
+sigset_t blockStopSignals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+    return signals;
+}
+
+Result<void> prepareStateDirs(const config::DaemonConfig& c) {
+    std::error_code ec;
+    for (const auto& dir : {c.stateDir, c.providerStateDir}) {
+        std::filesystem::create_directories(dir, ec);
+        if (ec) {
+            return fail(Code::PermissionDenied, "creating {}: {}", dir, ec.message());
+        }
+    }
+    bool haveCni = false;
+    for (const auto& dir : c.cniPluginDirs) {
+        haveCni = haveCni || std::filesystem::exists(std::filesystem::path(dir) / "bridge", ec);
+    }
+    if (!haveCni) {
+        return fail(Code::FailedPrecondition,
+                    "no CNI plugins (bridge) in {}: install containernetworking-plugins",
+                    fmt::join(c.cniPluginDirs, ":"));
+    }
+    return {};
+}
+
+// The containerd that answers on the socket, else one of our own.
+Result<void> startOrAdoptContainerd(const config::DaemonConfig& c, Daemon& d) {
+    if (containerdAnswers(c.containerdSocket, std::chrono::milliseconds(2000))) {
+        return {};
+    }
+    if (!c.startContainerd || !isExecutable(c.containerdBinary)) {
+        return fail(Code::Unavailable,
+                    "containerd is not answering on {} and no {} binary to start",
+                    c.containerdSocket, c.containerdBinary);
+    }
+    TRY_ASSIGN(d.containerd, ContainerdSupervisor::start(c));
+    return {};
+}
+
+Result<DaemonCredentials> loadCredentials(const config::DaemonConfig& c) {
+    TRY_ASSIGN(auto creds, ensureCredentials(c));
+    if (creds.created) {
+        kLog.info("created admin credentials in {} and {}", c.basicAuthUserFile(),
+                  c.basicAuthPasswordFile());
+    }
+    if (creds.payloadSecretCreated) {
+        kLog.info("created the function builder's payload secret in {}", c.payloadSecretFile());
+    }
+    return creds;
+}
+
+// The provider, queue, builder, gateway and scaler, wired but not started.
+Result<void> buildComponents(const config::DaemonConfig& c, const DaemonCredentials& creds,
+                             Daemon& d) {
+    TRY_ASSIGN(d.provider, provider::ContainerdProvider::create(providerConfigFrom(c)));
+    d.internalToken = randomHex(16);
+    if (c.queue.enabled) {
+        TRY_ASSIGN(d.queue, queue::Queue::open(queueConfigFrom(c), *d.provider));
+    }
+    if (c.builder.enabled) {
+        TRY(build::prepareBuildsDir(c.buildsDir()));
+        std::vector<std::string> warnings;
+        d.builder = std::make_unique<build::RemoteBuilder>(
+            builderConfigFrom(c, creds.payloadSecret, warnings));
+        for (const auto& w : warnings) {
+            kLog.warn("function builder: {}", w);
+        }
+        d.builderPort = std::make_unique<GatewayBuilder>(*d.builder);
+    }
+    d.gateway = std::make_unique<gateway::Gateway>(gatewayConfigFrom(c, creds, d.internalToken),
+                                                   *d.provider);
+    d.gateway->setAsyncQueue(d.queue.get());
+    d.gateway->setFunctionBuilder(d.builderPort.get());
+    if (d.queue) {
+        d.gateway->addMetricsSource([q = d.queue.get()] { return q->prometheusText(); });
+    }
+    if (c.scalerEnabled) {
+        d.scaler = std::make_unique<scaler::Scaler>(scaler::configFrom(c), *d.provider,
+                                                    d.gateway->metrics());
+        d.gateway->setReplicaWaker(d.scaler.get());
+        d.gateway->setAlertHandler(d.scaler.get());
+        d.gateway->addMetricsSource([s = d.scaler.get()] { return s->prometheusText(); });
+    }
+    return {};
+}
+
+// Binds the gateway, then starts the queue's workers and the scaler.
+Result<void> serve(const config::DaemonConfig& c, Daemon& d) {
+    TRY(d.gateway->start());
+    if (d.queue) {
+        bool anyAddress = c.gatewayAddress == "0.0.0.0" || c.gatewayAddress == "::";
+        d.queue->start(std::make_unique<queue::HttpInvoker>(
+            queue::HttpInvokerConfig{.gatewayHost = anyAddress ? "127.0.0.1" : c.gatewayAddress,
+                                     .gatewayPort = d.gateway->port(),
+                                     .invokeTimeout = c.queue.invokeTimeout,
+                                     .internalToken = d.internalToken}));
+    }
+    kLog.info("faasd {} serving on {}:{} (containerd {})", FAASD_VERSION, c.gatewayAddress,
+              d.gateway->port(), c.containerdSocket);
+    if (d.scaler) {
+        d.scaler->start();
+    }
+    return {};
+}
+
+void removeAllFunctions(provider::Provider& provider) {
+    auto namespaces = provider.listNamespaces();
+    if (!namespaces) {
+        return;
+    }
+    for (const auto& ns : *namespaces) {
+        if (auto fns = provider.list(ns)) {
+            for (const auto& fn : *fns) {
+                // Stopping goes on with the others; what is left stays
+                // deployed, as after any stop.
+                (void)provider.remove(fn.name, ns);
+            }
+        }
+    }
+}
+
+// The queue first (its running jobs still invoke through the gateway), then
+// the gateway, the scaler, and what runs under them.
+void shutDown(const config::DaemonConfig& c, Daemon& d) {
+    if (d.queue) {
+        d.queue->stop();
+    }
+    d.gateway->stop();
+    d.scaler.reset();
+    if (c.stopFunctionsOnExit) {
+        removeAllFunctions(*d.provider);
+    }
+    d.gateway.reset();
+    d.builderPort.reset();
+    d.builder.reset();
+    d.queue.reset();
+    d.provider.reset();
+    d.containerd.reset();
+}
+
+} // namespace
+
+Result<config::DaemonConfig> upConfig(const config::Env& env, const UpOptions& options) {
+    TRY_ASSIGN(auto c, config::fromEnv(env));
+    if (options.port) {
+        c.gatewayPort = *options.port;
+    }
+    if (!options.stateDir.empty()) {
+        c.stateDir = options.stateDir;
+    }
+    if (!options.containerdSocket.empty()) {
+        c.containerdSocket = options.containerdSocket;
+    }
+    if (options.noAuth) {
+        c.basicAuth = false;
+    }
+    if (options.stopFunctionsOnExit) {
+        c.stopFunctionsOnExit = true;
+    }
+    return c;
+}
+
+Result<void> up(const config::DaemonConfig& c) {
+    if (auto level = parseLogLevel(c.logLevel)) {
+        setLogLevel(*level);
+    }
+    sigset_t signals = blockStopSignals();
+    TRY(prepareStateDirs(c));
+    Daemon d;
+    TRY(startOrAdoptContainerd(c, d));
+    TRY_ASSIGN(auto creds, loadCredentials(c));
+    TRY(buildComponents(c, creds, d));
+    TRY(serve(c, d));
+    sdNotify("READY=1");
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    kLog.info("received signal {}; stopping", sig);
+    sdNotify("STOPPING=1");
+    shutDown(c, d);
+    return {};
+}
+
+} // namespace faasd::daemon
