@@ -5,8 +5,6 @@
 #include "watchdog/server.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
-#include <cstdio>
 
 namespace faasd::watchdog {
 
@@ -19,7 +17,7 @@ constexpr auto lingerTime = std::chrono::seconds(1);
 
 bool expectsContinue(const MessageHead& request) {
     auto expect = request.find("expect");
-    return expect && iequals(*expect, "100-continue");
+    return request.version() >= 11 && expect && iequals(*expect, "100-continue");
 }
 
 bool isClassicMethod(std::string_view m) {
@@ -40,70 +38,183 @@ Session::~Session() {
 }
 
 void Session::start() {
-    newRequest();
-    readHead();
+    readRequest();
 }
 
-void Session::newRequest() {
+// --- the state machine -------------------------------------------------------
+
+bool Session::inExchange(State s) {
+    return s == State::Handling || s == State::Continued || s == State::Responding ||
+           s == State::Ended;
+}
+
+// Every transition a session makes. Anything else is ignored: a second
+// sendEnd(), an answer begun twice, a late callback after Closed.
+bool Session::allowed(State from, State to) {
+    switch (to) {
+    case State::ReadingHead:
+    case State::Lingering:
+        return from == State::Ended;
+    case State::Handling:
+        return from == State::ReadingHead;
+    case State::Continued:
+        return from == State::Handling;
+    case State::Responding:
+        return from == State::Handling || from == State::Continued;
+    case State::Ended:
+        return from == State::Handling || from == State::Continued || from == State::Responding;
+    case State::Closed:
+        return from != State::Closed;
+    }
+    return false;
+}
+
+void Session::enter(State next) {
+    if (!allowed(state_, next)) {
+        return;
+    }
+    if (inExchange(state_) && !inExchange(next)) {
+        endExchange();
+    }
+    state_ = next;
+    switch (next) {
+    case State::ReadingHead:
+        readRequest();
+        return;
+    case State::Handling:
+        started_ = Clock::now();
+        writeDeadline_ = started_ + server_.config().writeTimeout;
+        requestError_ = {};
+        route_ = Route::Builtin;
+        status_ = 0;
+        bodySent_ = 0;
+        bodyOut_ = request_.method() == "HEAD" ? BodyOut::Dropped : BodyOut::Raw;
+        keepAlive_ = request_.keepAlive && !server_.draining();
+        return;
+    case State::Continued:
+        out_ += "HTTP/1.1 100 Continue\r\n\r\n";
+        startWrite();
+        return;
+    case State::Responding:
+        return; // beginHead() writes the status line
+    case State::Ended:
+        if (bodyOut_ == BodyOut::Chunked) {
+            out_ += "0\r\n\r\n";
+        }
+        startWrite();
+        if (allWritten()) {
+            // Not from inside the handler's sendEnd().
+            asio::post(server_.io(), [self = shared_from_this()] { self->afterAnswer(); });
+        }
+        return;
+    case State::Lingering: {
+        // Half-close, then read and discard until the client closes (or for
+        // at most a second), so unread request bytes do not turn into a
+        // reset that destroys the answer on its way.
+        error_code ec;
+        socket_.shutdown(tcp::socket::shutdown_send, ec);
+        if (ec || input_ == Input::Eof) {
+            return enter(State::Closed);
+        }
+        readDeadline_ = Clock::now() + lingerTime;
+        if (input_ != Input::Reading) {
+            in_.consume(in_.size());
+            readSome(readChunk);
+        }
+        return;
+    }
+    case State::Closed: {
+        error_code ec;
+        socket_.close(ec);
+        cancelTimer();
+        failWaiters();
+        return;
+    }
+    }
+}
+
+// Ended, and everything written: the next request, or a lingering close.
+void Session::afterAnswer() {
+    if (state_ != State::Ended || !allWritten()) {
+        return;
+    }
+    bool reusable = keepAlive_ && parser_->is_done() && !server_.draining() && input_ != Input::Eof;
+    enter(reusable ? State::ReadingHead : State::Lingering);
+}
+
+// Leaving the exchange (answered or aborted): count it and drop what the
+// handler left behind.
+void Session::endExchange() {
+    if (route_ != Route::Builtin) {
+        double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+        server_.metrics().finished(request_.method(), status_ ? status_ : 500, seconds);
+    }
+    if (route_ == Route::Function) {
+        server_.exchangeFinished();
+    }
+    route_ = Route::Builtin;
+    onAbort_ = nullptr;
+    bodyWaiter_ = nullptr;
+    cancelTimer();
+}
+
+void Session::abort() {
+    if (state_ == State::Closed) {
+        return;
+    }
+    auto onAbort = std::move(onAbort_);
+    enter(State::Closed);
+    if (onAbort) {
+        onAbort();
+    }
+}
+
+// --- reading -----------------------------------------------------------------
+
+void Session::readRequest() {
     readDeadline_ = Clock::now() + server_.config().readTimeout;
     parser_.emplace(request_);
     parser_->header_limit(static_cast<uint32_t>(headerLimit));
     uint64_t maxBody = server_.config().maxRequestBytes;
     parser_->body_limit(maxBody ? maxBody : noBodyLimit);
+    // A pipelined request may be buffered already; read only when it is not
+    // (never with a read outstanding while the buffer is consumed).
+    if (in_.empty()) {
+        readSome(headerLimit + readChunk);
+    } else {
+        processInput();
+    }
 }
 
-void Session::readHead() {
-    if (reading_ || !open_) {
+void Session::readSome(size_t maxCapacity) {
+    if (input_ != Input::Idle || state_ == State::Closed) {
         return;
     }
-    auto [data, size] = in_.prepare(readChunk, headerLimit + readChunk);
-    reading_ = true;
+    auto [data, size] = in_.prepare(readChunk, maxCapacity);
+    input_ = Input::Reading;
     socket_.async_read_some(
         asio::buffer(data, size),
         [self = shared_from_this()](const error_code& ec, size_t n) { self->onRead(ec, n); });
 }
 
 void Session::onRead(const error_code& ec, size_t n) {
-    reading_ = false;
+    input_ = ec == asio::error::eof ? Input::Eof : Input::Idle;
     if (!ec) {
         in_.commit(n);
-    } else if (ec == asio::error::eof) {
-        peerClosed_ = true;
     }
-    if (!open_) {
-        if (auto waiter = std::move(bodyWaiter_)) {
-            waiter(false);
-        }
-        return;
-    }
-    switch (phase_) {
-    case Phase::ReadingHead:
+    switch (state_) {
+    case State::ReadingHead:
+        return ec ? enter(State::Closed) : processInput();
+    case State::Lingering:
         if (ec) {
-            close();
-            return;
-        }
-        processInput();
-        return;
-    case Phase::Exchange:
-        if (auto waiter = std::move(bodyWaiter_)) {
-            waiter(!ec);
-        }
-        return;
-    case Phase::Lingering:
-        if (ec) {
-            close();
-            return;
+            return enter(State::Closed);
         }
         in_.consume(in_.size()); // discard what the client still sends
-        reading_ = true;
-        {
-            auto [data, size] = in_.prepare(readChunk, readChunk);
-            socket_.async_read_some(
-                asio::buffer(data, size),
-                [self = shared_from_this()](const error_code& e, size_t m) { self->onRead(e, m); });
+        return readSome(readChunk);
+    default: // the handler waits for body bytes
+        if (auto waiter = std::move(bodyWaiter_)) {
+            waiter(!ec && state_ != State::Closed);
         }
-        return;
-    case Phase::Closed:
         return;
     }
 }
@@ -113,67 +224,49 @@ void Session::processInput() {
     size_t used = parser_->feed(in_.readable(), ec);
     in_.consume(used);
     if (ec) {
-        beginExchange();
-        keepAlive_ = false;
-        if (ec == http::error::body_limit) {
-            bodyTooLarge_ = true;
-            respond(413, "request body exceeds max_request_bytes\n");
-        } else if (ec == http::error::header_limit) {
-            respond(431, "request header too large\n");
-        } else {
-            respond(400, "malformed HTTP request\n");
-        }
-        return;
+        return refuse(ec);
     }
     if (!parser_->is_header_done()) {
-        readHead();
-        return;
+        return readSome(headerLimit + readChunk);
     }
+    enter(State::Handling);
     dispatch();
 }
 
-void Session::beginExchange() {
-    phase_ = Phase::Exchange;
-    started_ = Clock::now();
-    writeDeadline_ = started_ + server_.config().writeTimeout;
-    headStarted_ = false;
-    ended_ = false;
-    finishing_ = false;
-    chunkedOut_ = false;
-    continueSent_ = false;
-    bodyTooLarge_ = false;
-    bodySent_ = 0;
-    status_ = 0;
-    keepAlive_ = request_.keepAlive && !server_.draining();
-    suppressBody_ = request_.method() == "HEAD";
+// A request that cannot be read is answered and the connection closed.
+void Session::refuse(const error_code& ec) {
+    enter(State::Handling);
+    keepAlive_ = false;
+    requestError_ = ec;
+    if (ec == http::error::body_limit) {
+        respond(413, "request body exceeds max_request_bytes\n");
+    } else if (ec == http::error::header_limit) {
+        respond(431, "request header too large\n");
+    } else {
+        respond(400, "malformed HTTP request\n");
+    }
 }
 
 void Session::dispatch() {
-    beginExchange();
     std::string_view path = request_.path();
     if (metricsOnly_ || path == "/_/health" || path == "/_/ready") {
-        serveBuiltin(path);
-        return;
+        return serveBuiltin(path);
     }
     if (server_.limitReached()) {
-        functionRequest_ = true;
+        route_ = Route::Rejected;
         server_.metrics().started();
         keepAlive_ = keepAlive_ && bodyComplete();
-        respond(429, "Concurrent request limit exceeded. Max concurrent requests: " +
-                         std::to_string(server_.config().maxInflight) + "\n");
-        return;
+        return respond(429, "Concurrent request limit exceeded. Max concurrent requests: " +
+                                std::to_string(server_.config().maxInflight) + "\n");
     }
-    functionRequest_ = true;
+    route_ = Route::Function;
     server_.exchangeStarted();
     server_.metrics().started();
-    countedExchange_ = true;
     if (server_.config().mode == Mode::Classic && !isClassicMethod(request_.method())) {
-        respond(405, "method not allowed\n");
-        return;
+        return respond(405, "method not allowed\n");
     }
     if (!server_.ready()) {
-        respond(503, "the function is not ready\n");
-        return;
+        return respond(503, "the function is not ready\n");
     }
     server_.handler().serve(shared_from_this());
 }
@@ -182,7 +275,6 @@ void Session::serveBuiltin(std::string_view path) {
     if (!bodyComplete()) {
         keepAlive_ = false;
     }
-    bool get = request_.method() == "GET" || request_.method() == "HEAD";
     if (metricsOnly_) {
         if (path != "/metrics") {
             respond(404, "404 page not found\n");
@@ -191,11 +283,9 @@ void Session::serveBuiltin(std::string_view path) {
         }
         return;
     }
-    if (!get) {
+    if (request_.method() != "GET" && request_.method() != "HEAD") {
         respond(405, "");
-        return;
-    }
-    if (!server_.healthy()) {
+    } else if (!server_.healthy()) {
         respond(503, "");
     } else if (path == "/_/ready" && server_.limitReached()) {
         respond(429, "");
@@ -216,7 +306,7 @@ BodyState Session::takeBody(std::string& out, size_t limit, bool chunked) {
         in_.consume(used);
         parser_->setOutput({});
         if (ec) {
-            bodyTooLarge_ = ec == http::error::body_limit;
+            requestError_ = ec;
             keepAlive_ = false;
             return BodyState::Failed;
         }
@@ -224,283 +314,22 @@ BodyState Session::takeBody(std::string& out, size_t limit, bool chunked) {
     if (parser_->is_done()) {
         return BodyState::Done;
     }
-    if (peerClosed_) {
-        return BodyState::Failed;
-    }
-    return BodyState::More;
+    return input_ == Input::Eof ? BodyState::Failed : BodyState::More;
 }
 
 void Session::awaitBody(std::function<void(bool ok)> done) {
-    if (!open_ || peerClosed_) {
+    if (state_ == State::Closed || input_ == Input::Eof) {
         asio::post(server_.io(), [done = std::move(done)] { done(false); });
         return;
     }
-    sendContinueIfExpected();
+    if (expectsContinue(request_)) {
+        enter(State::Continued);
+    }
     bodyWaiter_ = std::move(done);
-    if (reading_) {
-        return;
-    }
-    auto [data, size] = in_.prepare(readChunk, bodyBufferMax);
-    reading_ = true;
-    socket_.async_read_some(
-        asio::buffer(data, size),
-        [self = shared_from_this()](const error_code& ec, size_t n) { self->onRead(ec, n); });
+    readSome(bodyBufferMax);
 }
 
-void Session::sendContinueIfExpected() {
-    if (continueSent_ || headStarted_ || request_.version() < 11 || !expectsContinue(request_)) {
-        return;
-    }
-    continueSent_ = true;
-    out_ += "HTTP/1.1 100 Continue\r\n\r\n";
-    startWrite();
-}
-
-void Session::beginHead(int status) {
-    headStarted_ = true;
-    status_ = status;
-    char line[64];
-    std::string_view reason = reasonPhrase(status);
-    int n = std::snprintf(line, sizeof line, "HTTP/1.1 %d %.*s\r\n", status,
-                          static_cast<int>(reason.size()), reason.data());
-    out_.append(line, static_cast<size_t>(n));
-}
-
-void Session::addHeader(std::string_view name, std::string_view value) {
-    out_.append(name);
-    out_ += ": ";
-    out_.append(value);
-    out_ += "\r\n";
-}
-
-void Session::endHead(Framing framing, std::optional<uint64_t> length) {
-    char line[96];
-    switch (framing) {
-    case Framing::Length:
-    case Framing::NoBody:
-        if (length) {
-            int n = std::snprintf(line, sizeof line, "Content-Length: %llu\r\n",
-                                  static_cast<unsigned long long>(*length));
-            out_.append(line, static_cast<size_t>(n));
-        }
-        break;
-    case Framing::Stream:
-        if (suppressBody_) {
-            break;
-        }
-        if (request_.version() >= 11) {
-            out_ += "Transfer-Encoding: chunked\r\n";
-            chunkedOut_ = true;
-        } else {
-            keepAlive_ = false; // the body ends when the connection does
-        }
-        break;
-    }
-    if (framing == Framing::NoBody) {
-        suppressBody_ = true;
-    }
-    double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
-    int n = std::snprintf(line, sizeof line, "X-Duration-Seconds: %f\r\n", seconds);
-    out_.append(line, static_cast<size_t>(n));
-    if (!keepAlive_) {
-        out_ += "Connection: close\r\n";
-    } else if (request_.version() < 11) {
-        out_ += "Connection: keep-alive\r\n";
-    }
-    out_ += "\r\n";
-}
-
-void Session::sendBody(std::string_view data) {
-    if (suppressBody_ || data.empty()) {
-        return;
-    }
-    bodySent_ += data.size();
-    if (chunkedOut_) {
-        appendChunk(out_, data);
-    } else {
-        out_.append(data);
-    }
-}
-
-void Session::sendEnd() {
-    if (ended_) {
-        return;
-    }
-    ended_ = true;
-    if (chunkedOut_) {
-        out_ += "0\r\n\r\n";
-    }
-    startWrite();
-    if (!writing_ && out_.empty() && !finishing_ && phase_ == Phase::Exchange) {
-        finishing_ = true;
-        asio::post(server_.io(), [self = shared_from_this()] { self->finishExchange(); });
-    }
-}
-
-void Session::flush(std::function<void(bool ok)> done) {
-    uint64_t target = written_ + inflight_.size() + out_.size();
-    if (!open_ || target == written_) {
-        bool ok = open_;
-        asio::post(server_.io(), [done = std::move(done), ok] { done(ok); });
-        return;
-    }
-    waiters_.emplace_back(target, std::move(done));
-    startWrite();
-}
-
-void Session::respond(int status, std::string_view body, std::string_view contentType) {
-    beginHead(status);
-    if (!contentType.empty()) {
-        addHeader("Content-Type", contentType);
-    }
-    endHead(Framing::Length, body.size());
-    sendBody(body);
-    sendEnd();
-}
-
-void Session::startWrite() {
-    if (writing_ || out_.empty() || !open_) {
-        return;
-    }
-    inflight_.swap(out_);
-    out_.clear();
-    writing_ = true;
-    asio::async_write(
-        socket_, asio::buffer(inflight_),
-        [self = shared_from_this()](const error_code& ec, size_t n) { self->onWritten(ec, n); });
-}
-
-void Session::onWritten(const error_code& ec, size_t n) {
-    writing_ = false;
-    if (!open_) {
-        return;
-    }
-    if (ec) {
-        abort();
-        return;
-    }
-    written_ += n;
-    inflight_.clear();
-    if (inflight_.capacity() > 4 * bodyBufferMax) {
-        std::string().swap(inflight_);
-    }
-    if (!waiters_.empty()) {
-        std::vector<std::function<void(bool)>> ready;
-        for (auto it = waiters_.begin(); it != waiters_.end();) {
-            if (it->first <= written_) {
-                ready.push_back(std::move(it->second));
-                it = waiters_.erase(it);
-            } else {
-                ++it;
-            }
-        }
-        for (auto& fn : ready) {
-            fn(true);
-        }
-        if (!open_) {
-            return;
-        }
-    }
-    startWrite();
-    if (ended_ && !writing_ && out_.empty() && !finishing_ && phase_ == Phase::Exchange) {
-        finishing_ = true;
-        finishExchange();
-    }
-}
-
-void Session::finishExchange() {
-    finishing_ = false;
-    if (!open_ || phase_ != Phase::Exchange) {
-        return;
-    }
-    endExchange();
-    bool reusable = keepAlive_ && parser_->is_done() && !server_.draining() && !peerClosed_;
-    if (!reusable) {
-        linger();
-        return;
-    }
-    phase_ = Phase::ReadingHead;
-    newRequest();
-    // A pipelined request may be buffered already; read only when it is not
-    // (never with a read outstanding while the buffer is consumed).
-    if (in_.empty()) {
-        readHead();
-    } else {
-        processInput();
-    }
-}
-
-void Session::endExchange() {
-    if (functionRequest_) {
-        double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
-        server_.metrics().finished(request_.method(), status_ ? status_ : 500, seconds);
-        functionRequest_ = false;
-    }
-    if (countedExchange_) {
-        countedExchange_ = false;
-        server_.exchangeFinished();
-    }
-    onAbort_ = nullptr;
-    bodyWaiter_ = nullptr;
-    cancelTimer();
-}
-
-void Session::abort() {
-    if (!open_) {
-        return;
-    }
-    auto onAbort = std::move(onAbort_);
-    bool wasExchange = phase_ == Phase::Exchange;
-    if (wasExchange) {
-        endExchange();
-    }
-    close();
-    if (onAbort) {
-        onAbort();
-    }
-}
-
-void Session::linger() {
-    // Half-close, then read and discard until the client closes (or for at
-    // most a second), so unread request bytes do not turn into a reset
-    // that destroys the response on its way.
-    error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_send, ec);
-    if (ec || peerClosed_) {
-        close();
-        return;
-    }
-    phase_ = Phase::Lingering;
-    readDeadline_ = Clock::now() + lingerTime;
-    if (!reading_) {
-        in_.consume(in_.size());
-        auto [data, size] = in_.prepare(readChunk, readChunk);
-        reading_ = true;
-        socket_.async_read_some(
-            asio::buffer(data, size),
-            [self = shared_from_this()](const error_code& e, size_t m) { self->onRead(e, m); });
-    }
-}
-
-void Session::close() {
-    if (!open_) {
-        return;
-    }
-    open_ = false;
-    phase_ = Phase::Closed;
-    error_code ec;
-    socket_.close(ec);
-    cancelTimer();
-    failWaiters();
-}
-
-void Session::failWaiters() {
-    auto waiters = std::move(waiters_);
-    waiters_.clear();
-    for (auto& [target, fn] : waiters) {
-        asio::post(server_.io(), [fn = std::move(fn)] { fn(false); });
-    }
-}
+// --- deadlines -----------------------------------------------------------------
 
 void Session::setTimer(Clock::time_point when, std::function<void()> fn) {
     timerAt_ = when;
@@ -514,27 +343,27 @@ void Session::cancelTimer() {
 
 void Session::tick(Clock::time_point now) {
     const Config& config = server_.config();
-    switch (phase_) {
-    case Phase::ReadingHead:
+    switch (state_) {
+    case State::ReadingHead:
         if (config.readTimeout.count() > 0 && now > readDeadline_) {
-            close();
+            enter(State::Closed);
         }
         return;
-    case Phase::Lingering:
+    case State::Lingering:
         if (now > readDeadline_) {
-            close();
+            enter(State::Closed);
         }
         return;
-    case Phase::Exchange:
+    case State::Closed:
+        return;
+    default: // the exchange
         if (config.writeTimeout.count() > 0 && now > writeDeadline_) {
             logLine("write_timeout (" + formatDuration(config.writeTimeout) +
                     ") exceeded: closing the connection");
-            abort();
-            return;
+            return abort();
         }
         if (bodyWaiter_ && config.readTimeout.count() > 0 && now > readDeadline_) {
-            abort();
-            return;
+            return abort();
         }
         if (timerAt_ && now >= *timerAt_) {
             timerAt_.reset();
@@ -543,14 +372,12 @@ void Session::tick(Clock::time_point now) {
             fn();
         }
         return;
-    case Phase::Closed:
-        return;
     }
 }
 
 void Session::closeIfIdle() {
-    if (phase_ == Phase::ReadingHead && !parser_->got_some() && in_.empty()) {
-        close();
+    if (state_ == State::ReadingHead && !parser_->got_some() && in_.empty()) {
+        enter(State::Closed);
     }
 }
 

@@ -6,7 +6,8 @@
 // response head and body with back-pressure, abort.
 //
 // Everything runs on one event loop thread; callbacks are never invoked
-// from inside the call that registers them.
+// from inside the call that registers them. session.cpp holds the state
+// machine and the read side, session_write.cpp the answer.
 
 #include "watchdog/byte_buffer.hpp"
 #include "watchdog/http_message.hpp"
@@ -54,7 +55,7 @@ public:
     // --- the current request ---
     const MessageHead& request() const { return request_; }
     Clock::time_point started() const { return started_; }
-    bool isOpen() const { return open_; }
+    bool isOpen() const { return state_ != State::Closed; }
 
     // Appends body bytes already received to out (re-framed as chunks when
     // chunked), stopping when out holds limit bytes.
@@ -62,7 +63,7 @@ public:
     // Reads more of the body from the client; done(ok) runs afterwards.
     void awaitBody(std::function<void(bool ok)> done);
     bool bodyComplete() const;
-    bool bodyTooLarge() const { return bodyTooLarge_; }
+    bool bodyTooLarge() const { return requestError_ == http::error::body_limit; }
 
     // --- the response ---
     // Status line; add fields with addHeader(), then endHead().
@@ -79,7 +80,7 @@ public:
     // A complete response in one call.
     void respond(int status, std::string_view body,
                  std::string_view contentType = "text/plain; charset=utf-8");
-    bool headSent() const { return headStarted_; }
+    bool headSent() const { return status_ != 0; }
     int status() const { return status_; }
     uint64_t bodyBytesSent() const { return bodySent_; }
     // Appended but not yet written.
@@ -97,58 +98,80 @@ public:
     void closeIfIdle();
 
 private:
-    enum class Phase { ReadingHead, Exchange, Lingering, Closed };
+    // Where the session is. One request after another, a straight line:
+    //
+    //   ReadingHead -> Handling [-> Continued] -> Responding -> Ended
+    //        ^                                                  |
+    //        +------------- keep-alive, once written -----------+
+    //                       otherwise: Lingering -> Closed
+    //
+    // and from any state to Closed (read error, timeout, abort). The
+    // exchange is Handling..Ended; leaving it settles its accounting.
+    // enter() is the only place the state changes.
+    enum class State {
+        ReadingHead, // reading (or parsing buffered) request head bytes
+        Handling,    // the head is parsed; no answer yet
+        Continued,   // as Handling, after an interim "100 Continue"
+        Responding,  // the answer's head is out; its body follows
+        Ended,       // the answer is complete, maybe not yet written
+        Lingering,   // half-closed, discarding input until the client closes
+        Closed,
+    };
+    // The read side: at most one read outstanding, none after end of stream.
+    enum class Input { Idle, Reading, Eof };
+    // How sendBody() writes the answer's body.
+    enum class BodyOut { Raw, Chunked, Dropped };
+    // What dispatch() made of a request, and so what the exchange counts.
+    enum class Route {
+        Builtin,  // health, readiness, /metrics, a malformed request: not counted
+        Rejected, // max_inflight reached: in the metrics only
+        Function, // given to the handler: in the metrics and in flight
+    };
 
-    void newRequest();
-    void readHead();
+    static bool allowed(State from, State to);
+    static bool inExchange(State state);
+    void enter(State next);
+    void readRequest();
+    void readSome(size_t maxCapacity);
     void onRead(const error_code& ec, size_t n);
     void processInput();
-    void beginExchange();
+    void refuse(const error_code& ec);
     void dispatch();
     void serveBuiltin(std::string_view path);
-    void finishExchange();
     void endExchange();
-    void linger();
     void startWrite();
     void onWritten(const error_code& ec, size_t n);
-    void sendContinueIfExpected();
-    void close();
+    void afterAnswer();
     void failWaiters();
+    bool allWritten() const { return out_.empty() && inflight_.empty(); }
 
     Server& server_;
     tcp::socket socket_;
-    bool metricsOnly_;
-    bool open_ = true;
-    Phase phase_ = Phase::ReadingHead;
+    const bool metricsOnly_; // on the metrics port: /metrics only
+    State state_ = State::ReadingHead;
 
+    // --- the request ---
     ByteBuffer in_;
-    bool reading_ = false;
-    bool peerClosed_ = false;
+    Input input_ = Input::Idle;
     std::optional<RequestParser> parser_;
     MessageHead request_;
+    error_code requestError_; // why the request could not be read (body_limit: 413)
+    Route route_ = Route::Builtin;
     Clock::time_point started_;
     Clock::time_point readDeadline_;
     Clock::time_point writeDeadline_;
-    bool functionRequest_ = false; // counted in the metrics
-    bool countedExchange_ = false; // counted against max_inflight
-    bool bodyTooLarge_ = false;
-    bool continueSent_ = false;
     std::function<void(bool)> bodyWaiter_;
 
+    // --- the output; a write is outstanding while inflight_ holds bytes ---
     std::string out_;
     std::string inflight_;
-    bool writing_ = false;
-    uint64_t appended_ = 0;
     uint64_t written_ = 0;
     std::vector<std::pair<uint64_t, std::function<void(bool)>>> waiters_;
 
-    bool headStarted_ = false;
-    bool ended_ = false;
-    bool finishing_ = false;
-    bool chunkedOut_ = false;
-    bool suppressBody_ = false;
-    bool keepAlive_ = true;
-    int status_ = 0;
+    // --- the answer ---
+    int status_ = 0; // 0 until beginHead()
+    BodyOut bodyOut_ = BodyOut::Raw;
+    bool keepAlive_ = true; // the connection serves another request after this one
     uint64_t bodySent_ = 0;
 
     std::function<void()> onAbort_;
