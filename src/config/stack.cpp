@@ -291,15 +291,138 @@ Result<api::Resources> readResources(const Reader& reader, const YAML::Node& nod
     return res;
 }
 
-// Fields of a function we accept but do not use.
-const std::set<std::string, std::less<>> kIgnoredFunctionFields = {
-    "build_secrets", "platforms", "image_pull_policy"};
+// A function being read: the struct, and what its fields read into
+// besides it.
+struct FunctionReading {
+    const Reader& reader;
+    const std::filesystem::path& dir; // environment_file entries are relative to it
+    const Env& env;
+    std::vector<std::string>& warnings;
+    StackFunction fn;
+    api::StringMap inlineEnv; // environment:
+    api::StringMap fileEnv;   // environment_file:, merged in order
+};
+
+// One `key: value` of a function.
+struct FieldValue {
+    const std::string& key; // "lang"
+    std::string path;       // "functions.NAME.lang", as messages name it
+    const YAML::Node& keyNode;
+    const YAML::Node& value;
+};
+
+using ReadField = Result<void> (*)(FunctionReading&, const FieldValue&);
+
+// A field read by one of Reader's readers into a member of StackFunction.
+template <auto member, auto read> Result<void> into(FunctionReading& r, const FieldValue& f) {
+    TRY_ASSIGN(r.fn.*member, (r.reader.*read)(f.value, f.path));
+    return {};
+}
+template <auto member> constexpr ReadField asString = into<member, &Reader::string>;
+template <auto member> constexpr ReadField asBoolean = into<member, &Reader::boolean>;
+template <auto member> constexpr ReadField asStrings = into<member, &Reader::strings>;
+template <auto member> constexpr ReadField asStringMap = into<member, &Reader::stringMap>;
+
+template <auto member> Result<void> asResources(FunctionReading& r, const FieldValue& f) {
+    TRY_ASSIGN(r.fn.*member, readResources(r.reader, f.value, f.path, r.fn, f.key));
+    return {};
+}
+
+Result<void> readInlineEnvironment(FunctionReading& r, const FieldValue& f) {
+    TRY_ASSIGN(r.inlineEnv, r.reader.stringMap(f.value, f.path));
+    return {};
+}
+
+Result<void> readEnvironmentFiles(FunctionReading& r, const FieldValue& f) {
+    TRY_ASSIGN(r.fn.environmentFiles, r.reader.strings(f.value, f.path));
+    for (size_t i = 0; i < r.fn.environmentFiles.size(); ++i) {
+        const auto& entry = r.fn.environmentFiles[i];
+        auto read = readEnvironmentFile(r.dir / entry, entry, r.env);
+        if (!read) {
+            Location where = f.value.IsSequence() ? r.reader.at(f.value[i]) : r.reader.at(f.value);
+            return fail(
+                locatedError(where, fmt::format("{}[{}]", f.path, i), read.error().message()));
+        }
+        for (auto& [k, v] : *read) {
+            r.fileEnv[k] = v;
+        }
+    }
+    return {};
+}
+
+Result<void> readSecrets(FunctionReading& r, const FieldValue& f) {
+    TRY_ASSIGN(r.fn.secrets, r.reader.strings(f.value, f.path));
+    for (size_t i = 0; i < r.fn.secrets.size(); ++i) {
+        if (auto ok = api::validateSecretName(r.fn.secrets[i]); !ok) {
+            return fail(locatedError(r.reader.at(f.value[i]), fmt::format("{}[{}]", f.path, i),
+                                     ok.error().message()));
+        }
+    }
+    return {};
+}
+
+Result<void> readNamespace(FunctionReading& r, const FieldValue& f) {
+    TRY_ASSIGN(r.fn.ns, r.reader.string(f.value, f.path));
+    if (!r.fn.ns.empty()) {
+        if (auto ok = api::validateName("namespace", r.fn.ns); !ok) {
+            return fail(locatedError(r.reader.at(f.value), f.path, ok.error().message()));
+        }
+    }
+    return {};
+}
+
+// A field faasd accepts but does not use.
+Result<void> notUsed(FunctionReading& r, const FieldValue& f) {
+    auto at = r.reader.at(f.keyNode);
+    r.warnings.push_back(fmt::format("{}:{}:{}: {}: not used by faasd, ignored", at.file, at.line,
+                                     at.column, f.path));
+    return {};
+}
+
+struct FunctionField {
+    std::string_view name; // as stack.yml spells it
+    ReadField read;
+};
+
+// A function's fields; any other is warned about and ignored.
+constexpr FunctionField kFunctionFields[] = {
+    {"lang", asString<&StackFunction::lang>},
+    {"handler", asString<&StackFunction::handler>},
+    {"image", asString<&StackFunction::image>},
+    {"fprocess", asString<&StackFunction::fprocess>},
+    {"environment", readInlineEnvironment},
+    {"environment_file", readEnvironmentFiles},
+    {"secrets", readSecrets},
+    {"labels", asStringMap<&StackFunction::labels>},
+    {"annotations", asStringMap<&StackFunction::annotations>},
+    {"limits", asResources<&StackFunction::limits>},
+    {"requests", asResources<&StackFunction::requests>},
+    {"readonly_root_filesystem", asBoolean<&StackFunction::readOnlyRootFilesystem>},
+    {"build_args", asStringMap<&StackFunction::buildArgs>},
+    {"build_options", asStrings<&StackFunction::buildOptions>},
+    {"namespace", readNamespace},
+    {"skip_build", asBoolean<&StackFunction::skipBuild>},
+    {"constraints", asStrings<&StackFunction::constraints>},
+    {"build_secrets", notUsed},
+    {"platforms", notUsed},
+    {"image_pull_policy", notUsed},
+};
+
+const FunctionField* functionField(std::string_view name) {
+    for (const auto& field : kFunctionFields) {
+        if (field.name == name) {
+            return &field;
+        }
+    }
+    return nullptr;
+}
 
 Result<StackFunction> readFunction(const Reader& reader, const std::string& name,
                                    const YAML::Node& keyNode, const YAML::Node& node,
                                    const std::filesystem::path& dir, const Env& env,
                                    std::vector<std::string>& warnings) {
-    StackFunction fn;
+    FunctionReading r{reader, dir, env, warnings, {}, {}, {}};
+    StackFunction& fn = r.fn;
     fn.name = name;
     fn.location = reader.at(keyNode);
     const std::string prefix = "functions." + name;
@@ -310,93 +433,28 @@ Result<StackFunction> readFunction(const Reader& reader, const std::string& name
         return fail(locatedError(reader.at(node, fn.location), prefix,
                                  fmt::format("must be a map, not {}", kindName(node))));
     }
-    api::StringMap inlineEnv;
-    api::StringMap fileEnv;
-    TRY(reader.entries(
-        node, prefix,
-        [&](const std::string& key, const YAML::Node& fieldKey,
-            const YAML::Node& value) -> Result<void> {
-            const std::string field = prefix + "." + key;
-            fn.fieldLocations[key] = reader.at(value, reader.at(fieldKey));
-            if (key == "lang") {
-                TRY_ASSIGN(fn.lang, reader.string(value, field));
-            } else if (key == "handler") {
-                TRY_ASSIGN(fn.handler, reader.string(value, field));
-            } else if (key == "image") {
-                TRY_ASSIGN(fn.image, reader.string(value, field));
-            } else if (key == "fprocess") {
-                TRY_ASSIGN(fn.fprocess, reader.string(value, field));
-            } else if (key == "environment") {
-                TRY_ASSIGN(inlineEnv, reader.stringMap(value, field));
-            } else if (key == "environment_file") {
-                TRY_ASSIGN(fn.environmentFiles, reader.strings(value, field));
-                for (size_t i = 0; i < fn.environmentFiles.size(); ++i) {
-                    const auto& entry = fn.environmentFiles[i];
-                    auto read = readEnvironmentFile(dir / entry, entry, env);
-                    if (!read) {
-                        Location where =
-                            value.IsSequence() ? reader.at(value[i]) : reader.at(value);
-                        return fail(locatedError(where, fmt::format("{}[{}]", field, i),
-                                                 read.error().message()));
-                    }
-                    for (auto& [k, v] : *read) {
-                        fileEnv[k] = v;
-                    }
-                }
-            } else if (key == "secrets") {
-                TRY_ASSIGN(fn.secrets, reader.strings(value, field));
-                for (size_t i = 0; i < fn.secrets.size(); ++i) {
-                    if (auto ok = api::validateSecretName(fn.secrets[i]); !ok) {
-                        return fail(locatedError(reader.at(value[i]),
-                                                 fmt::format("{}[{}]", field, i),
-                                                 ok.error().message()));
-                    }
-                }
-            } else if (key == "labels") {
-                TRY_ASSIGN(fn.labels, reader.stringMap(value, field));
-            } else if (key == "annotations") {
-                TRY_ASSIGN(fn.annotations, reader.stringMap(value, field));
-            } else if (key == "limits") {
-                TRY_ASSIGN(fn.limits, readResources(reader, value, field, fn, key));
-            } else if (key == "requests") {
-                TRY_ASSIGN(fn.requests, readResources(reader, value, field, fn, key));
-            } else if (key == "readonly_root_filesystem") {
-                TRY_ASSIGN(fn.readOnlyRootFilesystem, reader.boolean(value, field));
-            } else if (key == "build_args") {
-                TRY_ASSIGN(fn.buildArgs, reader.stringMap(value, field));
-            } else if (key == "build_options") {
-                TRY_ASSIGN(fn.buildOptions, reader.strings(value, field));
-            } else if (key == "namespace") {
-                TRY_ASSIGN(fn.ns, reader.string(value, field));
-                if (!fn.ns.empty()) {
-                    if (auto ok = api::validateName("namespace", fn.ns); !ok) {
-                        return fail(locatedError(reader.at(value), field, ok.error().message()));
-                    }
-                }
-            } else if (key == "skip_build") {
-                TRY_ASSIGN(fn.skipBuild, reader.boolean(value, field));
-            } else if (key == "constraints") {
-                TRY_ASSIGN(fn.constraints, reader.strings(value, field));
-            } else if (kIgnoredFunctionFields.contains(key)) {
-                auto at = reader.at(fieldKey);
-                warnings.push_back(fmt::format("{}:{}:{}: {}: not used by faasd, ignored", at.file,
-                                               at.line, at.column, field));
-            } else {
-                auto at = reader.at(fieldKey);
-                warnings.push_back(fmt::format("{}:{}:{}: {}: unknown field, ignored", at.file,
-                                               at.line, at.column, field));
-            }
-            return {};
-        }));
-    fn.environment = std::move(fileEnv);
-    for (auto& [k, v] : inlineEnv) {
+    TRY(reader.entries(node, prefix,
+                       [&](const std::string& key, const YAML::Node& fieldKey,
+                           const YAML::Node& value) -> Result<void> {
+                           FieldValue f{key, prefix + "." + key, fieldKey, value};
+                           fn.fieldLocations[key] = reader.at(value, reader.at(fieldKey));
+                           if (const FunctionField* field = functionField(key)) {
+                               return field->read(r, f);
+                           }
+                           auto at = reader.at(fieldKey);
+                           warnings.push_back(fmt::format("{}:{}:{}: {}: unknown field, ignored",
+                                                          at.file, at.line, at.column, f.path));
+                           return {};
+                       }));
+    fn.environment = std::move(r.fileEnv);
+    for (auto& [k, v] : r.inlineEnv) {
         fn.environment[k] = std::move(v);
     }
     if (fn.image.empty()) {
         return fail(locatedError(fn.locate("image"), prefix + ".image",
                                  "an image is required (e.g. image: " + name + ":latest)"));
     }
-    return fn;
+    return std::move(fn);
 }
 
 } // namespace
