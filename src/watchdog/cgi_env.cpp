@@ -1,5 +1,7 @@
 #include "watchdog/cgi_env.hpp"
 
+#include "common/strings.hpp"
+
 #include <charconv>
 
 namespace faasd::watchdog {
@@ -11,19 +13,6 @@ bool isTokenChar(char c) {
         return true;
     }
     return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 // Go keeps one entry per canonical key: the first value wins.
@@ -103,28 +92,7 @@ std::string cgiVariableName(std::string_view headerName) {
 }
 
 std::string decodePath(std::string_view path) {
-    if (path.find('%') == std::string_view::npos) {
-        return std::string(path);
-    }
-    std::string out;
-    out.reserve(path.size());
-    for (size_t i = 0; i < path.size(); ++i) {
-        if (path[i] != '%') {
-            out += path[i];
-            continue;
-        }
-        if (i + 2 >= path.size()) {
-            return std::string(path);
-        }
-        int hi = hexValue(path[i + 1]);
-        int lo = hexValue(path[i + 2]);
-        if (hi < 0 || lo < 0) {
-            return std::string(path);
-        }
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    return out;
+    return percentDecode(path).value_or(std::string(path));
 }
 
 std::vector<std::string> cgiVariables(const MessageHead& request) {

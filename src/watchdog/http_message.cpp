@@ -1,48 +1,11 @@
 #include "watchdog/http_message.hpp"
 
+#include "common/http_headers.hpp"
+
 namespace faasd::watchdog {
 
-namespace {
-
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
-}
-
-} // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (lower(a[i]) != lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool isHopByHop(std::string_view name) {
-    switch (name.size()) {
-    case 2:
-        return iequals(name, "te");
-    case 7:
-        return iequals(name, "trailer") || iequals(name, "upgrade");
-    case 10:
-        return iequals(name, "connection") || iequals(name, "keep-alive");
-    case 14:
-        return iequals(name, "content-length");
-    case 16:
-        return iequals(name, "proxy-connection");
-    case 17:
-        return iequals(name, "transfer-encoding");
-    case 18:
-        return iequals(name, "proxy-authenticate");
-    case 19:
-        return iequals(name, "proxy-authorization");
-    default:
-        return false;
-    }
+bool isPerHop(std::string_view name) {
+    return isHopByHop(name) || iequals(name, "content-length");
 }
 
 std::string_view reasonPhrase(int status) {

@@ -4,6 +4,8 @@
 // allocations: names and values live in one arena string that is reused
 // from message to message on a connection.
 
+#include "common/strings.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,11 +14,10 @@
 
 namespace faasd::watchdog {
 
-bool iequals(std::string_view a, std::string_view b);
-
-// Hop-by-hop fields a proxy must not forward (RFC 9110 7.6.1), plus
-// Content-Length and Transfer-Encoding, which every hop frames itself.
-bool isHopByHop(std::string_view name);
+// Fields that belong to one hop, which a proxy does not copy to the next:
+// the hop-by-hop fields (common/http_headers.hpp) and Content-Length, which
+// every hop frames itself.
+bool isPerHop(std::string_view name);
 
 std::string_view reasonPhrase(int status);
 

@@ -1,5 +1,7 @@
 #include "watchdog/metrics.hpp"
 
+#include "common/strings.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -26,8 +28,7 @@ Metrics::Series& Metrics::series(std::string_view method, int code) {
         if (s.code == code && s.method.size() == method.size()) {
             bool same = true;
             for (size_t i = 0; i < method.size() && same; ++i) {
-                char c = method[i];
-                same = s.method[i] == (c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+                same = s.method[i] == asciiLower(method[i]);
             }
             if (same) {
                 return s;
@@ -36,9 +37,7 @@ Metrics::Series& Metrics::series(std::string_view method, int code) {
     }
     Series s;
     s.code = code;
-    for (char c : method) {
-        s.method += c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
-    }
+    s.method = asciiLower(method);
     series_.push_back(std::move(s));
     return series_.back();
 }

@@ -38,7 +38,7 @@ bool listedInConnection(std::optional<std::string_view> connection, std::string_
 }
 
 bool forwardable(std::string_view name, std::optional<std::string_view> connection) {
-    return !isHopByHop(name) && !listedInConnection(connection, name);
+    return !isPerHop(name) && !listedInConnection(connection, name);
 }
 
 } // namespace

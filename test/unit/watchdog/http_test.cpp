@@ -70,12 +70,12 @@ TEST_CASE("a response head and a limit on the body", "[http]") {
     CHECK(ec == http::error::body_limit);
 }
 
-TEST_CASE("hop-by-hop fields", "[http]") {
-    CHECK(isHopByHop("Connection"));
-    CHECK(isHopByHop("transfer-encoding"));
-    CHECK(isHopByHop("Keep-Alive"));
-    CHECK(isHopByHop("content-length"));
-    CHECK_FALSE(isHopByHop("Content-Type"));
-    CHECK_FALSE(isHopByHop("X-Call-Id"));
+TEST_CASE("per-hop fields: hop-by-hop and Content-Length", "[http]") {
+    CHECK(isPerHop("Connection"));
+    CHECK(isPerHop("transfer-encoding"));
+    CHECK(isPerHop("Keep-Alive"));
+    CHECK(isPerHop("content-length"));
+    CHECK_FALSE(isPerHop("Content-Type"));
+    CHECK_FALSE(isPerHop("X-Call-Id"));
     CHECK(reasonPhrase(408) == "Request Timeout");
 }
