@@ -1,8 +1,11 @@
 // The classic mode, run as a real process on loopback.
 
+#include "wait.hpp"
 #include "watchdog_process.hpp"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <regex>
 #include <signal.h>
@@ -18,6 +21,24 @@ const std::regex goLogLine(R"(^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} )");
 
 bool hasLine(const std::string& text, const std::string& line) {
     return text.find(line + "\n") != std::string::npos;
+}
+
+// A function that holds its request until the test releases it: in flight
+// for as long as the test needs, however slow the machine (at most 20 s).
+struct HeldFunction {
+    TempDir dir = TempDir::create("fwatchdog-held").value();
+    std::string release = dir.path().string() + "/release";
+    std::string script = writeScript(dir, "held.sh",
+                                     "#!/bin/sh\ni=0\nwhile [ ! -e " + release +
+                                         " ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done\n"
+                                         "echo released\n");
+
+    void letGo() const { std::ofstream(release).put('\n'); }
+};
+
+std::optional<int> readyStatus(const WatchdogProcess& w) {
+    auto res = w.client().Get("/_/ready");
+    return res ? std::optional<int>(res->status) : std::nullopt;
 }
 
 std::string randomBody(size_t size) {
@@ -201,21 +222,20 @@ TEST_CASE("classic: health, readiness and the lock file", "[classic]") {
 }
 
 TEST_CASE("classic: max_inflight answers 429", "[classic]") {
-    auto w = WatchdogProcess::start({{"fprocess", "sleep 1"}, {"max_inflight", "1"}});
+    HeldFunction held;
+    auto w = WatchdogProcess::start({{"fprocess", held.script}, {"max_inflight", "1"}});
     auto first = std::async(std::launch::async, [&] { return w->client().Get("/"); });
-    std::this_thread::sleep_for(300ms);
+    // Readiness answers 429 once the first request holds the only slot.
+    REQUIRE(waitUntil([&] { return readyStatus(*w) == 429; }, 5s));
     auto second = w->client().Get("/");
     REQUIRE(second);
     CHECK(second->status == 429);
-    auto ready = w->client().Get("/_/ready");
-    REQUIRE(ready);
-    CHECK(ready->status == 429);
+    held.letGo();
     auto firstResult = first.get();
     REQUIRE(firstResult);
     CHECK(firstResult->status == 200);
-    auto after = w->client().Get("/_/ready");
-    REQUIRE(after);
-    CHECK(after->status == 200);
+    CHECK(firstResult->body == "released\n");
+    CHECK(waitUntil([&] { return readyStatus(*w) == 200; }, 5s));
 }
 
 TEST_CASE("classic: oversized bodies answer 413", "[classic]") {
@@ -279,15 +299,18 @@ TEST_CASE("classic: metrics count the function's requests", "[classic]") {
 }
 
 TEST_CASE("classic: SIGTERM drains in-flight requests", "[classic]") {
-    auto w = WatchdogProcess::start({{"fprocess", "sleep 1"}});
+    HeldFunction held;
+    auto w = WatchdogProcess::start({{"fprocess", held.script}});
     auto inflight = std::async(std::launch::async, [&] { return w->client().Post("/", "", "x"); });
-    std::this_thread::sleep_for(300ms);
+    REQUIRE(w->waitForLog("Forking fprocess."));
     ::kill(w->pid(), SIGTERM);
     REQUIRE(w->waitForLog("SIGTERM"));
-    std::this_thread::sleep_for(100ms);
-    CHECK(access(w->lockPath().c_str(), F_OK) != 0); // the lock goes at once
+    // The lock goes at once; the listener closes (healthcheck_interval 0).
+    CHECK(waitUntil([&] { return access(w->lockPath().c_str(), F_OK) != 0; }, 5s));
+    REQUIRE(w->waitForLog("No new connections allowed, draining: 1 requests"));
     auto refused = httplib::Client("127.0.0.1", w->port()).Get("/_/health");
     CHECK_FALSE(refused); // no new connections
+    held.letGo();
     auto result = inflight.get();
     REQUIRE(result);
     CHECK(result->status == 200);

@@ -130,9 +130,12 @@ TEST_CASE("http: exec_timeout answers 504", "[http-mode]") {
 
 TEST_CASE("http: the watchdog exits non-zero when the upstream dies", "[http-mode]") {
     auto w = startProxy();
-    auto res = w->client().Get("/exit");
+    TempDir dir = TempDir::create("fwatchdog-exit").value();
+    std::string answered = dir.path().string() + "/answered";
+    auto res = w->client().Get("/exit?after=" + answered);
     REQUIRE(res);
     CHECK(res->body == "bye");
+    REQUIRE(writeFileAtomic(answered, "", 0644)); // the upstream exits now
     auto status = w->waitExit(5s);
     REQUIRE(status);
     CHECK(*status == 1);

@@ -7,11 +7,15 @@
 //   /sse           three server-sent events, 300 ms apart (chunked)
 //   /slow?ms=N     answers after N ms
 //   /big?bytes=N   N bytes of 'x'
-//   /exit          the server exits with status 3 (after answering)
+//   /exit?after=F  "bye", then the server exits with status 3 once file F
+//                  exists: the client has the answer by then (an exit as the
+//                  answer leaves would race it)
 //   anything else  "ok"
 //
 // With --raw it is a bare socket server instead: "/close" closes the
 // connection without an answer, anything else answers "raw ok".
+
+#include "wait.hpp"
 
 #include <arpa/inet.h>
 #include <chrono>
@@ -110,6 +114,8 @@ int main(int argc, char** argv) {
                     for (int i = 1; i <= 3; ++i) {
                         std::string event = "data: " + std::to_string(i) + "\n\n";
                         sink.write(event.data(), event.size());
+                        // Deliberately slow: the test checks that each event
+                        // reaches the client before the next one is written.
                         std::this_thread::sleep_for(std::chrono::milliseconds(300));
                     }
                     sink.done();
@@ -117,6 +123,7 @@ int main(int argc, char** argv) {
                 });
         } else if (path == "/slow") {
             int ms = req.has_param("ms") ? std::atoi(req.get_param_value("ms").c_str()) : 1000;
+            // Deliberately slow: an upstream that outlasts exec_timeout.
             std::this_thread::sleep_for(std::chrono::milliseconds(ms));
             res.set_content("slow", "text/plain");
         } else if (path == "/big") {
@@ -124,8 +131,10 @@ int main(int argc, char** argv) {
             res.set_content(std::string(bytes, 'x'), "application/octet-stream");
         } else if (path == "/exit") {
             res.set_content("bye", "text/plain");
-            std::thread([] {
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            std::thread([after = req.get_param_value("after")] {
+                (void)faasd::waitUntil(
+                    [&] { return after.empty() || access(after.c_str(), F_OK) == 0; },
+                    std::chrono::seconds(20));
                 std::fprintf(stderr, "upstream exiting\n");
                 std::_Exit(3);
             }).detach();
