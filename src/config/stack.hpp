@@ -47,7 +47,7 @@ struct StackFunction {
     bool readOnlyRootFilesystem = false;
     api::StringMap buildArgs;
     std::vector<std::string> buildOptions; // the template's named package sets
-    std::string ns; // empty: the gateway's default
+    std::string ns;                        // empty: the gateway's default
     bool skipBuild = false;
     std::vector<std::string> constraints;
 
