@@ -18,7 +18,9 @@ namespace {
 class FakeBuilder : public FunctionBuilder {
 public:
     BuildAnswer build(const BuildCall& call) override {
-        std::this_thread::sleep_for(duration); // a build takes its time
+        // Not a wait: a build that takes its time, to outlast the client
+        // timeout (a busy machine only makes it longer).
+        std::this_thread::sleep_for(duration);
         std::lock_guard lock(mutex);
         body = std::string(call.body);
         signature = call.signature;

@@ -1,7 +1,8 @@
 #include "fake_provider.hpp"
 
+#include "../../support/wait.hpp" // also built into benchmarks without test/support
+
 #include <chrono>
-#include <thread>
 
 namespace faasd::gateway::test {
 
@@ -215,11 +216,9 @@ Result<void> FakeProvider::logs(const api::LogRequest& request, const provider::
         }
     }
     if (blocks && request.follow) {
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (!stop && std::chrono::steady_clock::now() < deadline) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        logStopSeen = stop.load();
+        // A follow that has nothing more to say, until the gateway stops it.
+        logStopSeen = waitUntil([&] { return stop.load(); }, std::chrono::seconds(10),
+                                std::chrono::milliseconds(5));
     }
     return {};
 }

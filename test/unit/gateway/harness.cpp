@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdexcept>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,6 +29,7 @@ TestUpstream::TestUpstream(std::string instance, size_t maxKeepAlive)
 }
 
 TestUpstream::~TestUpstream() {
+    release(); // a test that failed before releasing must not keep the server busy
     server_.stop();
     thread_.join();
 }
@@ -40,6 +42,24 @@ size_t TestUpstream::connections() {
 size_t TestUpstream::requests() {
     std::lock_guard lock(mutex_);
     return requests_;
+}
+
+size_t TestUpstream::held() {
+    std::lock_guard lock(mutex_);
+    return held_;
+}
+
+bool TestUpstream::waitHeld(size_t n, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return held_ >= n; });
+}
+
+void TestUpstream::release() {
+    {
+        std::lock_guard lock(mutex_);
+        released_ = true;
+    }
+    changed_.notify_all();
 }
 
 void TestUpstream::handle(const httplib::Request& req, httplib::Response& res) {
@@ -55,7 +75,19 @@ void TestUpstream::handle(const httplib::Request& req, httplib::Response& res) {
         return;
     }
     if (req.path == "/slow") {
+        // Not a wait: a replica slower than the timeouts the tests set (a
+        // busy machine only makes it slower). Tests that need a call to
+        // stay in the replica until they say so use /hold.
         std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    if (req.path == "/hold") {
+        std::unique_lock lock(mutex_);
+        ++held_;
+        changed_.notify_all();
+        // Bounded, so that a test that never releases cannot hang the server.
+        changed_.wait_for(lock, std::chrono::seconds(30), [&] { return released_; });
+        --held_;
+        changed_.notify_all();
     }
     if (req.path.rfind("/status/", 0) == 0) {
         res.status = std::stoi(req.path.substr(8));
@@ -90,6 +122,17 @@ uint16_t closedPort() {
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
     ::close(fd);
     return ntohs(addr.sin_port);
+}
+
+bool accepts(uint16_t port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    ::close(fd);
+    return connected;
 }
 
 RawClient::RawClient(uint16_t port) {
@@ -161,6 +204,11 @@ bool RawClient::readToClose(std::string& out, int timeoutMs) {
         }
         out.append(buf, static_cast<size_t>(n));
     }
+}
+
+size_t RawClient::unread() const {
+    int n = 0;
+    return ::ioctl(fd_, FIONREAD, &n) == 0 && n > 0 ? static_cast<size_t>(n) : 0;
 }
 
 GatewayConfig Harness::defaultConfig() {

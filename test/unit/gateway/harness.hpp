@@ -6,6 +6,8 @@
 #include "fake_provider.hpp"
 #include "gateway/gateway.hpp"
 
+#include <chrono>
+#include <condition_variable>
 #include <httplib.h>
 #include <memory>
 #include <mutex>
@@ -17,7 +19,8 @@ namespace faasd::gateway::test {
 
 // A function replica. Paths: anything echoes (body back; method, path,
 // query and headers in X-Echo-* headers); /redirect answers 302; /slow
-// sleeps 1 s; /status/{code} answers that code.
+// takes 1 s (a replica slower than a timeout); /hold stays inside the
+// replica until release(), then echoes; /status/{code} answers that code.
 class TestUpstream {
 public:
     // maxKeepAlive: requests per connection before the server closes it.
@@ -30,6 +33,13 @@ public:
     size_t connections();
     size_t requests();
 
+    // Calls to /hold inside the replica now.
+    size_t held();
+    // Waits until at least n calls to /hold are inside; false on timeout.
+    bool waitHeld(size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // Lets every call to /hold, present and future, answer.
+    void release();
+
 private:
     void handle(const httplib::Request& req, httplib::Response& res);
 
@@ -38,12 +48,17 @@ private:
     std::thread thread_;
     uint16_t port_ = 0;
     std::mutex mutex_;
+    std::condition_variable changed_;
     std::set<int> remotePorts_;
     size_t requests_ = 0;
+    size_t held_ = 0;
+    bool released_ = false;
 };
 
 // A port nothing listens on.
 uint16_t closedPort();
+// Whether a TCP connection to 127.0.0.1:port is accepted.
+bool accepts(uint16_t port);
 
 // A raw client connection, for what HTTP libraries do not send.
 class RawClient {
@@ -55,6 +70,8 @@ public:
     std::string readUntil(const std::string& text, int timeoutMs = 3000);
     // Reads until the peer closes; false on timeout.
     bool readToClose(std::string& out, int timeoutMs = 3000);
+    // Bytes that have arrived and wait in the socket, not yet read.
+    size_t unread() const;
 
 private:
     int fd_ = -1;

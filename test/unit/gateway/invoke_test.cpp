@@ -2,6 +2,7 @@
 
 #include "catch_result.hpp"
 #include "harness.hpp"
+#include "wait.hpp"
 
 #include <future>
 #include <set>
@@ -143,21 +144,32 @@ TEST_CASE("upstream connections are pooled and reused") {
 }
 
 TEST_CASE("a slow request does not block others") {
+    // One event loop, so that the gateway must interleave the two calls, and
+    // no upstream timeout that could end the slow one early.
+    auto config = Harness::defaultConfig();
+    config.ioThreads = 1;
+    config.upstreamTimeout = std::chrono::seconds(60);
     TestUpstream up("echo-0");
-    Harness h;
+    Harness h(config);
     h.provider.setEndpoints("echo", "openfaas-fn", {up.endpoint()});
     REQUIRE(h.gateway->start());
     auto slow =
-        std::async(std::launch::async, [&] { return h.client().Get("/function/echo/slow"); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    auto started = std::chrono::steady_clock::now();
-    auto res = h.client().Get("/function/echo/fast");
+        std::async(std::launch::async, [&] { return h.client().Get("/function/echo/hold"); });
+    REQUIRE(up.waitHeld(1)); // the slow call is inside the replica, held there
+    auto c = h.client();
+    c.set_read_timeout(5, 0); // a gateway serving one call at a time never answers it
+    auto res = c.Get("/function/echo/fast");
+    // Answered while the slow call is still held and still in flight.
+    CHECK(up.held() == 1);
+    CHECK(slow.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);
+    up.release();
     REQUIRE(res);
     CHECK(res->status == 200);
-    CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(500));
+    CHECK(res->get_header_value("X-Echo-Path") == "/fast");
     auto slowRes = slow.get();
     REQUIRE(slowRes);
     CHECK(slowRes->status == 200);
+    CHECK(slowRes->get_header_value("X-Echo-Path") == "/hold");
 }
 
 TEST_CASE("stop lets an in-flight request finish and refuses new ones") {
@@ -166,13 +178,19 @@ TEST_CASE("stop lets an in-flight request finish and refuses new ones") {
     h.provider.setEndpoints("echo", "openfaas-fn", {up.endpoint()});
     REQUIRE(h.gateway->start());
     const auto port = h.gateway->port();
-    auto slow =
-        std::async(std::launch::async, [&] { return h.client().Get("/function/echo/slow"); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    h.gateway->stop();
-    auto res = slow.get();
+    auto inFlight =
+        std::async(std::launch::async, [&] { return h.client().Get("/function/echo/hold"); });
+    REQUIRE(up.waitHeld(1));
+    auto stopped = std::async(std::launch::async, [&] { h.gateway->stop(); });
+    // New connections are refused while the held call is still in flight...
+    CHECK(waitUntil([&] { return !accepts(port); }, std::chrono::seconds(5)));
+    CHECK(up.held() == 1);
+    // ...which, released, still gets its answer.
+    up.release();
+    auto res = inFlight.get();
     REQUIRE(res);
     CHECK(res->status == 200);
+    stopped.get();
     httplib::Client late("127.0.0.1", port);
     late.set_connection_timeout(1, 0);
     CHECK_FALSE(late.Get("/healthz"));

@@ -3,6 +3,7 @@
 #include "api/json.hpp"
 #include "catch_result.hpp"
 #include "harness.hpp"
+#include "wait.hpp"
 
 #include <sstream>
 #include <thread>
@@ -126,11 +127,7 @@ TEST_CASE("logs: follow streams until the client goes away") {
         return received.find('\n') == std::string::npos;
     });
     CHECK(received.find("\"text\":\"first\"") != std::string::npos);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!h.provider.logStopSeen && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    CHECK(h.provider.logStopSeen);
+    CHECK(waitUntil([&] { return h.provider.logStopSeen.load(); }, std::chrono::seconds(5)));
 }
 
 namespace {

@@ -3,6 +3,7 @@
 
 #include "catch_result.hpp"
 #include "harness.hpp"
+#include "wait.hpp"
 
 #include <arpa/inet.h>
 #include <condition_variable>
@@ -210,7 +211,9 @@ TEST_CASE("a large body goes up and comes back whole to a caller that reads late
              "Content-Type: application/octet-stream\r\nContent-Length: " +
              std::to_string(body.size()) + "\r\n\r\n");
     raw.send(body);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // The answer has begun to arrive and the caller has read none of it: the
+    // rest, more than the buffers between them hold, must wait for room.
+    REQUIRE(waitUntil([&] { return raw.unread() > 0; }, std::chrono::seconds(10)));
     std::string answer;
     REQUIRE(raw.readToClose(answer, 20'000));
     const size_t headEnd = answer.find("\r\n\r\n");

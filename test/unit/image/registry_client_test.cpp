@@ -7,6 +7,7 @@
 #include "image/digest.hpp"
 #include "image/registry_blob.hpp"
 #include "image/registry_client.hpp"
+#include "wait.hpp"
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
@@ -29,9 +30,7 @@ struct FakeServer {
         port = server.bind_to_any_port("127.0.0.1");
         REQUIRE(port > 0);
         thread = std::thread([this] { server.listen_after_bind(); });
-        while (!server.is_running()) {
-            std::this_thread::sleep_for(1ms);
-        }
+        REQUIRE(waitUntil([&] { return server.is_running(); }, 10s, 1ms));
     }
     ~FakeServer() {
         server.stop();

@@ -1,8 +1,9 @@
 #include "spare_netns.hpp"
 
+#include "../../support/wait.hpp"
+
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
-#include <thread>
 
 namespace faasd::network::testing {
 
@@ -29,17 +30,23 @@ Subprocess spawnHolder() {
 SpareNetns::SpareNetns() : child_(spawnHolder()) {
     path_ = "/proc/" + std::to_string(child_.pid()) + "/ns/net";
     const ino_t ours = inodeOf("/proc/self/ns/net");
-    for (int i = 0; i < 500; ++i) {
-        ino_t theirs = inodeOf(path_);
-        if (theirs != 0 && theirs != ours) {
-            return;
-        }
-        if (child_.poll()) {
-            FAIL("unshare -Urn could not make a network namespace (user namespaces disabled?)");
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    bool exited = false;
+    const bool entered = waitUntil(
+        [&] {
+            const ino_t theirs = inodeOf(path_);
+            if (theirs != 0 && theirs != ours) {
+                return true;
+            }
+            exited = child_.poll().has_value();
+            return exited;
+        },
+        std::chrono::seconds(10));
+    if (exited) {
+        FAIL("unshare -Urn could not make a network namespace (user namespaces disabled?)");
     }
-    FAIL("unshare -Urn did not enter a new network namespace in time");
+    if (!entered) {
+        FAIL("unshare -Urn did not enter a new network namespace in time");
+    }
 }
 
 } // namespace faasd::network::testing

@@ -6,10 +6,15 @@
 #include "common/files.hpp"
 #include "fake_provider.hpp"
 #include "scaler/scaler.hpp"
+#include "wait.hpp"
 
+#include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
+#include <condition_variable>
 #include <set>
 #include <thread>
+#include <unistd.h>
 
 using namespace faasd;
 using namespace faasd::scaler;
@@ -18,6 +23,20 @@ using namespace std::chrono_literals;
 namespace {
 
 const char* kNs = "openfaas-fn";
+
+// Whether thread tid of this process is asleep (state S: blocked on a lock,
+// a condition or a call), not running or waiting to run.
+bool asleep(pid_t tid) {
+    if (tid == 0) {
+        return false;
+    }
+    auto stat = readFile("/proc/self/task/" + std::to_string(tid) + "/stat");
+    if (!stat) {
+        return false;
+    }
+    const size_t end = stat->rfind(')'); // the state follows "(comm) "
+    return end != std::string::npos && end + 2 < stat->size() && (*stat)[end + 2] == 'S';
+}
 
 // The gateway's fake, with replicas that resolve, and park/wake.
 class Fake : public gateway::test::FakeProvider {
@@ -83,7 +102,11 @@ public:
     }
     Result<void> wake(const std::string& name, const std::string&, uint64_t n) override {
         wakeCalls++;
-        std::this_thread::sleep_for(wakeDelay);
+        {
+            std::unique_lock lock(holdMutex);
+            // Bounded, so that a test that never releases cannot hang.
+            released.wait_for(lock, 30s, [&] { return !holdWakes; });
+        }
         if (!wakeError.empty()) {
             return fail(Code::Internal, "{}", wakeError);
         }
@@ -100,7 +123,17 @@ public:
 
     std::set<std::string> parked;
     std::atomic<int> scaleCalls{0}, parkCalls{0}, wakeCalls{0};
-    std::chrono::milliseconds wakeDelay{0};
+    // Wakes stay inside the provider while holdWakes, until releaseWakes().
+    void releaseWakes() {
+        {
+            std::lock_guard lock(holdMutex);
+            holdWakes = false;
+        }
+        released.notify_all();
+    }
+    std::mutex holdMutex;
+    std::condition_variable released;
+    bool holdWakes = false;
     std::string wakeError;
     bool neverReady = false;
     std::function<void()> parkHook;
@@ -254,17 +287,34 @@ TEST_CASE("scaler: under memory pressure the longest parked function is evicted"
 TEST_CASE("scaler: concurrent wakes share one wake-up", "[scaler]") {
     Rig rig;
     rig.provider.add("cold", {{"com.openfaas.scale.min", "2"}}, 0);
-    rig.provider.wakeDelay = 100ms;
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    rig.provider.holdWakes = true;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    constexpr size_t kCallers = 8;
+    std::array<std::atomic<pid_t>, kCallers> tids{};
     std::vector<std::thread> threads;
     std::atomic<int> ok{0};
-    for (int i = 0; i < 8; ++i) {
-        threads.emplace_back([&] {
+    for (size_t i = 0; i < kCallers; ++i) {
+        threads.emplace_back([&, i] {
+            tids[i] = ::gettid();
             if (rig.scaler->wake("cold", kNs, deadline)) {
                 ok++;
             }
         });
     }
+    // The wake goes on until every caller is inside wake() and asleep there:
+    // one in the provider, the others waiting for it. (Asleep twice in a row:
+    // a caller only queued for a lock that another holds is woken at once.)
+    int asleepInARow = 0;
+    CHECK(waitUntil(
+        [&] {
+            const bool all = rig.provider.wakeCalls > 0 &&
+                             std::all_of(tids.begin(), tids.end(),
+                                         [](const std::atomic<pid_t>& t) { return asleep(t); });
+            asleepInARow = all ? asleepInARow + 1 : 0;
+            return asleepInARow >= 2;
+        },
+        10s));
+    rig.provider.releaseWakes();
     for (auto& t : threads) {
         t.join();
     }
