@@ -11,6 +11,7 @@
 #include "image/digest.hpp"
 #include "image/store.hpp"
 #include "test_image.hpp"
+#include "wait.hpp"
 
 #include <catch2/catch.hpp>
 #include <signal.h>
@@ -326,10 +327,12 @@ TEST_CASE("a container runs from an image built here and leaves nothing behind",
 
     // The shim may still be flushing the log file when wait returns.
     std::string out;
-    for (int i = 0; i < 50 && out.find('\n') == std::string::npos; ++i) {
-        out = readFile(logPath).value_or("");
-        std::this_thread::sleep_for(20ms);
-    }
+    CHECK(waitUntil(
+        [&] {
+            out = readFile(logPath).value_or("");
+            return out.find('\n') != std::string::npos;
+        },
+        10s));
     CHECK(out == "hello from 0\n");
 
     // The exit arrived as an event.
@@ -357,16 +360,17 @@ TEST_CASE("a container runs from an image built here and leaves nothing behind",
     REQUIRE(c.images().remove(name));
     REQUIRE(c.leases().remove(lease->id, true));
 
-    auto left = inventory(c);
+    // Garbage collection runs after the lease is gone: wait for it.
+    Inventory left{};
+    waitUntil(
+        [&] {
+            left = inventory(c);
+            return left.snapshots == 0 && left.content == 0;
+        },
+        10s, 100ms); // what is left is checked below, item by item
     INFO("containers " << left.containers << " tasks " << left.tasks << " snapshots "
-                       << left.snapshots << " leases " << left.leases << " content "
-                       << left.content << " images " << left.images << " ingests "
-                       << left.ingests);
-    // Garbage collection runs after the lease is gone; give it a moment.
-    for (int i = 0; i < 50 && (left.snapshots || left.content); ++i) {
-        std::this_thread::sleep_for(100ms);
-        left = inventory(c);
-    }
+                       << left.snapshots << " leases " << left.leases << " content " << left.content
+                       << " images " << left.images << " ingests " << left.ingests);
     CHECK(left.containers == 0);
     CHECK(left.tasks == 0);
     CHECK(left.snapshots == 0);

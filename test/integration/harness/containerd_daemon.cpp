@@ -1,5 +1,6 @@
 #include "containerd_daemon.hpp"
 
+#include "../../support/wait.hpp" // the harness library is built without test/support
 #include "common/files.hpp"
 #include "containerd/client.hpp"
 
@@ -160,19 +161,22 @@ Result<void> ContainerdDaemon::launch() {
     if (!client) {
         return fail(client.error());
     }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (!process_->running() || process_->poll()) {
-            auto tail = readFile(dir_ / "containerd.log");
-            return fail(Code::Unavailable, "containerd exited at start: {}",
-                        tail ? tail->substr(tail->size() > 2000 ? tail->size() - 2000 : 0) : "");
-        }
-        if (std::filesystem::exists(socket_) && client->version()) {
-            return {};
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    bool exited = false;
+    const bool answered = waitUntil(
+        [&] {
+            exited = !process_->running() || process_->poll().has_value();
+            return exited || (std::filesystem::exists(socket_) && client->version());
+        },
+        std::chrono::seconds(30), std::chrono::milliseconds(50));
+    if (exited) {
+        auto tail = readFile(dir_ / "containerd.log");
+        return fail(Code::Unavailable, "containerd exited at start: {}",
+                    tail ? tail->substr(tail->size() > 2000 ? tail->size() - 2000 : 0) : "");
     }
-    return fail(Code::Timeout, "containerd did not answer on {} within 30 s", socket_);
+    if (!answered) {
+        return fail(Code::Timeout, "containerd did not answer on {} within 30 s", socket_);
+    }
+    return {};
 }
 
 void ContainerdDaemon::purgeNamespace(const std::string& ns) {

@@ -6,6 +6,7 @@
 #include "common/scope_exit.hpp"
 #include "containerd_daemon.hpp"
 #include "test_image.hpp"
+#include "wait.hpp"
 
 #include <arpa/inet.h>
 #include <catch2/catch.hpp>
@@ -40,14 +41,14 @@ Ns::~Ns() {
 }
 
 void waitForEmpty(const containerd::Client& c) {
-    for (int i = 0; i < 50; ++i) {
-        auto content = c.content().list();
-        auto snapshots = c.snapshots().list();
-        if (content && content->empty() && snapshots && snapshots->empty()) {
-            return;
-        }
-        std::this_thread::sleep_for(100ms);
-    }
+    // The callers check what is left, item by item.
+    waitUntil(
+        [&] {
+            auto content = c.content().list();
+            auto snapshots = c.snapshots().list();
+            return content && content->empty() && snapshots && snapshots->empty();
+        },
+        10s, 100ms);
 }
 
 void checkNothingLeft(const containerd::Client& c) {
@@ -89,10 +90,14 @@ Result<RunResult> runImage(const containerd::Client& c, const image::ResolvedIma
     TRY(c.tasks().start(id));
     TRY_ASSIGN(auto exit, c.tasks().wait(id, 30s));
     RunResult out{exit.code, ""};
-    for (int i = 0; i < 50 && out.output.find('\n') == std::string::npos; ++i) {
-        out.output = readFile(log).value_or("");
-        std::this_thread::sleep_for(20ms);
-    }
+    // The shim may still be flushing the log when wait returns; the callers
+    // check the output.
+    waitUntil(
+        [&] {
+            out.output = readFile(log).value_or("");
+            return out.output.find('\n') != std::string::npos;
+        },
+        10s, 20ms);
     return out;
 }
 

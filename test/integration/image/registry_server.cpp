@@ -1,5 +1,7 @@
 #include "registry_server.hpp"
 
+#include "wait.hpp"
+
 #include <arpa/inet.h>
 #include <crypt.h>
 #include <httplib.h>
@@ -95,19 +97,26 @@ health:
 
     httplib::Client probe("http://" + r->host_);
     probe.set_connection_timeout(std::chrono::milliseconds(200));
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (r->process_->poll()) {
-            return fail(Code::Unavailable, "docker-registry exited at start: {}",
-                        readFile(log).value_or(""));
-        }
-        if (auto res = probe.Get("/v2/"); res && (res->status == 200 || res->status == 401)) {
-            return r;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    bool exited = false;
+    const bool answered = waitUntil(
+        [&] {
+            exited = r->process_->poll().has_value();
+            if (exited) {
+                return true;
+            }
+            auto res = probe.Get("/v2/");
+            return res && (res->status == 200 || res->status == 401);
+        },
+        std::chrono::seconds(20), std::chrono::milliseconds(50));
+    if (exited) {
+        return fail(Code::Unavailable, "docker-registry exited at start: {}",
+                    readFile(log).value_or(""));
     }
-    return fail(Code::Timeout, "docker-registry did not answer on {}: {}", r->host_,
-                readFile(log).value_or(""));
+    if (!answered) {
+        return fail(Code::Timeout, "docker-registry did not answer on {}: {}", r->host_,
+                    readFile(log).value_or(""));
+    }
+    return r;
 }
 
 RegistryServer::~RegistryServer() {

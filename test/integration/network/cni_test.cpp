@@ -1,3 +1,4 @@
+#include "../../support/wait.hpp"
 #include "common/files.hpp"
 #include "network/netns.hpp"
 #include "real_network.hpp"
@@ -22,12 +23,13 @@ std::string addressesIn(const std::string& netns, const std::string& ifName) {
 // comes up.
 std::string httpGet(const std::string& prefix, const std::string& url) {
     RunOutput last;
-    for (int i = 0; i < 50; ++i) {
-        last = sh(prefix + "curl -sS --noproxy '*' --max-time 2 " + url);
-        if (last.status == 0) {
-            return last.out;
-        }
-        std::this_thread::sleep_for(100ms);
+    if (waitUntil(
+            [&] {
+                last = sh(prefix + "curl -sS --noproxy '*' --max-time 2 " + url);
+                return last.status == 0;
+            },
+            10s, 100ms)) {
+        return last.out;
     }
     FAIL("GET " << url << " failed: " << last.err);
     return {};

@@ -6,6 +6,7 @@
 #include "image/store.hpp"
 #include "network/netns.hpp"
 #include "test_image.hpp"
+#include "wait.hpp"
 
 #include <catch2/catch.hpp>
 #include <sstream>
@@ -285,14 +286,7 @@ std::string httpGet(const std::string& ip, const std::string& path, std::string*
 }
 
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (pred()) {
-            return true;
-        }
-        std::this_thread::sleep_for(50ms);
-    }
-    return pred();
+    return waitUntil(pred, timeout, 50ms);
 }
 
 } // namespace faasd::provider::testing

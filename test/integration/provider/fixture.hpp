@@ -78,7 +78,7 @@ api::FunctionDeployment deployment(const std::string& name, const std::string& n
 // GETs http://ip:8080/path with curl; the body, or "" with the error in err.
 std::string httpGet(const std::string& ip, const std::string& path, std::string* err = nullptr);
 
-// Waits up to timeout for pred.
+// Waits up to timeout for pred (waitUntil, checking every 50 ms).
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
 
 } // namespace faasd::provider::testing

@@ -3,6 +3,7 @@
 
 #include "catch_result.hpp"
 #include "fixture.hpp"
+#include "wait.hpp"
 
 #include <catch2/catch.hpp>
 #include <set>
@@ -163,16 +164,20 @@ TEST_CASE("update replaces replicas without a gap", "[provider]") {
     auto before = p.replicas("web", env.ns()).value();
 
     std::atomic<bool> done{false};
-    std::atomic<int> gaps{0};
+    std::atomic<int> gaps{0}, samples{0};
     std::thread watcher([&] {
         while (!done) {
             auto e = p.resolve("web", env.ns());
             if (!e || e->empty()) {
                 ++gaps;
             }
+            ++samples;
+            // Not a wait: the sampling interval of the watcher, which looks
+            // for a gap all through the update.
             std::this_thread::sleep_for(5ms);
         }
     });
+    CHECK(waitUntil([&] { return samples > 0; }, 10s)); // watching before the update starts
     d.envVars = {{"VERSION", "2"}};
     auto updated = p.update(d);
     done = true;
@@ -282,6 +287,7 @@ TEST_CASE("logs: tail, instance and follow", "[provider]") {
     CHECK(got[0].ns == env.ns());
 
     std::vector<std::string> followed;
+    std::atomic<bool> followDone{false};
     std::thread follower([&] {
         (void)p.logs(
             {.name = "web", .ns = env.ns(), .tail = 0, .follow = true},
@@ -290,9 +296,17 @@ TEST_CASE("logs: tail, instance and follow", "[provider]") {
                 return followed.size() < 1;
             },
             stop);
+        followDone = true;
     });
-    std::this_thread::sleep_for(300ms);
-    CHECK(httpGet(r.ip, "/cgi-bin/log") == "logged\n");
+    // The follow starts at the end of the log: a line logged before it is
+    // there is not for it to see. Log until it has seen one.
+    CHECK(waitUntil(
+        [&] {
+            CHECK(httpGet(r.ip, "/cgi-bin/log") == "logged\n");
+            return followDone.load();
+        },
+        15s, 200ms));
+    stop = true; // ends a follow that never saw its line
     follower.join();
     CHECK(followed == std::vector<std::string>{"log line from 0"});
     CHECK(p.logs(
@@ -310,15 +324,20 @@ TEST_CASE("concurrent deploys, and resolve is not held up by them", "[provider]"
     std::vector<std::thread> threads;
     std::atomic<bool> done{false};
     std::chrono::nanoseconds slowest{0};
+    std::atomic<int> resolves{0};
     std::thread resolver([&] {
         while (!done) {
             auto start = std::chrono::steady_clock::now();
             auto e = p.resolve("first", env.ns());
             slowest = std::max(slowest, std::chrono::steady_clock::now() - start);
             CHECK(e);
+            ++resolves;
+            // Not a wait: the pace of the resolver, which times every call
+            // all through the deploys.
             std::this_thread::sleep_for(1ms);
         }
     });
+    CHECK(waitUntil([&] { return resolves > 0; }, 10s)); // resolving before the deploys start
     for (int i = 0; i < 3; ++i) {
         threads.emplace_back([&, i] {
             auto d = deployment(fmt::format("many-{}", i), env.ns());

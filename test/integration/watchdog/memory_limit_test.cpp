@@ -2,6 +2,7 @@
 // where v1 is not mounted) holds the watchdog and every process it starts.
 // Needs root; exits 77 (skipped) without it.
 
+#include "../../support/wait.hpp"
 #include "../../unit/watchdog/watchdog_process.hpp"
 
 #include <catch2/catch.hpp>
@@ -55,9 +56,8 @@ public:
         }
     }
     ~MemoryCgroup() {
-        for (int i = 0; i < 50 && ::rmdir(path_.c_str()) != 0; ++i) {
-            std::this_thread::sleep_for(100ms);
-        }
+        // The cgroup can go once the kernel has seen its last process leave.
+        waitUntil([&] { return ::rmdir(path_.c_str()) == 0; }, 10s, 100ms);
     }
     const std::string& path() const { return path_; }
     long peak() const {
