@@ -28,18 +28,16 @@ if ((${#files[@]} == 0)); then
   exit 0
 fi
 
-bad=()
-for f in "${files[@]}"; do
-  if ! "$clang_format" --dry-run --Werror --style=file "$f" >/dev/null 2>&1; then
-    bad+=("$f")
-  fi
-done
-
-if ((${#bad[@]} > 0)); then
-  # The first offences in full, then every file by name.
-  "$clang_format" --dry-run --Werror --style=file "${bad[0]}" 2>&1 | head -n 40 || true
-  printf 'not formatted: %s\n' "${bad[@]}"
-  echo "${#bad[@]} of ${#files[@]} files not formatted (fix: $clang_format -i FILE)"
-  exit 1
+# One run over every file; clang-format names each offence "FILE:LINE:COL: error: ...".
+if out=$("$clang_format" --dry-run --Werror --style=file "${files[@]}" 2>&1); then
+  echo "${#files[@]} files formatted"
+  exit 0
 fi
-echo "${#files[@]} files formatted"
+mapfile -t bad < <(sed -n 's/^\(.*\):[0-9]*:[0-9]*: error: .*/\1/p' <<<"$out" | sort -u)
+# The first offences in full, then every file by name.
+head -n 40 <<<"$out"
+if ((${#bad[@]} > 0)); then
+  printf 'not formatted: %s\n' "${bad[@]}"
+fi
+echo "${#bad[@]} of ${#files[@]} files not formatted (fix: $clang_format -i FILE)"
+exit 1
