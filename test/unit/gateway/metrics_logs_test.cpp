@@ -44,7 +44,7 @@ TEST_CASE("metrics text has the OpenFaaS series after invocations") {
           std::string::npos);
     CHECK(text.find("missing") == std::string::npos); // no series for unknown names
 
-    auto snap = h.gateway->metrics().get("echo.openfaas-fn");
+    auto snap = h.gateway->metrics().get({"echo", "openfaas-fn"});
     REQUIRE(snap);
     CHECK(snap->started == 4);
     CHECK(snap->completed == 4);
@@ -60,8 +60,9 @@ TEST_CASE("metrics text has the OpenFaaS series after invocations") {
 
 TEST_CASE("FunctionMetrics histogram buckets are cumulative") {
     FunctionMetrics m;
-    m.started("f.ns");
-    m.finished("f.ns", 200, std::chrono::milliseconds(30));
+    const api::FunctionRef f{"f", "ns"};
+    m.started(f);
+    m.finished(f, 200, std::chrono::milliseconds(30));
     const std::string text = m.prometheusText();
     CHECK(text.find("le=\"0.025\"} 0\n") != std::string::npos);
     CHECK(text.find("le=\"0.05\"} 1\n") != std::string::npos);
@@ -202,34 +203,36 @@ TEST_CASE("/metrics appends the text of added metrics sources") {
 
 TEST_CASE("FunctionMetrics: started with replicas counts the call and sets the replicas") {
     FunctionMetrics m;
-    m.started("f.ns", 3);
-    auto s = m.get("f.ns");
+    const api::FunctionRef f{"f", "ns"};
+    m.started(f, 3);
+    auto s = m.get(f);
     REQUIRE(s);
     CHECK(s->started == 1);
     CHECK(s->inFlight == 1);
     CHECK(s->replicas == 3);
-    m.finished("f.ns", 200, std::chrono::milliseconds(1));
-    s = m.get("f.ns");
+    m.finished(f, 200, std::chrono::milliseconds(1));
+    s = m.get(f);
     CHECK(s->inFlight == 0);
     CHECK(s->completed == 1);
 }
 
 TEST_CASE("FunctionMetrics merges what several threads counted") {
     FunctionMetrics m;
+    const api::FunctionRef f{"f", "ns"};
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
-        threads.emplace_back([&m] {
+        threads.emplace_back([&m, &f] {
             for (int i = 0; i < 1000; ++i) {
-                m.started("f.ns", 2);
-                m.finished("f.ns", i % 10 == 0 ? 500 : 200, std::chrono::milliseconds(1));
+                m.started(f, 2);
+                m.finished(f, i % 10 == 0 ? 500 : 200, std::chrono::milliseconds(1));
             }
         });
     }
     for (auto& t : threads) {
         t.join();
     }
-    std::thread([&m] { m.setReplicas("f.ns", 7); }).join(); // the latest setting wins
-    auto s = m.get("f.ns");
+    std::thread([&m, &f] { m.setReplicas(f, 7); }).join(); // the latest setting wins
+    auto s = m.get(f);
     REQUIRE(s);
     CHECK(s->started == 4000);
     CHECK(s->completed == 4000);
@@ -237,10 +240,10 @@ TEST_CASE("FunctionMetrics merges what several threads counted") {
     CHECK(s->byCode[200] == 3600);
     CHECK(s->byCode[500] == 400);
     CHECK(s->replicas == 7);
-    CHECK(m.all().at("f.ns").started == 4000);
+    CHECK(m.all().at(f).started == 4000);
     const std::string text = m.prometheusText();
     CHECK(text.find("gateway_functions_seconds_count{code=\"200\",function_name=\"f.ns\"} 3600\n") !=
           std::string::npos);
-    m.remove("f.ns");
-    CHECK_FALSE(m.get("f.ns"));
+    m.remove(f);
+    CHECK_FALSE(m.get(f));
 }

@@ -161,8 +161,8 @@ struct Rig {
     void load(const std::string& fn, int rps, int seconds) {
         for (int s = 0; s < seconds; ++s) {
             for (int i = 0; i < rps; ++i) {
-                metrics.started(fn + "." + kNs);
-                metrics.finished(fn + "." + kNs, 200, 1ms);
+                metrics.started({fn, kNs});
+                metrics.finished({fn, kNs}, 200, 1ms);
             }
             step();
         }
@@ -243,10 +243,10 @@ TEST_CASE("scaler: a request in flight keeps a function from parking", "[scaler]
     Rig rig;
     rig.provider.add("slow", {{"com.openfaas.scale.zero", "true"},
                               {"com.openfaas.scale.zero-duration", "5s"}});
-    rig.metrics.started("slow.openfaas-fn");
+    rig.metrics.started({"slow", kNs});
     rig.load("slow", 0, 30);
     CHECK(rig.provider.parkCalls == 0);
-    rig.metrics.finished("slow.openfaas-fn", 200, 20s);
+    rig.metrics.finished({"slow", kNs}, 200, 20s);
     rig.load("slow", 0, 6);
     CHECK(rig.provider.parkCalls == 1);
 }
@@ -255,7 +255,7 @@ TEST_CASE("scaler: a request that slips in while parking thaws the function", "[
     Rig rig;
     rig.provider.add("racy", {{"com.openfaas.scale.zero", "true"},
                               {"com.openfaas.scale.zero-duration", "2s"}});
-    rig.provider.parkHook = [&] { rig.metrics.started("racy.openfaas-fn"); };
+    rig.provider.parkHook = [&] { rig.metrics.started({"racy", kNs}); };
     rig.load("racy", 0, 3);
     CHECK(rig.provider.parkCalls == 1);
     CHECK(rig.provider.wakeCalls == 1);
