@@ -30,8 +30,8 @@ int commits(const char* db, bool full, int n) {
     for (int i = 0; i < n; ++i) {
         gateway::AsyncRequest r{"raw-" + std::to_string(i), "echo", "openfaas-fn", "POST", "/", "",
                                 {{"Content-Type", "text/plain"}}, "hello", ""};
-        if (!(*store)->begin() || !(*store)->insert(r, 0, queue::storedSize(r)) ||
-            !(*store)->commit()) {
+        auto tx = (*store)->begin();
+        if (!tx || !(*store)->insert(r, 0, queue::storedSize(r)) || !tx->commit()) {
             std::fprintf(stderr, "insert failed\n");
             return 1;
         }
