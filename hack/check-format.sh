@@ -8,6 +8,10 @@
 set -euo pipefail
 
 clang_format=${CLANG_FORMAT:-clang-format}
+if ! command -v "$clang_format" >/dev/null; then
+  echo "$clang_format not found (hack/install-deps.sh installs it)" >&2
+  exit 77
+fi
 
 files=()
 if (($# > 0)); then

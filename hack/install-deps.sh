@@ -19,9 +19,10 @@ packages=(
   # builds: Dockerfile templates through buildah; python3-http's runtime
   # and its requirements (the node template uses node and npm, below)
   buildah python3-pip
-  # test tools: systemd-analyze verifies the unit; python3 sums test logs
-  # and embeds the web UI; chromium runs the UI's browser test
-  wrk shellcheck systemd python3 chromium
+  # test tools: systemd-analyze verifies the unit; python3 sums test logs,
+  # embeds the web UI and checks the layering; clang-format checks the
+  # sources' format; chromium runs the UI's browser test
+  wrk shellcheck clang-format systemd python3 chromium
 )
 # node and npm install playwright-core for the browser test. A node that
 # already brings its own npm is kept (Debian's npm conflicts with it).
