@@ -3,9 +3,8 @@
 #include "common/log.hpp"
 
 #include <CLI/CLI.hpp>
-#include <faasd_version.h>
-
 #include <cstdlib>
+#include <faasd_version.h>
 
 namespace faasd::cli {
 
@@ -46,7 +45,7 @@ int run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::RuntimeError& e) {
-        return e.get_exit_code();  // the subcommand has said why
+        return e.get_exit_code(); // the subcommand has said why
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }

@@ -22,7 +22,7 @@ void addRemove(CLI::App& app);
 void addLogs(CLI::App& app);
 void addSecret(CLI::App& app);
 void addNamespace(CLI::App& app);
-void addLogin(CLI::App& app);  // login and logout
+void addLogin(CLI::App& app); // login and logout
 void addTemplate(CLI::App& app);
 void addNew(CLI::App& app);
 void addBuild(CLI::App& app);

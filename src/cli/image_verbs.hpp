@@ -54,5 +54,4 @@ Result<void> buildAndPush(const config::Stack& stack,
                           const std::vector<config::StackFunction>& functions,
                           const BuildFlags& buildFlags, PushFlags pushFlags);
 
-
 } // namespace faasd::cli

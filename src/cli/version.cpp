@@ -4,22 +4,23 @@
 #include "api/json.hpp"
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
+#include "config/daemon_config.hpp"
 #include "containerd/client.hpp"
 
 #include <CLI/CLI.hpp>
-#include <faasd_version.h>
-#include <fmt/format.h>
-
 #include <cstdlib>
+#include <faasd_version.h>
 #include <filesystem>
+#include <fmt/format.h>
 
 namespace faasd::cli {
 
 namespace {
 
+// FAASD_CONTAINERD_SOCKET, else the daemon's default.
 std::string defaultSocket() {
     const char* env = std::getenv("FAASD_CONTAINERD_SOCKET");
-    return env && *env ? env : "/run/containerd/containerd.sock";
+    return env && *env ? env : config::DaemonConfig{}.containerdSocket;
 }
 
 // The gateway's line, when one answers; a gateway that does not answer is
@@ -59,8 +60,8 @@ int version(const std::string& socket, const GatewayFlags& flags) {
         fmt::print(stderr, "faasd: containerd is not running: no socket at {}\n", socket);
         return 1;
     }
-    auto client = containerd::Client::connect(
-        {.socket = socket, .timeout = std::chrono::milliseconds(3000)});
+    auto client =
+        containerd::Client::connect({.socket = socket, .timeout = std::chrono::milliseconds(3000)});
     if (!client) {
         fmt::print(stderr, "faasd: {}\n", client.error().message());
         return 1;
