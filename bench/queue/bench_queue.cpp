@@ -28,8 +28,15 @@ int commits(const char* db, bool full, int n) {
     }
     auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < n; ++i) {
-        gateway::AsyncRequest r{"raw-" + std::to_string(i), "echo", "openfaas-fn", "POST", "/", "",
-                                {{"Content-Type", "text/plain"}}, "hello", ""};
+        gateway::AsyncRequest r{"raw-" + std::to_string(i),
+                                "echo",
+                                "openfaas-fn",
+                                "POST",
+                                "/",
+                                "",
+                                {{"Content-Type", "text/plain"}},
+                                "hello",
+                                ""};
         auto tx = (*store)->begin();
         if (!tx || !(*store)->insert(r, 0, queue::storedSize(r)) || !tx->commit()) {
             std::fprintf(stderr, "insert failed\n");

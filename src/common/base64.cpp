@@ -27,8 +27,8 @@ std::string base64Encode(std::string_view data) {
     out.reserve((data.size() + 2) / 3 * 4);
     size_t i = 0;
     for (; i + 2 < data.size(); i += 3) {
-        uint32_t n = (static_cast<uint8_t>(data[i]) << 16) | (static_cast<uint8_t>(data[i + 1]) << 8) |
-                     static_cast<uint8_t>(data[i + 2]);
+        uint32_t n = (static_cast<uint8_t>(data[i]) << 16) |
+                     (static_cast<uint8_t>(data[i + 1]) << 8) | static_cast<uint8_t>(data[i + 2]);
         out += kAlphabet[(n >> 18) & 63];
         out += kAlphabet[(n >> 12) & 63];
         out += kAlphabet[(n >> 6) & 63];

@@ -5,7 +5,6 @@
 // error rises: "deploying say: creating task: ...".
 
 #include <fmt/format.h>
-
 #include <string>
 #include <string_view>
 #include <tl/expected.hpp>
@@ -67,7 +66,9 @@ tl::unexpected<Error> fail(Code code, fmt::format_string<Args...> format, Args&&
     return tl::unexpected<Error>(Error(code, fmt::format(format, std::forward<Args>(args)...)));
 }
 
-inline tl::unexpected<Error> fail(Error error) { return tl::unexpected<Error>(std::move(error)); }
+inline tl::unexpected<Error> fail(Error error) {
+    return tl::unexpected<Error>(std::move(error));
+}
 
 // Adds context to a failed result and passes a successful one through.
 // Takes the base type so that tl::expected's own map()/and_then() results

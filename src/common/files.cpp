@@ -2,13 +2,12 @@
 
 #include "common/unique_fd.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <cerrno>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <system_error>
+#include <unistd.h>
 
 namespace faasd {
 
@@ -42,7 +41,7 @@ Result<void> writeFileAtomic(const std::filesystem::path& path, std::string_view
     if (!fd) {
         return fail(systemError(fmt::format("creating {}", tmp), errno));
     }
-    ::fchmod(fd.get(), mode);  // the umask must not widen or narrow it
+    ::fchmod(fd.get(), mode); // the umask must not widen or narrow it
     size_t off = 0;
     while (off < content.size()) {
         ssize_t n = ::write(fd.get(), content.data() + off, content.size() - off);

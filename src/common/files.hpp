@@ -2,11 +2,10 @@
 
 #include "common/error.hpp"
 
-#include <sys/types.h>
-
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 
 namespace faasd {
 

@@ -1,10 +1,9 @@
 #include "common/log.hpp"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <ctime>
 #include <string>
+#include <unistd.h>
 
 namespace faasd {
 namespace {
@@ -31,8 +30,8 @@ std::string_view levelName(LogLevel level) {
 } // namespace
 
 std::optional<LogLevel> parseLogLevel(std::string_view name) {
-    for (auto level : {LogLevel::Debug, LogLevel::Info, LogLevel::Warn, LogLevel::Error,
-                       LogLevel::Off}) {
+    for (auto level :
+         {LogLevel::Debug, LogLevel::Info, LogLevel::Warn, LogLevel::Error, LogLevel::Off}) {
         if (levelName(level) == name) {
             return level;
         }
@@ -40,9 +39,15 @@ std::optional<LogLevel> parseLogLevel(std::string_view name) {
     return std::nullopt;
 }
 
-void setLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
-LogLevel logLevel() { return static_cast<LogLevel>(g_level.load()); }
-void setLogTimestamps(bool enabled) { g_timestamps.store(enabled); }
+void setLogLevel(LogLevel level) {
+    g_level.store(static_cast<int>(level));
+}
+LogLevel logLevel() {
+    return static_cast<LogLevel>(g_level.load());
+}
+void setLogTimestamps(bool enabled) {
+    g_timestamps.store(enabled);
+}
 
 bool Logger::enabled(LogLevel level) const {
     return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);

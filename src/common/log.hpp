@@ -5,9 +5,8 @@
 // "LEVEL component: message" (journald adds time and unit), or with a
 // timestamp when FAASD_LOG_TIME is set.
 
-#include <fmt/format.h>
-
 #include <atomic>
+#include <fmt/format.h>
 #include <optional>
 #include <string_view>
 

@@ -3,9 +3,8 @@
 #include "containerd/connection.hpp"
 #include "containerd/convert.hpp"
 
-#include <grpcpp/create_channel.h>
-
 #include <algorithm>
+#include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
@@ -29,9 +28,8 @@ Error toError(const grpc::Status& status, std::string_view what, const std::stri
         code = Code::FailedPrecondition;
         break;
     case grpc::StatusCode::UNAVAILABLE:
-        return Error(Code::Unavailable,
-                     fmt::format("{}: containerd at {} is not answering: {}", what, socket,
-                                 status.error_message()));
+        return Error(Code::Unavailable, fmt::format("{}: containerd at {} is not answering: {}",
+                                                    what, socket, status.error_message()));
     case grpc::StatusCode::DEADLINE_EXCEEDED:
         code = Code::Timeout;
         break;
@@ -105,8 +103,8 @@ Result<Client> Client::connect(const ClientOptions& options) {
     conn->snapshots = v1::snapshots::Snapshots::NewStub(conn->channel);
     conn->tasks = v1::tasks::Tasks::NewStub(conn->channel);
     conn->version = v1::version::Version::NewStub(conn->channel);
-    return Client(CallScope{std::move(conn), options.ns, "", options.timeout,
-                            options.streamTimeout});
+    return Client(
+        CallScope{std::move(conn), options.ns, "", options.timeout, options.streamTimeout});
 }
 
 Client Client::withNamespace(std::string ns) const {
@@ -127,33 +125,50 @@ Client Client::withTimeout(std::chrono::milliseconds timeout) const {
     return Client(std::move(scope));
 }
 
-const std::string& Client::socket() const { return scope_.conn->socket; }
+const std::string& Client::socket() const {
+    return scope_.conn->socket;
+}
 
 bool Client::waitConnected(std::chrono::milliseconds timeout) const {
     return scope_.conn->channel->WaitForConnected(std::chrono::system_clock::now() + timeout);
 }
 
 Result<VersionInfo> Client::version() const {
-    TRY_ASSIGN(auto response,
-               unaryCall<v1::version::VersionResponse>(
-                   scope_, "asking containerd's version",
-                   [&](grpc::ClientContext* ctx, v1::version::VersionResponse* out) {
-                       return scope_.conn->version->Version(ctx, {}, out);
-                   }));
+    TRY_ASSIGN(auto response, unaryCall<v1::version::VersionResponse>(
+                                  scope_, "asking containerd's version",
+                                  [&](grpc::ClientContext* ctx, v1::version::VersionResponse* out) {
+                                      return scope_.conn->version->Version(ctx, {}, out);
+                                  }));
     return VersionInfo{response.version(), response.revision()};
 }
 
-NamespacesApi Client::namespaces() const { return NamespacesApi(scope_); }
-ImagesApi Client::images() const { return ImagesApi(scope_); }
-ContentApi Client::content() const { return ContentApi(scope_); }
+NamespacesApi Client::namespaces() const {
+    return NamespacesApi(scope_);
+}
+ImagesApi Client::images() const {
+    return ImagesApi(scope_);
+}
+ContentApi Client::content() const {
+    return ContentApi(scope_);
+}
 SnapshotsApi Client::snapshots(std::string snapshotter) const {
     return SnapshotsApi(scope_, std::move(snapshotter));
 }
-DiffApi Client::diff() const { return DiffApi(scope_); }
-LeasesApi Client::leases() const { return LeasesApi(scope_); }
-ContainersApi Client::containers() const { return ContainersApi(scope_); }
-TasksApi Client::tasks() const { return TasksApi(scope_); }
-EventsApi Client::events() const { return EventsApi(scope_); }
+DiffApi Client::diff() const {
+    return DiffApi(scope_);
+}
+LeasesApi Client::leases() const {
+    return LeasesApi(scope_);
+}
+ContainersApi Client::containers() const {
+    return ContainersApi(scope_);
+}
+TasksApi Client::tasks() const {
+    return TasksApi(scope_);
+}
+EventsApi Client::events() const {
+    return EventsApi(scope_);
+}
 
 // ---- namespaces ----------------------------------------------------------
 
@@ -167,28 +182,29 @@ Result<Namespace> NamespacesApi::create(const std::string& name, const Labels& l
     v1::namespaces::CreateNamespaceRequest req;
     req.mutable_namespace_()->set_name(name);
     toProto(labels, req.mutable_namespace_()->mutable_labels());
-    TRY_ASSIGN(auto resp, unaryCall<v1::namespaces::CreateNamespaceResponse>(
-                              scope_, fmt::format("creating namespace {}", name),
-                              [&](auto* ctx, auto* out) {
-                                  return scope_.conn->namespaces->Create(ctx, req, out);
-                              }));
+    TRY_ASSIGN(auto resp,
+               unaryCall<v1::namespaces::CreateNamespaceResponse>(
+                   scope_, fmt::format("creating namespace {}", name), [&](auto* ctx, auto* out) {
+                       return scope_.conn->namespaces->Create(ctx, req, out);
+                   }));
     return fromProto(resp.namespace_());
 }
 
 Result<Namespace> NamespacesApi::get(const std::string& name) const {
     // containerd answers Get for any name, known or not: look in the list.
     TRY_ASSIGN(auto all, list());
-    bool known = std::any_of(all.begin(), all.end(), [&](const Namespace& ns) { return ns.name == name; });
+    bool known =
+        std::any_of(all.begin(), all.end(), [&](const Namespace& ns) { return ns.name == name; });
     if (!known) {
         return fail(Code::NotFound, "getting namespace {}: namespace {} not found", name, name);
     }
     v1::namespaces::GetNamespaceRequest req;
     req.set_name(name);
-    TRY_ASSIGN(auto resp, unaryCall<v1::namespaces::GetNamespaceResponse>(
-                              scope_, fmt::format("getting namespace {}", name),
-                              [&](auto* ctx, auto* out) {
-                                  return scope_.conn->namespaces->Get(ctx, req, out);
-                              }));
+    TRY_ASSIGN(auto resp,
+               unaryCall<v1::namespaces::GetNamespaceResponse>(
+                   scope_, fmt::format("getting namespace {}", name), [&](auto* ctx, auto* out) {
+                       return scope_.conn->namespaces->Get(ctx, req, out);
+                   }));
     return fromProto(resp.namespace_());
 }
 
@@ -220,11 +236,11 @@ Result<Namespace> NamespacesApi::setLabels(const std::string& name, const Labels
             req.mutable_update_mask()->add_paths("labels." + key);
         }
     }
-    TRY_ASSIGN(auto resp, unaryCall<v1::namespaces::UpdateNamespaceResponse>(
-                              scope_, fmt::format("updating namespace {}", name),
-                              [&](auto* ctx, auto* out) {
-                                  return scope_.conn->namespaces->Update(ctx, req, out);
-                              }));
+    TRY_ASSIGN(auto resp,
+               unaryCall<v1::namespaces::UpdateNamespaceResponse>(
+                   scope_, fmt::format("updating namespace {}", name), [&](auto* ctx, auto* out) {
+                       return scope_.conn->namespaces->Update(ctx, req, out);
+                   }));
     return fromProto(resp.namespace_());
 }
 

@@ -32,8 +32,8 @@ struct Connection;
 struct ClientOptions {
     std::string socket = "/run/containerd/containerd.sock";
     std::string ns = "default";
-    std::chrono::milliseconds timeout{10'000};         // unary calls
-    std::chrono::milliseconds streamTimeout{600'000};  // content streams, waits
+    std::chrono::milliseconds timeout{10'000};        // unary calls
+    std::chrono::milliseconds streamTimeout{600'000}; // content streams, waits
 };
 
 // Scope of a call: which connection, namespace, lease and deadline.
@@ -137,10 +137,10 @@ private:
 };
 
 struct ContentWrite {
-    std::string ref;       // ingest name, stable across retries to resume
-    std::string digest;    // expected "sha256:..."
-    int64_t size = -1;     // expected size; -1 when unknown
-    Labels labels;         // set on commit (e.g. gc references)
+    std::string ref;    // ingest name, stable across retries to resume
+    std::string digest; // expected "sha256:..."
+    int64_t size = -1;  // expected size; -1 when unknown
+    Labels labels;      // set on commit (e.g. gc references)
 };
 
 class ContentApi {
@@ -163,12 +163,13 @@ public:
     // Calls sink with consecutive chunks of the blob from offset (size 0
     // reads to the end).
     Result<void> read(const std::string& digest,
-                      const std::function<Result<void>(std::string_view)>& sink,
-                      int64_t offset = 0, int64_t size = 0) const;
+                      const std::function<Result<void>(std::string_view)>& sink, int64_t offset = 0,
+                      int64_t size = 0) const;
     Result<std::string> readAll(const std::string& digest, int64_t maxSize = 64 << 20) const;
 
     Result<IngestStatus> status(const std::string& ref) const;
-    Result<std::vector<IngestStatus>> listStatuses(const std::vector<std::string>& filters = {}) const;
+    Result<std::vector<IngestStatus>>
+    listStatuses(const std::vector<std::string>& filters = {}) const;
     Result<void> abort(const std::string& ref) const;
 
 private:

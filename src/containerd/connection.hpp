@@ -15,12 +15,11 @@
 #include <images.grpc.pb.h>
 #include <leases.grpc.pb.h>
 #include <namespaces.grpc.pb.h>
+#include <optional>
 #include <snapshots.grpc.pb.h>
+#include <string_view>
 #include <tasks.grpc.pb.h>
 #include <version.grpc.pb.h>
-
-#include <optional>
-#include <string_view>
 
 namespace faasd::containerd {
 

@@ -50,11 +50,11 @@ Result<Container> ContainersApi::create(const Container& container) const {
 Result<Container> ContainersApi::get(const std::string& id) const {
     v1::containers::GetContainerRequest req;
     req.set_id(id);
-    TRY_ASSIGN(auto resp, unaryCall<v1::containers::GetContainerResponse>(
-                              scope_, fmt::format("getting container {}", id),
-                              [&](auto* ctx, auto* out) {
-                                  return scope_.conn->containers->Get(ctx, req, out);
-                              }));
+    TRY_ASSIGN(auto resp,
+               unaryCall<v1::containers::GetContainerResponse>(
+                   scope_, fmt::format("getting container {}", id), [&](auto* ctx, auto* out) {
+                       return scope_.conn->containers->Get(ctx, req, out);
+                   }));
     return fromProto(resp.container());
 }
 

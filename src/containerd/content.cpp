@@ -10,7 +10,8 @@ constexpr size_t kChunk = 1 << 20;
 
 ContentInfo fromProto(const v1::content::Info& info) {
     return ContentInfo{info.digest(), info.size(), containerd::fromProto(info.created_at()),
-                       containerd::fromProto(info.updated_at()), containerd::fromProto(info.labels())};
+                       containerd::fromProto(info.updated_at()),
+                       containerd::fromProto(info.labels())};
 }
 
 IngestStatus fromProto(const v1::content::Status& s) {
@@ -38,11 +39,11 @@ Result<size_t> StringSource::read(std::span<char> buf) {
 Result<ContentInfo> ContentApi::info(const std::string& digest) const {
     v1::content::InfoRequest req;
     req.set_digest(digest);
-    TRY_ASSIGN(auto resp, unaryCall<v1::content::InfoResponse>(
-                              scope_, fmt::format("getting content {}", digest),
-                              [&](auto* ctx, auto* out) {
-                                  return scope_.conn->content->Info(ctx, req, out);
-                              }));
+    TRY_ASSIGN(auto resp,
+               unaryCall<v1::content::InfoResponse>(
+                   scope_, fmt::format("getting content {}", digest), [&](auto* ctx, auto* out) {
+                       return scope_.conn->content->Info(ctx, req, out);
+                   }));
     return fromProto(resp.info());
 }
 
@@ -82,7 +83,7 @@ Result<ContentInfo> ContentApi::setLabels(const std::string& digest, const Label
 }
 
 Result<ContentInfo> ContentApi::setLabel(const std::string& digest, const std::string& key,
-                                        const std::string& value) const {
+                                         const std::string& value) const {
     v1::content::UpdateRequest req;
     req.mutable_info()->set_digest(digest);
     if (!value.empty()) {
@@ -183,7 +184,7 @@ Result<void> ContentApi::write(const ContentWrite& w, ByteSource& source) const 
     if (!stream->Write(req) || !stream->Read(&resp)) {
         Error err = finishError();
         if (err.code() == Code::AlreadyExists) {
-            return {};  // the blob is already in the store
+            return {}; // the blob is already in the store
         }
         return fail(std::move(err));
     }
@@ -226,7 +227,7 @@ Result<void> ContentApi::write(const ContentWrite& w, ByteSource& source) const 
     req.Clear();
     req.set_action(v1::content::COMMIT);
     req.set_ref(w.ref);
-    req.set_offset(offset);  // an offset of 0 would truncate what was written
+    req.set_offset(offset); // an offset of 0 would truncate what was written
     req.set_expected(w.digest);
     req.set_total(w.size >= 0 ? w.size : offset);
     toProto(w.labels, req.mutable_labels());
@@ -273,7 +274,8 @@ Result<void> ContentApi::read(const std::string& digest,
     }
     auto status = reader->Finish();
     if (!status.ok()) {
-        return fail(toError(status, fmt::format("reading content {}", digest), scope_.conn->socket));
+        return fail(
+            toError(status, fmt::format("reading content {}", digest), scope_.conn->socket));
     }
     return {};
 }

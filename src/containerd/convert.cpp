@@ -118,7 +118,8 @@ bool isType(const std::string& typeUrl, std::string_view fullName) {
     if (tail != fullName) {
         return false;
     }
-    return typeUrl.size() == fullName.size() || typeUrl[typeUrl.size() - fullName.size() - 1] == '/';
+    return typeUrl.size() == fullName.size() ||
+           typeUrl[typeUrl.size() - fullName.size() - 1] == '/';
 }
 
 template <typename Message> bool unpack(const google::protobuf::Any& any, Message& out) {

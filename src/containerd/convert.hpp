@@ -29,7 +29,8 @@ TaskStatus fromProto(::containerd::v1::types::Status status);
 Process fromProto(const ::containerd::v1::types::Process& p);
 
 // The type URL containerd uses for an OCI runtime spec in an Any.
-inline constexpr const char* kSpecTypeUrl = "types.containerd.io/opencontainers/runtime-spec/1/Spec";
+inline constexpr const char* kSpecTypeUrl =
+    "types.containerd.io/opencontainers/runtime-spec/1/Spec";
 
 // Decodes an event envelope's payload by its type URL.
 EventPayload decodeEvent(const google::protobuf::Any& any);

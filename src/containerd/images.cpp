@@ -21,11 +21,10 @@ void toProto(const Image& img, v1::images::Image* out) {
 Result<Image> ImagesApi::get(const std::string& name) const {
     v1::images::GetImageRequest req;
     req.set_name(name);
-    TRY_ASSIGN(auto resp, unaryCall<v1::images::GetImageResponse>(
-                              scope_, fmt::format("getting image {}", name),
-                              [&](auto* ctx, auto* out) {
-                                  return scope_.conn->images->Get(ctx, req, out);
-                              }));
+    TRY_ASSIGN(auto resp,
+               unaryCall<v1::images::GetImageResponse>(
+                   scope_, fmt::format("getting image {}", name),
+                   [&](auto* ctx, auto* out) { return scope_.conn->images->Get(ctx, req, out); }));
     return fromProto(resp.image());
 }
 
@@ -51,11 +50,11 @@ Result<Image> ImagesApi::create(const Image& image) const {
     }
     v1::images::CreateImageRequest req;
     toProto(image, req.mutable_image());
-    TRY_ASSIGN(auto resp, unaryCall<v1::images::CreateImageResponse>(
-                              scope_, fmt::format("creating image {}", image.name),
-                              [&](auto* ctx, auto* out) {
-                                  return scope_.conn->images->Create(ctx, req, out);
-                              }));
+    TRY_ASSIGN(auto resp,
+               unaryCall<v1::images::CreateImageResponse>(
+                   scope_, fmt::format("creating image {}", image.name), [&](auto* ctx, auto* out) {
+                       return scope_.conn->images->Create(ctx, req, out);
+                   }));
     return fromProto(resp.image());
 }
 
@@ -64,11 +63,11 @@ Result<Image> ImagesApi::update(const Image& image) const {
     toProto(image, req.mutable_image());
     req.mutable_update_mask()->add_paths("target");
     req.mutable_update_mask()->add_paths("labels");
-    TRY_ASSIGN(auto resp, unaryCall<v1::images::UpdateImageResponse>(
-                              scope_, fmt::format("updating image {}", image.name),
-                              [&](auto* ctx, auto* out) {
-                                  return scope_.conn->images->Update(ctx, req, out);
-                              }));
+    TRY_ASSIGN(auto resp,
+               unaryCall<v1::images::UpdateImageResponse>(
+                   scope_, fmt::format("updating image {}", image.name), [&](auto* ctx, auto* out) {
+                       return scope_.conn->images->Update(ctx, req, out);
+                   }));
     return fromProto(resp.image());
 }
 

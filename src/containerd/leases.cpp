@@ -30,11 +30,11 @@ Result<Lease> LeasesApi::create(const std::string& id, const Labels& labels,
         all["containerd.io/gc.expire"] = rfc3339(std::chrono::system_clock::now() + *expire);
     }
     toProto(all, req.mutable_labels());
-    TRY_ASSIGN(auto resp, unaryCall<v1::leases::CreateResponse>(
-                              scope_, fmt::format("creating lease {}", id),
-                              [&](auto* ctx, auto* out) {
-                                  return scope_.conn->leases->Create(ctx, req, out);
-                              }));
+    TRY_ASSIGN(auto resp,
+               unaryCall<v1::leases::CreateResponse>(
+                   scope_, fmt::format("creating lease {}", id), [&](auto* ctx, auto* out) {
+                       return scope_.conn->leases->Create(ctx, req, out);
+                   }));
     return fromProto(resp.lease());
 }
 

@@ -4,7 +4,8 @@
 namespace faasd::containerd {
 namespace {
 
-std::vector<Mount> mountsOf(const google::protobuf::RepeatedPtrField<::containerd::types::Mount>& ms) {
+std::vector<Mount>
+mountsOf(const google::protobuf::RepeatedPtrField<::containerd::types::Mount>& ms) {
     std::vector<Mount> out;
     for (const auto& m : ms) {
         out.push_back(fromProto(m));
@@ -44,11 +45,11 @@ Result<std::vector<Mount>> SnapshotsApi::prepare(const std::string& key, const s
     req.set_key(key);
     req.set_parent(parent);
     toProto(labels, req.mutable_labels());
-    TRY_ASSIGN(auto resp, unaryCall<v1::snapshots::PrepareSnapshotResponse>(
-                              scope_, fmt::format("preparing snapshot {}", key),
-                              [&](auto* ctx, auto* out) {
-                                  return scope_.conn->snapshots->Prepare(ctx, req, out);
-                              }));
+    TRY_ASSIGN(auto resp,
+               unaryCall<v1::snapshots::PrepareSnapshotResponse>(
+                   scope_, fmt::format("preparing snapshot {}", key), [&](auto* ctx, auto* out) {
+                       return scope_.conn->snapshots->Prepare(ctx, req, out);
+                   }));
     return mountsOf(resp.mounts());
 }
 
@@ -106,15 +107,16 @@ Result<SnapshotInfo> SnapshotsApi::stat(const std::string& key) const {
     v1::snapshots::StatSnapshotRequest req;
     req.set_snapshotter(snapshotter_);
     req.set_key(key);
-    TRY_ASSIGN(auto resp, unaryCall<v1::snapshots::StatSnapshotResponse>(
-                              scope_, fmt::format("getting snapshot {}", key),
-                              [&](auto* ctx, auto* out) {
-                                  return scope_.conn->snapshots->Stat(ctx, req, out);
-                              }));
+    TRY_ASSIGN(auto resp,
+               unaryCall<v1::snapshots::StatSnapshotResponse>(
+                   scope_, fmt::format("getting snapshot {}", key), [&](auto* ctx, auto* out) {
+                       return scope_.conn->snapshots->Stat(ctx, req, out);
+                   }));
     return fromProto(resp.info());
 }
 
-Result<std::vector<SnapshotInfo>> SnapshotsApi::list(const std::vector<std::string>& filters) const {
+Result<std::vector<SnapshotInfo>>
+SnapshotsApi::list(const std::vector<std::string>& filters) const {
     v1::snapshots::ListSnapshotsRequest req;
     req.set_snapshotter(snapshotter_);
     for (const auto& f : filters) {
@@ -144,12 +146,11 @@ Result<Descriptor> DiffApi::apply(const Descriptor& layer, const std::vector<Mou
         toProto(m, req.add_mounts());
     }
     CallScope scope = scope_;
-    scope.timeout = scope_.streamTimeout;  // unpacking a large layer takes a while
-    TRY_ASSIGN(auto resp, unaryCall<v1::diff::ApplyResponse>(
-                              scope, fmt::format("applying layer {}", layer.digest),
-                              [&](auto* ctx, auto* out) {
-                                  return scope_.conn->diff->Apply(ctx, req, out);
-                              }));
+    scope.timeout = scope_.streamTimeout; // unpacking a large layer takes a while
+    TRY_ASSIGN(auto resp,
+               unaryCall<v1::diff::ApplyResponse>(
+                   scope, fmt::format("applying layer {}", layer.digest),
+                   [&](auto* ctx, auto* out) { return scope_.conn->diff->Apply(ctx, req, out); }));
     return fromProto(resp.applied());
 }
 

@@ -24,11 +24,10 @@ Result<uint32_t> TasksApi::create(const CreateTaskRequest& request) const {
 Result<uint32_t> TasksApi::start(const std::string& containerId) const {
     v1::tasks::StartRequest req;
     req.set_container_id(containerId);
-    TRY_ASSIGN(auto resp, unaryCall<v1::tasks::StartResponse>(
-                              scope_, fmt::format("starting task {}", containerId),
-                              [&](auto* ctx, auto* out) {
-                                  return scope_.conn->tasks->Start(ctx, req, out);
-                              }));
+    TRY_ASSIGN(auto resp,
+               unaryCall<v1::tasks::StartResponse>(
+                   scope_, fmt::format("starting task {}", containerId),
+                   [&](auto* ctx, auto* out) { return scope_.conn->tasks->Start(ctx, req, out); }));
     return resp.pid();
 }
 
@@ -46,22 +45,21 @@ Result<void> TasksApi::kill(const std::string& containerId, int signal, bool all
 Result<ExitStatus> TasksApi::remove(const std::string& containerId) const {
     v1::tasks::DeleteTaskRequest req;
     req.set_container_id(containerId);
-    TRY_ASSIGN(auto resp, unaryCall<v1::tasks::DeleteResponse>(
-                              scope_, fmt::format("deleting task {}", containerId),
-                              [&](auto* ctx, auto* out) {
-                                  return scope_.conn->tasks->Delete(ctx, req, out);
-                              }));
+    TRY_ASSIGN(auto resp,
+               unaryCall<v1::tasks::DeleteResponse>(
+                   scope_, fmt::format("deleting task {}", containerId), [&](auto* ctx, auto* out) {
+                       return scope_.conn->tasks->Delete(ctx, req, out);
+                   }));
     return ExitStatus{resp.exit_status(), fromProto(resp.exited_at())};
 }
 
 Result<Process> TasksApi::get(const std::string& containerId) const {
     v1::tasks::GetRequest req;
     req.set_container_id(containerId);
-    TRY_ASSIGN(auto resp, unaryCall<v1::tasks::GetResponse>(
-                              scope_, fmt::format("getting task {}", containerId),
-                              [&](auto* ctx, auto* out) {
-                                  return scope_.conn->tasks->Get(ctx, req, out);
-                              }));
+    TRY_ASSIGN(auto resp,
+               unaryCall<v1::tasks::GetResponse>(
+                   scope_, fmt::format("getting task {}", containerId),
+                   [&](auto* ctx, auto* out) { return scope_.conn->tasks->Get(ctx, req, out); }));
     return fromProto(resp.process());
 }
 
@@ -121,8 +119,8 @@ Result<ExitStatus> TasksApi::wait(const std::string& containerId,
     v1::tasks::WaitResponse resp;
     auto status = scope_.conn->tasks->Wait(&ctx, req, &resp);
     if (!status.ok()) {
-        return fail(toError(status, fmt::format("waiting for task {}", containerId),
-                            scope_.conn->socket));
+        return fail(
+            toError(status, fmt::format("waiting for task {}", containerId), scope_.conn->socket));
     }
     return ExitStatus{resp.exit_status(), fromProto(resp.exited_at())};
 }

@@ -35,7 +35,7 @@ struct Mount {
 
 struct Descriptor {
     std::string mediaType;
-    std::string digest;  // "sha256:<hex>"
+    std::string digest; // "sha256:<hex>"
     int64_t size = 0;
     Labels annotations;
 };
@@ -83,7 +83,7 @@ struct Lease {
 
 struct LeaseResource {
     std::string id;
-    std::string type;  // e.g. "content", "snapshots/overlayfs"
+    std::string type; // e.g. "content", "snapshots/overlayfs"
 };
 
 struct Container {
@@ -91,7 +91,7 @@ struct Container {
     Labels labels;
     std::string image;
     std::string runtime = "io.containerd.runc.v2";
-    std::string spec;  // OCI runtime spec, JSON
+    std::string spec; // OCI runtime spec, JSON
     std::string snapshotter;
     std::string snapshotKey;
     Timestamp createdAt{};
@@ -144,7 +144,7 @@ struct TaskStartEvent {
 };
 struct TaskExitEvent {
     std::string containerId;
-    std::string id;  // process id: equals containerId for the init process
+    std::string id; // process id: equals containerId for the init process
     uint32_t pid = 0;
     uint32_t exitStatus = 0;
     Timestamp exitedAt{};
@@ -178,15 +178,14 @@ struct OtherEvent {
     std::string typeUrl;
 };
 
-using EventPayload =
-    std::variant<OtherEvent, TaskCreateEvent, TaskStartEvent, TaskExitEvent, TaskDeleteEvent,
-                 TaskOomEvent, TaskPausedEvent, TaskResumedEvent, ContainerCreateEvent,
-                 ContainerUpdateEvent, ContainerDeleteEvent>;
+using EventPayload = std::variant<OtherEvent, TaskCreateEvent, TaskStartEvent, TaskExitEvent,
+                                  TaskDeleteEvent, TaskOomEvent, TaskPausedEvent, TaskResumedEvent,
+                                  ContainerCreateEvent, ContainerUpdateEvent, ContainerDeleteEvent>;
 
 struct Event {
     Timestamp timestamp{};
     std::string ns;
-    std::string topic;  // "/tasks/exit", "/containers/create", ...
+    std::string topic; // "/tasks/exit", "/containers/create", ...
     EventPayload payload;
 };
 

@@ -26,8 +26,8 @@ inline constexpr std::string_view kFunctionUser = "1000:1000";
 inline constexpr std::string_view kFunctionHome = "/home/app";
 
 struct ImageFile {
-    std::string path;           // inside the image: "/home/app/handler"; "/" merges a folder
-    std::filesystem::path host; // a file, or a directory packed with all it holds
+    std::string path;               // inside the image: "/home/app/handler"; "/" merges a folder
+    std::filesystem::path host;     // a file, or a directory packed with all it holds
     std::string layer = "function"; // files of one name share a layer, in order of first use
 };
 

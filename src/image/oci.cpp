@@ -9,8 +9,12 @@ namespace faasd::image {
 using nlohmann::json;
 
 namespace media {
-bool isManifest(std::string_view t) { return t == kOciManifest || t == kDockerManifest; }
-bool isIndex(std::string_view t) { return t == kOciIndex || t == kDockerManifestList; }
+bool isManifest(std::string_view t) {
+    return t == kOciManifest || t == kDockerManifest;
+}
+bool isIndex(std::string_view t) {
+    return t == kOciIndex || t == kDockerManifestList;
+}
 bool isLayer(std::string_view t) {
     return t == kOciLayer || t == kOciLayerGzip || t == kDockerLayerGzip ||
            t == "application/vnd.docker.image.rootfs.diff.tar";
@@ -72,7 +76,8 @@ std::vector<std::string> stringList(const json& j, const char* key) {
     return {};
 }
 
-template <typename F> auto parseJson(std::string_view text, std::string_view what, F&& fn)
+template <typename F>
+auto parseJson(std::string_view text, std::string_view what, F&& fn)
     -> decltype(fn(std::declval<const json&>())) {
     json j = json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {

@@ -64,7 +64,7 @@ struct Index {
 // Docker's image health check (config.Healthcheck); durations in
 // nanoseconds, 0 meaning the runtime's default.
 struct Healthcheck {
-    std::vector<std::string> test;  // {"CMD", "/usr/bin/fwatchdog", "--run-healthcheck"}
+    std::vector<std::string> test; // {"CMD", "/usr/bin/fwatchdog", "--run-healthcheck"}
     int64_t intervalNs = 0;
     int64_t timeoutNs = 0;
     int64_t startPeriodNs = 0;
@@ -74,16 +74,16 @@ struct Healthcheck {
 struct ImageConfig {
     std::string architecture = "amd64";
     std::string os = "linux";
-    std::string created;  // RFC 3339, optional
+    std::string created; // RFC 3339, optional
     std::vector<std::string> env;
     std::vector<std::string> entrypoint;
     std::vector<std::string> cmd;
     std::string workingDir;
     std::string user;
     Labels labels;
-    std::vector<std::string> exposedPorts;  // "8080/tcp"
+    std::vector<std::string> exposedPorts; // "8080/tcp"
     std::optional<Healthcheck> healthcheck;
-    std::vector<std::string> diffIds;       // rootfs.diff_ids
+    std::vector<std::string> diffIds; // rootfs.diff_ids
 };
 
 std::string toJson(const Manifest& manifest);

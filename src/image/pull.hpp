@@ -17,9 +17,9 @@
 namespace faasd::image {
 
 enum class PullPolicy {
-    Always,        // pull every deploy (the registry's copy wins)
-    IfNotPresent,  // the default: use the local image when there is one
-    Never,         // only local images; a missing one is an error
+    Always,       // pull every deploy (the registry's copy wins)
+    IfNotPresent, // the default: use the local image when there is one
+    Never,        // only local images; a missing one is an error
 };
 
 // "Always", "IfNotPresent", "Never" (case-insensitive).

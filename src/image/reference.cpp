@@ -26,8 +26,8 @@ bool tagOk(std::string_view t) {
         return false;
     }
     for (char ch : t) {
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                  ch == '_' || ch == '.' || ch == '-';
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-';
         if (!ok) {
             return false;
         }
@@ -37,7 +37,9 @@ bool tagOk(std::string_view t) {
 
 } // namespace
 
-std::string Reference::repository() const { return domain + "/" + path; }
+std::string Reference::repository() const {
+    return domain + "/" + path;
+}
 
 std::string Reference::str() const {
     std::string out = repository();
@@ -94,8 +96,8 @@ Result<Reference> parseReference(std::string_view text) {
     size_t pos = 0;
     while (pos <= rest.size()) {
         auto next = rest.find('/', pos);
-        auto component = rest.substr(pos, next == std::string_view::npos ? std::string_view::npos
-                                                                           : next - pos);
+        auto component =
+            rest.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
         if (!pathComponentOk(component)) {
             return bad("repository names use lowercase letters, digits and . _ -");
         }

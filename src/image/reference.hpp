@@ -14,10 +14,10 @@
 namespace faasd::image {
 
 struct Reference {
-    std::string domain;  // "docker.io", "127.0.0.1:5000"
-    std::string path;    // "library/alpine"
-    std::string tag;     // empty when only a digest is given
-    std::string digest;  // "sha256:..." or empty
+    std::string domain; // "docker.io", "127.0.0.1:5000"
+    std::string path;   // "library/alpine"
+    std::string tag;    // empty when only a digest is given
+    std::string digest; // "sha256:..." or empty
 
     // domain/path
     std::string repository() const;

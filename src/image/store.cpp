@@ -14,17 +14,17 @@ const Logger kLog("image");
 // references it; it expires by itself if faasd dies meanwhile.
 Result<containerd::Lease> tempLease(const containerd::Client& client, std::string_view purpose) {
     return client.leases().create(fmt::format("faasd-{}-{}", purpose, randomHex(6)),
-                                  {{"faasd.purpose", std::string(purpose)}},
-                                  std::chrono::hours(1));
+                                  {{"faasd.purpose", std::string(purpose)}}, std::chrono::hours(1));
 }
 
 Result<void> writeBlob(const containerd::Client& client, const std::string& digest,
                        std::string_view data, const containerd::Labels& labels) {
     containerd::StringSource source(data);
-    return client.content().write(
-        {.ref = "faasd-" + digest, .digest = digest, .size = static_cast<int64_t>(data.size()),
-         .labels = labels},
-        source);
+    return client.content().write({.ref = "faasd-" + digest,
+                                   .digest = digest,
+                                   .size = static_cast<int64_t>(data.size()),
+                                   .labels = labels},
+                                  source);
 }
 
 } // namespace
@@ -45,8 +45,10 @@ Result<containerd::Image> storeImage(const containerd::Client& client, const std
         manifest.layers.push_back(layer.descriptor());
     }
     std::string configJson = toJson(config);
-    manifest.config = Descriptor{std::string(media::kOciConfig), sha256Digest(configJson),
-                                 static_cast<int64_t>(configJson.size()), {}};
+    manifest.config = Descriptor{std::string(media::kOciConfig),
+                                 sha256Digest(configJson),
+                                 static_cast<int64_t>(configJson.size()),
+                                 {}};
     TRY(withContext(writeBlob(leased, manifest.config.digest, configJson, {}), what));
 
     containerd::Labels refs;
@@ -55,8 +57,10 @@ Result<containerd::Image> storeImage(const containerd::Client& client, const std
         refs[fmt::format("{}{}", kGcRefContentLayerPrefix, i)] = manifest.layers[i].digest;
     }
     std::string manifestJson = toJson(manifest);
-    Descriptor target{std::string(media::kOciManifest), sha256Digest(manifestJson),
-                      static_cast<int64_t>(manifestJson.size()), {}};
+    Descriptor target{std::string(media::kOciManifest),
+                      sha256Digest(manifestJson),
+                      static_cast<int64_t>(manifestJson.size()),
+                      {}};
     TRY(withContext(writeBlob(leased, target.digest, manifestJson, refs), what));
     // A blob that already existed keeps its old labels: set them again.
     TRY(withContext(client.content().setLabels(target.digest, refs), what));
@@ -119,7 +123,7 @@ Result<std::string> unpackImage(const containerd::Client& client, const Resolved
     for (size_t i = 0; i < chains.size(); ++i) {
         const std::string& chain = chains[i];
         if (snapshots.stat(chain)) {
-            continue;  // unpacked before
+            continue; // unpacked before
         }
         const std::string parent = i == 0 ? "" : chains[i - 1];
         const std::string key = fmt::format("extract-{}-{}", randomHex(4), chain);

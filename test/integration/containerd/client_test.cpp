@@ -2,11 +2,11 @@
 // every service the product uses, a real container run end to end, bad
 // input, and nothing left behind.
 
+#include "catch_result.hpp"
 #include "common/files.hpp"
 #include "common/random.hpp"
 #include "common/subprocess.hpp"
 #include "containerd/client.hpp"
-#include "catch_result.hpp"
 #include "containerd_daemon.hpp"
 #include "image/digest.hpp"
 #include "image/store.hpp"
@@ -15,7 +15,6 @@
 
 #include <catch2/catch.hpp>
 #include <signal.h>
-
 #include <thread>
 
 using namespace faasd;
@@ -28,8 +27,7 @@ namespace {
 struct Ns {
     std::string name = "faasd-it-" + randomHex(4);
     cd::Client client;
-    Ns()
-        : client(cd::Client::connect({.socket = testing::daemon().socket(), .ns = name}).value()) {
+    Ns() : client(cd::Client::connect({.socket = testing::daemon().socket(), .ns = name}).value()) {
         REQUIRE(client.namespaces().create(name));
     }
     ~Ns() {
@@ -54,9 +52,9 @@ struct Inventory {
 };
 
 Inventory inventory(const cd::Client& c) {
-    return Inventory{c.containers().list().value().size(), c.tasks().list().value().size(),
-                     c.snapshots().list().value().size(), c.leases().list().value().size(),
-                     c.content().list().value().size(),   c.images().list().value().size(),
+    return Inventory{c.containers().list().value().size(),     c.tasks().list().value().size(),
+                     c.snapshots().list().value().size(),      c.leases().list().value().size(),
+                     c.content().list().value().size(),        c.images().list().value().size(),
                      c.content().listStatuses().value().size()};
 }
 
@@ -75,15 +73,15 @@ TEST_CASE("faasd version prints both versions, or one line for a missing socket"
           "[containerd][cli]") {
     const char* bin = std::getenv("FAASD_BIN");
     REQUIRE(bin != nullptr);
-    auto ok = run({.argv = {bin, "version", "--containerd-socket", testing::daemon().socket()}},
-                  "", 20s);
+    auto ok =
+        run({.argv = {bin, "version", "--containerd-socket", testing::daemon().socket()}}, "", 20s);
     REQUIRE(ok);
     CHECK(ok->status == 0);
     CHECK(ok->out.find("faasd version ") != std::string::npos);
     CHECK(ok->out.find("containerd version ") != std::string::npos);
 
-    auto missing = run({.argv = {bin, "version", "--containerd-socket", "/nonexistent/c.sock"}},
-                       "", 20s);
+    auto missing =
+        run({.argv = {bin, "version", "--containerd-socket", "/nonexistent/c.sock"}}, "", 20s);
     REQUIRE(missing);
     CHECK(missing->status != 0);
     CHECK(missing->err.find("/nonexistent/c.sock") != std::string::npos);
@@ -119,7 +117,7 @@ TEST_CASE("namespaces: create with labels, update, list, delete", "[containerd]"
 TEST_CASE("content: write, read back, resume, reject a bad digest", "[containerd]") {
     Ns ns;
     auto& c = ns.client;
-    std::string data(3 << 20, 'a');  // three chunks
+    std::string data(3 << 20, 'a'); // three chunks
     for (size_t i = 0; i < data.size(); i += 4096) {
         data[i] = static_cast<char>('a' + (i / 4096) % 26);
     }
@@ -129,9 +127,8 @@ TEST_CASE("content: write, read back, resume, reject a bad digest", "[containerd
 
     SECTION("a blob round-trips and a second write of it succeeds") {
         cd::StringSource src(data);
-        REQUIRE(leased.content().write({.ref = "blob-1", .digest = digest,
-                                        .size = static_cast<int64_t>(data.size())},
-                                       src));
+        REQUIRE(leased.content().write(
+            {.ref = "blob-1", .digest = digest, .size = static_cast<int64_t>(data.size())}, src));
         auto info = c.content().info(digest);
         REQUIRE(info);
         CHECK(info->size == static_cast<int64_t>(data.size()));
@@ -139,16 +136,16 @@ TEST_CASE("content: write, read back, resume, reject a bad digest", "[containerd
         // Partial read.
         std::string part;
         REQUIRE(c.content().read(
-            digest, [&](std::string_view chunk) -> Result<void> {
+            digest,
+            [&](std::string_view chunk) -> Result<void> {
                 part.append(chunk);
                 return {};
             },
             4096, 10));
         CHECK(part == data.substr(4096, 10));
         cd::StringSource again(data);
-        CHECK(leased.content().write({.ref = "blob-2", .digest = digest,
-                                      .size = static_cast<int64_t>(data.size())},
-                                     again));
+        CHECK(leased.content().write(
+            {.ref = "blob-2", .digest = digest, .size = static_cast<int64_t>(data.size())}, again));
     }
 
     SECTION("a wrong digest fails, names the digests and leaves no ingest") {
@@ -279,7 +276,8 @@ TEST_CASE("a container runs from an image built here and leaves nothing behind",
     REQUIRE(events);
 
     const std::string name = "faasd.test/hello:1";
-    auto stored = testing::storeBusyboxImage(c, name, {"sh", "-c", "echo hello from $(id -u); exit 3"});
+    auto stored =
+        testing::storeBusyboxImage(c, name, {"sh", "-c", "echo hello from $(id -u); exit 3"});
     REQUIRE(stored);
 
     auto resolved = image::resolveImage(c, name);
@@ -299,13 +297,13 @@ TEST_CASE("a container runs from an image built here and leaves nothing behind",
     const std::string id = "hello-" + randomHex(3);
     auto mounts = leased.snapshots().prepare(id + "-rw", *top);
     REQUIRE(mounts);
-    REQUIRE(leased.containers().create({.id = id,
-                                        .labels = {{"com.openfaas.function", "hello"},
-                                                   {"multi", "line one\nline two"}},
-                                        .image = name,
-                                        .spec = testing::minimalSpec(id, resolved->config.cmd),
-                                        .snapshotter = "overlayfs",
-                                        .snapshotKey = id + "-rw"}));
+    REQUIRE(leased.containers().create(
+        {.id = id,
+         .labels = {{"com.openfaas.function", "hello"}, {"multi", "line one\nline two"}},
+         .image = name,
+         .spec = testing::minimalSpec(id, resolved->config.cmd),
+         .snapshotter = "overlayfs",
+         .snapshotKey = id + "-rw"}));
     auto container = c.containers().get(id);
     REQUIRE(container);
     CHECK(container->labels.at("multi") == "line one\nline two");

@@ -5,13 +5,12 @@
 #include "containerd/client.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
-#include <sys/mount.h>
-#include <unistd.h>
-
 #include <fstream>
+#include <signal.h>
 #include <sstream>
+#include <sys/mount.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace faasd::testing {
@@ -76,7 +75,7 @@ void removeStaleDaemons() {
         auto owner = readFile(entry.path() / "owner.pid");
         pid_t pid = owner ? static_cast<pid_t>(std::atoi(owner->c_str())) : 0;
         if (pid > 0 && ::kill(pid, 0) == 0) {
-            continue;  // another test run is using it
+            continue; // another test run is using it
         }
         removeDaemonDir(entry.path());
     }
@@ -96,7 +95,9 @@ std::string integrationSkipReason() {
     return "";
 }
 
-ContainerdDaemon& daemon() { return *g_daemon; }
+ContainerdDaemon& daemon() {
+    return *g_daemon;
+}
 
 Result<std::unique_ptr<ContainerdDaemon>> ContainerdDaemon::start() {
     removeStaleDaemons();
@@ -146,13 +147,13 @@ disabled_plugins = [
 
 Result<void> ContainerdDaemon::launch() {
     // containerd's log goes to a file next to its state, for post-mortems.
-    auto proc = Subprocess::spawn({.argv = {"sh", "-c",
-                                            fmt::format("exec containerd --config {} >>{} 2>&1",
-                                                        config_.string(),
-                                                        (dir_ / "containerd.log").string())},
-                                   .out = Stdio::Null,
-                                   .err = Stdio::Null,
-                                   .newSession = true});
+    auto proc = Subprocess::spawn(
+        {.argv = {"sh", "-c",
+                  fmt::format("exec containerd --config {} >>{} 2>&1", config_.string(),
+                              (dir_ / "containerd.log").string())},
+         .out = Stdio::Null,
+         .err = Stdio::Null,
+         .newSession = true});
     if (!proc) {
         return fail(proc.error().context("starting containerd"));
     }
@@ -224,7 +225,7 @@ ContainerdDaemon::~ContainerdDaemon() {
         }
     }
     stop();
-    removeDaemonDir(dir_);  // and any shim still serving it
+    removeDaemonDir(dir_); // and any shim still serving it
     if (g_daemon == this) {
         g_daemon = nullptr;
     }

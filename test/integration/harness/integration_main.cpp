@@ -5,7 +5,6 @@
 #include "containerd_daemon.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 
 int main(int argc, char** argv) {

@@ -18,7 +18,8 @@ Result<image::Layer> busyboxLayer() {
     builder.addDirectory("/sys");
     builder.addDirectory("/dev");
     builder.addDirectory("/etc");
-    builder.addFile("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n");
+    builder.addFile("/etc/passwd",
+                    "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n");
     builder.addFile("/etc/group", "root:x:0:\napp:x:1000:\n");
     return builder.build();
 }
@@ -36,38 +37,40 @@ Result<containerd::Image> storeBusyboxImage(const containerd::Client& client,
 
 std::string minimalSpec(const std::string& id, const std::vector<std::string>& args) {
     using nlohmann::json;
-    json spec = {
-        {"ociVersion", "1.0.2"},
-        {"process",
-         {{"terminal", false},
-          {"user", {{"uid", 0}, {"gid", 0}}},
-          {"args", args},
-          {"env", {"PATH=/bin"}},
-          {"cwd", "/"},
-          {"capabilities",
-           {{"bounding", json::array()},
-            {"effective", json::array()},
-            {"permitted", json::array()}}},
-          {"noNewPrivileges", true}}},
-        {"root", {{"path", "rootfs"}, {"readonly", false}}},
-        {"hostname", "test"},
-        {"mounts",
-         {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
-          {{"destination", "/dev"},
-           {"type", "tmpfs"},
-           {"source", "tmpfs"},
-           {"options", {"nosuid", "strictatime", "mode=755", "size=65536k"}}},
-          {{"destination", "/sys"},
-           {"type", "sysfs"},
-           {"source", "sysfs"},
-           {"options", {"nosuid", "noexec", "nodev", "ro"}}}}},
-        {"linux",
-         {{"namespaces",
-           {{{"type", "pid"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "mount"}},
-            {{"type", "network"}}}},
-          {"cgroupsPath", "/faasd-it/" + id},
-          {"maskedPaths", {"/proc/kcore", "/proc/keys", "/proc/timer_list"}},
-          {"readonlyPaths", {"/proc/sys", "/proc/sysrq-trigger"}}}}};
+    json spec = {{"ociVersion", "1.0.2"},
+                 {"process",
+                  {{"terminal", false},
+                   {"user", {{"uid", 0}, {"gid", 0}}},
+                   {"args", args},
+                   {"env", {"PATH=/bin"}},
+                   {"cwd", "/"},
+                   {"capabilities",
+                    {{"bounding", json::array()},
+                     {"effective", json::array()},
+                     {"permitted", json::array()}}},
+                   {"noNewPrivileges", true}}},
+                 {"root", {{"path", "rootfs"}, {"readonly", false}}},
+                 {"hostname", "test"},
+                 {"mounts",
+                  {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+                   {{"destination", "/dev"},
+                    {"type", "tmpfs"},
+                    {"source", "tmpfs"},
+                    {"options", {"nosuid", "strictatime", "mode=755", "size=65536k"}}},
+                   {{"destination", "/sys"},
+                    {"type", "sysfs"},
+                    {"source", "sysfs"},
+                    {"options", {"nosuid", "noexec", "nodev", "ro"}}}}},
+                 {"linux",
+                  {{"namespaces",
+                    {{{"type", "pid"}},
+                     {{"type", "ipc"}},
+                     {{"type", "uts"}},
+                     {{"type", "mount"}},
+                     {{"type", "network"}}}},
+                   {"cgroupsPath", "/faasd-it/" + id},
+                   {"maskedPaths", {"/proc/kcore", "/proc/keys", "/proc/timer_list"}},
+                   {"readonlyPaths", {"/proc/sys", "/proc/sysrq-trigger"}}}}};
     return spec.dump();
 }
 

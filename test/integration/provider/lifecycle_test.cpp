@@ -350,7 +350,7 @@ TEST_CASE("concurrent deploys, and resolve is not held up by them", "[provider]"
     }
     done = true;
     resolver.join();
-    CHECK(slowest < 200ms);  // a deploy takes longer; resolve never waits for one
+    CHECK(slowest < 200ms); // a deploy takes longer; resolve never waits for one
     std::set<std::string> ips;
     for (int i = 0; i < 3; ++i) {
         REQUIRE(results[i]);
@@ -388,12 +388,13 @@ TEST_CASE("logs are rotated past their size", "[provider]") {
     CHECK(httpGet(r.ip, "/cgi-bin/log") == "logged\n");
     std::vector<std::string> lines;
     std::atomic<bool> stop{false};
-    REQUIRE((*p)->logs({.name = "chatty", .ns = env.ns()},
-                       [&](const api::LogMessage& m) {
-                           lines.push_back(m.text);
-                           return true;
-                       },
-                       stop));
+    REQUIRE((*p)->logs(
+        {.name = "chatty", .ns = env.ns()},
+        [&](const api::LogMessage& m) {
+            lines.push_back(m.text);
+            return true;
+        },
+        stop));
     CHECK_FALSE(lines.empty());
     CHECK(lines.back() == "log line from 0");
     REQUIRE((*p)->remove("chatty", env.ns()));

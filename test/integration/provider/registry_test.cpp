@@ -30,7 +30,7 @@ TEST_CASE("a deploy pulls its image from a registry; an unknown tag is a clear e
 
     auto& p = env.provider();
     REQUIRE(p.deploy(deployment("pulled", env.ns(), remote)));
-    CHECK(client.images().get(target->str()));  // pulled into the store
+    CHECK(client.images().get(target->str())); // pulled into the store
     auto status = p.get("pulled", env.ns());
     REQUIRE(status);
     CHECK(status->image == remote);

@@ -143,9 +143,9 @@ TEST_CASE("scaled to 0 through the API, an invoke wakes it and answers 200", "[s
     Stack s;
     s.deploy("web", {});
     auto c = s.client();
-    auto r = c.Post("/system/scale-function/web",
-                    nlohmann::json{{"serviceName", "web"}, {"replicas", 0}}.dump(),
-                    "application/json");
+    auto r =
+        c.Post("/system/scale-function/web",
+               nlohmann::json{{"serviceName", "web"}, {"replicas", 0}}.dump(), "application/json");
     REQUIRE(r);
     CHECK(r->status == 202);
     CHECK(s.replicas("web") == 0);
@@ -200,8 +200,8 @@ TEST_CASE("min = max = 2 stays at 2 under load", "[scaler]") {
 
 TEST_CASE("scale-to-zero label: parked after idling, the next invoke resumes it", "[scaler]") {
     Stack s;
-    s.deploy("sleepy", {{"com.openfaas.scale.zero", "true"},
-                        {"com.openfaas.scale.zero-duration", "2s"}});
+    s.deploy("sleepy",
+             {{"com.openfaas.scale.zero", "true"}, {"com.openfaas.scale.zero-duration", "2s"}});
     REQUIRE(s.invoke("sleepy") == 200);
     CHECK(eventually([&] { return s.replicas("sleepy") == 0; }, 10s));
     CHECK(s.status("sleepy")["availableReplicas"] == 0);
@@ -232,8 +232,8 @@ TEST_CASE("an invoke that arrives while the function is still pausing wakes it",
         std::thread parker([&] { CHECK(s.env.provider().park("pausing", s.env.ns())); });
         // Once the replica is withdrawn the park is under way (or done): the
         // invoke must wait for it and resume the function.
-        CHECK(eventually(
-            [&] { return s.env.provider().resolve("pausing", s.env.ns())->empty(); }, 10s));
+        CHECK(eventually([&] { return s.env.provider().resolve("pausing", s.env.ns())->empty(); },
+                         10s));
         CHECK(s.invoke("pausing") == 200);
         parker.join();
         CHECK_FALSE(s.env.provider().isParked("pausing", s.env.ns()));
@@ -245,8 +245,8 @@ TEST_CASE("a parked function is evicted later; the next invoke cold-starts it", 
     auto config = Stack::quick();
     config.policy.evictAfter = 2s;
     Stack s(config);
-    s.deploy("old", {{"com.openfaas.scale.zero", "true"},
-                     {"com.openfaas.scale.zero-duration", "1s"}});
+    s.deploy("old",
+             {{"com.openfaas.scale.zero", "true"}, {"com.openfaas.scale.zero-duration", "1s"}});
     CHECK(eventually([&] { return s.env.provider().isParked("old", s.env.ns()); }, 10s));
     CHECK(eventually([&] { return s.env.tasks() == 0; }, 10s));
     CHECK_FALSE(s.env.provider().isParked("old", s.env.ns()));

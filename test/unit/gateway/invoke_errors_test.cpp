@@ -108,7 +108,8 @@ TEST_CASE("504 when connecting to the replica takes longer than the connect time
     ::close(listener);
 }
 
-TEST_CASE("the client timeout: a stalled header or an idle connection is closed, a slow call is not") {
+TEST_CASE(
+    "the client timeout: a stalled header or an idle connection is closed, a slow call is not") {
     auto config = Harness::defaultConfig();
     config.clientTimeout = std::chrono::milliseconds(300);
     TestUpstream up("slow-0");

@@ -242,8 +242,9 @@ TEST_CASE("FunctionMetrics merges what several threads counted") {
     CHECK(s->replicas == 7);
     CHECK(m.all().at(f).started == 4000);
     const std::string text = m.prometheusText();
-    CHECK(text.find("gateway_functions_seconds_count{code=\"200\",function_name=\"f.ns\"} 3600\n") !=
-          std::string::npos);
+    CHECK(
+        text.find("gateway_functions_seconds_count{code=\"200\",function_name=\"f.ns\"} 3600\n") !=
+        std::string::npos);
     m.remove(f);
     CHECK_FALSE(m.get(f));
 }

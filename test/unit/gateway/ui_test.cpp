@@ -18,12 +18,13 @@ TEST_CASE("ui: every page asset is served with its content type") {
         const char* type;
         const char* contains;
     };
-    for (const Case& t : {Case{"/ui/", "text/html; charset=utf-8", "js/app.js"},
-                          Case{"/ui/index.html", "text/html; charset=utf-8", "style.css"},
-                          Case{"/ui/style.css", "text/css; charset=utf-8", "--accent"},
-                          Case{"/ui/js/app.js", "text/javascript; charset=utf-8", "import"},
-                          Case{"/ui/js/api.js", "text/javascript; charset=utf-8", "/system/functions"},
-                          Case{"/ui/favicon.svg", "image/svg+xml", "<svg"}}) {
+    for (const Case& t :
+         {Case{"/ui/", "text/html; charset=utf-8", "js/app.js"},
+          Case{"/ui/index.html", "text/html; charset=utf-8", "style.css"},
+          Case{"/ui/style.css", "text/css; charset=utf-8", "--accent"},
+          Case{"/ui/js/app.js", "text/javascript; charset=utf-8", "import"},
+          Case{"/ui/js/api.js", "text/javascript; charset=utf-8", "/system/functions"},
+          Case{"/ui/favicon.svg", "image/svg+xml", "<svg"}}) {
         INFO(t.path);
         auto res = c.Get(t.path);
         REQUIRE(res);

@@ -51,10 +51,10 @@ TEST_CASE("an image config keeps the fields a function needs", "[image]") {
 
 TEST_CASE("an index yields the host platform's manifest", "[image]") {
     Index index;
-    index.manifests.push_back(
-        {{std::string(media::kOciManifest), sha256Digest("arm"), 1, {}}, Platform{"linux", "arm64", "v8"}});
-    index.manifests.push_back(
-        {{std::string(media::kOciManifest), sha256Digest("amd"), 1, {}}, Platform{"linux", "amd64", ""}});
+    index.manifests.push_back({{std::string(media::kOciManifest), sha256Digest("arm"), 1, {}},
+                               Platform{"linux", "arm64", "v8"}});
+    index.manifests.push_back({{std::string(media::kOciManifest), sha256Digest("amd"), 1, {}},
+                               Platform{"linux", "amd64", ""}});
     auto parsed = parseIndex(toJson(index));
     REQUIRE(parsed);
     CHECK(selectManifest(*parsed, Platform{"linux", "amd64", ""})->digest == sha256Digest("amd"));

@@ -12,7 +12,9 @@ namespace {
 
 const TimePoint t0{std::chrono::hours(1000)};
 
-ScaleLabels labels(const api::StringMap& l) { return parseScaleLabels(l, LabelDefaults{}, 20); }
+ScaleLabels labels(const api::StringMap& l) {
+    return parseScaleLabels(l, LabelDefaults{}, 20);
+}
 
 // Drives one function through the policy second by second: `load(t)` is the
 // number of successful requests in second t; replicas follow the decisions.
@@ -224,8 +226,8 @@ TEST_CASE("target rule: capacity uses in-flight requests; cpu needs usage", "[sc
 
 TEST_CASE("idle rule: park after zero-duration, evict later; never with work", "[scaler]") {
     Settings s;
-    auto zero = labels({{"com.openfaas.scale.zero", "true"},
-                        {"com.openfaas.scale.zero-duration", "10m"}});
+    auto zero =
+        labels({{"com.openfaas.scale.zero", "true"}, {"com.openfaas.scale.zero-duration", "10m"}});
     Observation o{.now = t0 + 9min, .replicas = 1, .lastActivity = t0};
     CHECK(idleRule(zero, o, s).action == Action::None);
     o.now = t0 + 10min;

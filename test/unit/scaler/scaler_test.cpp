@@ -87,8 +87,7 @@ public:
         if (!functions.contains(name + "." + kNs)) {
             return fail(Code::NotFound, "no {}", name);
         }
-        const uint64_t n =
-            parked.contains(name) || neverReady ? 0 : replicas[name + "." + kNs];
+        const uint64_t n = parked.contains(name) || neverReady ? 0 : replicas[name + "." + kNs];
         return std::vector<provider::Endpoint>(n, provider::Endpoint{.ip = "127.0.0.1"});
     }
     Result<void> park(const std::string& name, const std::string&) override {
@@ -152,10 +151,10 @@ struct Rig {
         scaler = std::make_unique<Scaler>(config, provider, metrics, [this] { return now; });
     }
     void meminfo(uint64_t total, uint64_t available) {
-        REQUIRE(writeFileAtomic(dir.path() / "meminfo",
-                                fmt::format("MemTotal:  {} kB\nMemFree: 1 kB\nMemAvailable: {} kB\n",
-                                            total, available),
-                                0644));
+        REQUIRE(writeFileAtomic(
+            dir.path() / "meminfo",
+            fmt::format("MemTotal:  {} kB\nMemFree: 1 kB\nMemAvailable: {} kB\n", total, available),
+            0644));
     }
     // `rps` successful requests for each of `seconds` ticks.
     void load(const std::string& fn, int rps, int seconds) {
@@ -201,13 +200,12 @@ TEST_CASE("scaler: min = max stays put under load", "[scaler]") {
     CHECK(rig.provider.scaleCalls == 0);
 }
 
-TEST_CASE("scaler: an idle function labelled for zero is parked, and evicted later",
-          "[scaler]") {
+TEST_CASE("scaler: an idle function labelled for zero is parked, and evicted later", "[scaler]") {
     ScalerConfig config;
     config.policy.evictAfter = 60s;
     Rig rig(config);
-    rig.provider.add("idle", {{"com.openfaas.scale.zero", "true"},
-                              {"com.openfaas.scale.zero-duration", "10s"}});
+    rig.provider.add(
+        "idle", {{"com.openfaas.scale.zero", "true"}, {"com.openfaas.scale.zero-duration", "10s"}});
     rig.provider.add("busy", {});
     rig.load("idle", 1, 3);
     rig.load("busy", 0, 9);
@@ -241,8 +239,8 @@ TEST_CASE("scaler: a scale by API counts as activity: the function is not parked
 
 TEST_CASE("scaler: a request in flight keeps a function from parking", "[scaler]") {
     Rig rig;
-    rig.provider.add("slow", {{"com.openfaas.scale.zero", "true"},
-                              {"com.openfaas.scale.zero-duration", "5s"}});
+    rig.provider.add(
+        "slow", {{"com.openfaas.scale.zero", "true"}, {"com.openfaas.scale.zero-duration", "5s"}});
     rig.metrics.started({"slow", kNs});
     rig.load("slow", 0, 30);
     CHECK(rig.provider.parkCalls == 0);
@@ -253,8 +251,8 @@ TEST_CASE("scaler: a request in flight keeps a function from parking", "[scaler]
 
 TEST_CASE("scaler: a request that slips in while parking thaws the function", "[scaler]") {
     Rig rig;
-    rig.provider.add("racy", {{"com.openfaas.scale.zero", "true"},
-                              {"com.openfaas.scale.zero-duration", "2s"}});
+    rig.provider.add(
+        "racy", {{"com.openfaas.scale.zero", "true"}, {"com.openfaas.scale.zero-duration", "2s"}});
     rig.provider.parkHook = [&] { rig.metrics.started({"racy", kNs}); };
     rig.load("racy", 0, 3);
     CHECK(rig.provider.parkCalls == 1);
@@ -262,8 +260,7 @@ TEST_CASE("scaler: a request that slips in while parking thaws the function", "[
     CHECK_FALSE(rig.provider.isParked("racy", kNs));
 }
 
-TEST_CASE("scaler: under memory pressure the longest parked function is evicted",
-          "[scaler]") {
+TEST_CASE("scaler: under memory pressure the longest parked function is evicted", "[scaler]") {
     Rig rig;
     for (const char* name : {"a", "b"}) {
         rig.provider.add(name, {{"com.openfaas.scale.zero", "true"},
@@ -329,8 +326,7 @@ TEST_CASE("scaler: concurrent wakes share one wake-up", "[scaler]") {
     CHECK(rig.provider.wakeCalls == 2);
 }
 
-TEST_CASE("scaler: a failed wake is Unavailable with the reason; unknown is NotFound",
-          "[scaler]") {
+TEST_CASE("scaler: a failed wake is Unavailable with the reason; unknown is NotFound", "[scaler]") {
     Rig rig;
     rig.provider.add("broken", {}, 0);
     rig.provider.wakeError = "image gone";
@@ -360,10 +356,11 @@ TEST_CASE("scaler: Alertmanager firing steps up by factor, resolved goes to min"
     rig.provider.add("pinned", {{"com.openfaas.scale.min", "3"}, {"com.openfaas.scale.max", "3"}},
                      3);
     gateway::AlertNotification n{.status = "firing"};
-    n.alerts.push_back({.status = "firing", .alertName = "APIHighInvocationRate",
+    n.alerts.push_back({.status = "firing",
+                        .alertName = "APIHighInvocationRate",
                         .functionName = "hot.openfaas-fn"});
-    n.alerts.push_back({.status = "firing", .alertName = "APIHighInvocationRate",
-                        .functionName = "pinned"});
+    n.alerts.push_back(
+        {.status = "firing", .alertName = "APIHighInvocationRate", .functionName = "pinned"});
     n.alerts.push_back({.status = "firing", .alertName = "x", .functionName = "gone"});
     REQUIRE(rig.scaler->handle(n));
     CHECK(rig.provider.count("hot") == 3); // 1 + 20% of 10
