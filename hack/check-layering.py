@@ -69,40 +69,39 @@ def strip_comments(text):
     return "\n".join(out)
 
 
-def call_args(text, open_paren):
-    """The text between the parenthesis at open_paren and its match."""
+def scan(text, start=0):
+    """Yields (index, character, bracket depth after it) outside quotes."""
     depth = 0
     quote = None
-    for i in range(open_paren, len(text)):
+    for i in range(start, len(text)):
         c = text[i]
         if quote:
             if c == quote:
                 quote = None
-        elif c == "'":
+            continue
+        if c == "'":
             quote = c
-        elif c in "([":
+            continue
+        if c in "([":
             depth += 1
         elif c in ")]":
             depth -= 1
-            if depth == 0:
-                return text[open_paren + 1 : i]
+        yield i, c, depth
+
+
+def call_args(text, open_paren):
+    """The text between the parenthesis at open_paren and its match."""
+    for i, c, depth in scan(text, open_paren):
+        if c in ")]" and depth == 0:
+            return text[open_paren + 1 : i]
     raise ValueError("unbalanced parentheses")
 
 
 def split_top(text):
     """Splits call arguments at the commas outside brackets and strings."""
-    parts, depth, quote, start = [], 0, None, 0
-    for i, c in enumerate(text):
-        if quote:
-            if c == quote:
-                quote = None
-        elif c == "'":
-            quote = c
-        elif c in "([":
-            depth += 1
-        elif c in ")]":
-            depth -= 1
-        elif c == "," and depth == 0:
+    parts, start = [], 0
+    for i, c, depth in scan(text):
+        if c == "," and depth == 0:
             parts.append(text[start:i])
             start = i + 1
     parts.append(text[start:])
