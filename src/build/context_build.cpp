@@ -21,8 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kTemplateFile = "template.yml";
-
 // The recipe a context builds with on the host, if any: its own
 // template.yml's when trusted, else the trusted template of that language.
 Result<std::optional<Template>> hostRecipe(const ContextBuild& request,

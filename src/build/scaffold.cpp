@@ -41,7 +41,7 @@ std::string functionBlock(const std::string& indent, const std::string& name,
 }
 
 // Copies the skeleton folder; files keep their permission bits.
-Result<void> copyTree(const fs::path& from, const fs::path& to) {
+Result<void> copySkeleton(const fs::path& from, const fs::path& to) {
     std::error_code ec;
     fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
     if (ec) {
@@ -191,7 +191,7 @@ Result<NewFunction> write(Plan p, const Template& tmpl) {
     }
     out.templateDir = tmpl.dir;
     // Both or neither: the folder goes again if the stack file cannot be written.
-    TRY(copyTree(skeleton, out.handlerDir));
+    TRY(copySkeleton(skeleton, out.handlerDir));
     ScopeExit removeHandler([&] {
         std::error_code ignored;
         fs::remove_all(out.handlerDir, ignored);

@@ -12,8 +12,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kTemplateFile = "template.yml";
-
 // "file:line:column: field: message", from the node's position (1-based).
 Error located(const std::string& file, const YAML::Mark& mark, std::string_view field,
               std::string_view message) {

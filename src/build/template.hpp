@@ -72,6 +72,9 @@ struct Template {
 Result<Template> parseTemplate(std::string_view yaml, const std::string& file,
                                const std::filesystem::path& dir);
 
+// A template folder's description, as OpenFaaS names it.
+inline constexpr std::string_view kTemplateFile = "template.yml";
+
 // Reads <dir>/template.yml.
 Result<Template> loadTemplate(const std::filesystem::path& dir);
 

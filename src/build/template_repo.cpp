@@ -1,5 +1,6 @@
 #include "build/template_repo.hpp"
 
+#include "build/template.hpp"
 #include "common/files.hpp"
 #include "common/scope_exit.hpp"
 #include "common/subprocess.hpp"
@@ -26,7 +27,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kTemplateFile = "template.yml";
 // A tarball is templates, not a disk image: bounds on what it may unpack to.
 constexpr int64_t kMaxTarballBytes = int64_t{512} << 20;
 constexpr size_t kMaxTarballEntries = 100000;
@@ -134,7 +134,7 @@ Result<void> checkLinks(const fs::path& dir, std::string_view what) {
 
 // Copies a template folder: files keep their permission bits, links stay
 // links (checkLinks has vetted them), anything else is refused.
-Result<void> copyTree(const fs::path& from, const fs::path& to) {
+Result<void> copyTemplateFolder(const fs::path& from, const fs::path& to) {
     std::error_code ec;
     fs::create_directory(to, ec);
     for (fs::recursive_directory_iterator it(from, ec), end; !ec && it != end; it.increment(ec)) {
@@ -563,7 +563,7 @@ Result<PullResult> install(const std::vector<Template>& templates, const fs::pat
     }
     TRY_ASSIGN(auto staging, StagingDir::besides(dest));
     for (const Template* t : toWrite) {
-        TRY(copyTree(t->dir, staging.path() / t->dir.filename()));
+        TRY(copyTemplateFolder(t->dir, staging.path() / t->dir.filename()));
     }
 
     // Commit: from here on, every step is undone if a later one fails.

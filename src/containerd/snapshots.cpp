@@ -8,7 +8,7 @@ std::vector<Mount>
 mountsOf(const google::protobuf::RepeatedPtrField<::containerd::types::Mount>& ms) {
     std::vector<Mount> out;
     for (const auto& m : ms) {
-        out.push_back(fromProto(m));
+        out.push_back(containerd::fromProto(m));
     }
     return out;
 }

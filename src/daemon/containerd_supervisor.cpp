@@ -13,7 +13,7 @@
 namespace faasd::daemon {
 namespace {
 
-const Logger kLog("daemon");
+const Logger kSupervisorLog("daemon");
 
 } // namespace
 
@@ -74,8 +74,8 @@ Result<void> ContainerdSupervisor::launch() {
         if (containerdAnswers(socket_, std::chrono::milliseconds(500))) {
             std::lock_guard lock(mu_);
             process_ = std::make_unique<Subprocess>(std::move(*proc));
-            kLog.info("started containerd (pid {}) on {}; log in {}", process_->pid(), socket_,
-                      logPath_);
+            kSupervisorLog.info("started containerd (pid {}) on {}; log in {}", process_->pid(),
+                                socket_, logPath_);
             return {};
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -98,14 +98,14 @@ void ContainerdSupervisor::supervise() {
         if (!status || stopping_) {
             continue;
         }
-        kLog.warn("containerd exited with status {}; restarting in {} ms", *status,
-                  backoff.count());
+        kSupervisorLog.warn("containerd exited with status {}; restarting in {} ms", *status,
+                            backoff.count());
         std::this_thread::sleep_for(backoff);
         if (stopping_) {
             break;
         }
         if (auto r = launch(); !r) {
-            kLog.error("{}", r.error().message());
+            kSupervisorLog.error("{}", r.error().message());
             backoff = std::min(backoff * 2, std::chrono::milliseconds(30'000));
         } else {
             backoff = std::chrono::milliseconds(500);

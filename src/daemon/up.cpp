@@ -23,7 +23,7 @@
 namespace faasd::daemon {
 namespace {
 
-const Logger kLog("up");
+const Logger kUpLog("up");
 
 // What runs, declared in start order: the members are destroyed in reverse,
 // so a start that fails half way stops what it made, last first.
@@ -86,11 +86,11 @@ Result<void> startOrAdoptContainerd(const config::DaemonConfig& c, Daemon& d) {
 Result<DaemonCredentials> loadCredentials(const config::DaemonConfig& c) {
     TRY_ASSIGN(auto creds, ensureCredentials(c));
     if (creds.created) {
-        kLog.info("created admin credentials in {} and {}", c.basicAuthUserFile(),
-                  c.basicAuthPasswordFile());
+        kUpLog.info("created admin credentials in {} and {}", c.basicAuthUserFile(),
+                    c.basicAuthPasswordFile());
     }
     if (creds.payloadSecretCreated) {
-        kLog.info("created the function builder's payload secret in {}", c.payloadSecretFile());
+        kUpLog.info("created the function builder's payload secret in {}", c.payloadSecretFile());
     }
     return creds;
 }
@@ -109,7 +109,7 @@ Result<void> buildComponents(const config::DaemonConfig& c, const DaemonCredenti
         d.builder = std::make_unique<build::RemoteBuilder>(
             builderConfigFrom(c, creds.payloadSecret, warnings));
         for (const auto& w : warnings) {
-            kLog.warn("function builder: {}", w);
+            kUpLog.warn("function builder: {}", w);
         }
         d.builderPort = std::make_unique<GatewayBuilder>(*d.builder);
     }
@@ -141,8 +141,8 @@ Result<void> serve(const config::DaemonConfig& c, Daemon& d) {
                                      .invokeTimeout = c.queue.invokeTimeout,
                                      .internalToken = d.internalToken}));
     }
-    kLog.info("faasd {} serving on {}:{} (containerd {})", FAASD_VERSION, c.gatewayAddress,
-              d.gateway->port(), c.containerdSocket);
+    kUpLog.info("faasd {} serving on {}:{} (containerd {})", FAASD_VERSION, c.gatewayAddress,
+                d.gateway->port(), c.containerdSocket);
     if (d.scaler) {
         d.scaler->start();
     }
@@ -221,7 +221,7 @@ Result<void> up(const config::DaemonConfig& c) {
 
     int sig = 0;
     sigwait(&signals, &sig);
-    kLog.info("received signal {}; stopping", sig);
+    kUpLog.info("received signal {}; stopping", sig);
     sdNotify("STOPPING=1");
     shutDown(c, d);
     return {};

@@ -1,9 +1,9 @@
 #include "gateway/proxy.hpp"
 
 #include "common/http_headers.hpp"
-#include "common/log.hpp"
 #include "common/random.hpp"
 #include "common/strings.hpp"
+#include "gateway/logger.hpp"
 
 #include <fmt/format.h>
 #include <limits>
@@ -14,8 +14,6 @@ namespace faasd::gateway {
 using namespace std::string_view_literals;
 
 namespace {
-
-const Logger kLog("gateway");
 
 constexpr std::string_view kInternalHeader = "X-Faasd-Internal";
 constexpr std::string_view kTimeoutHeader = "X-Faasd-Upstream-Timeout";

@@ -1,6 +1,6 @@
 #include "common/http_headers.hpp"
-#include "common/log.hpp"
 #include "common/strings.hpp"
+#include "gateway/logger.hpp"
 #include "gateway/proxy.hpp"
 
 #include <array>
@@ -15,7 +15,6 @@ using namespace std::string_view_literals;
 
 namespace {
 
-const Logger kLog("gateway");
 constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
 

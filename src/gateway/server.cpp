@@ -1,16 +1,10 @@
-#include "common/log.hpp"
+#include "gateway/logger.hpp"
 #include "gateway/server_impl.hpp"
 
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 namespace faasd::gateway {
-
-namespace {
-
-const Logger kLog("gateway");
-
-} // namespace
 
 Task<void> Server::Impl::acceptLoop() {
     beast::error_code ec;

@@ -1,10 +1,9 @@
 #include "common/scope_exit.hpp"
 #include "image/archive.hpp"
+#include "image/libarchive.hpp"
 #include "image/oci.hpp"
 #include "image/reference.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -12,16 +11,8 @@
 namespace faasd::image {
 namespace {
 
-using ArchivePtr = std::unique_ptr<struct archive, decltype(&archive_write_free)>;
-using EntryPtr = std::unique_ptr<struct archive_entry, decltype(&archive_entry_free)>;
-
-Error archiveError(struct archive* a, std::string_view what) {
-    const char* msg = archive_error_string(a);
-    return Error(Code::Internal, fmt::format("{}: {}", what, msg ? msg : "unknown error"));
-}
-
 Result<void> writeHeader(struct archive* a, const std::string& path, int64_t size, bool directory) {
-    EntryPtr entry(archive_entry_new(), &archive_entry_free);
+    ArchiveEntry entry(archive_entry_new());
     archive_entry_set_pathname(entry.get(), path.c_str());
     archive_entry_set_filetype(entry.get(), directory ? AE_IFDIR : AE_IFREG);
     archive_entry_set_perm(entry.get(), directory ? 0755 : 0644);
@@ -108,7 +99,7 @@ Result<void> exportArchive(const containerd::Client& client, const std::string& 
                                {"annotations", entry.annotations}}}}};
 
     const auto tmp = path.string() + ".partial";
-    ArchivePtr a(archive_write_new(), &archive_write_free);
+    ArchiveWriter a(archive_write_new());
     archive_write_set_format_pax_restricted(a.get());
     if (archive_write_open_filename(a.get(), tmp.c_str()) != ARCHIVE_OK) {
         return fail(archiveError(a.get(), fmt::format("{}: creating {}", what, tmp)));

@@ -15,8 +15,6 @@
 namespace faasd::image {
 namespace {
 
-constexpr int64_t kMaxMetadata = kMaxArchiveMetadata;
-
 struct Importer {
     const containerd::Client& client; // bound to the import's lease
     ArchiveContents contents;
@@ -90,7 +88,7 @@ struct Importer {
             return it->second;
         }
         if (auto it = contents.blobs.find(path); it != contents.blobs.end()) {
-            return client.content().readAll(it->second.digest, kMaxMetadata);
+            return client.content().readAll(it->second.digest, kMaxArchiveMetadata);
         }
         return fail(Code::InvalidArgument, "manifest.json names {}, which the archive lacks", path);
     }

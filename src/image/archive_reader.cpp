@@ -4,10 +4,9 @@
 #include "common/scope_exit.hpp"
 #include "common/unique_fd.hpp"
 #include "image/digest.hpp"
+#include "image/libarchive.hpp"
 #include "image/registry_blob.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <memory>
 #include <unistd.h>
@@ -15,15 +14,6 @@
 
 namespace faasd::image {
 namespace {
-
-using ArchivePtr = std::unique_ptr<struct archive, decltype(&archive_read_free)>;
-
-constexpr int64_t kMaxMetadata = kMaxArchiveMetadata;
-
-Error archiveError(struct archive* a, std::string_view what) {
-    const char* msg = archive_error_string(a);
-    return Error(Code::InvalidArgument, fmt::format("{}: {}", what, msg ? msg : "unknown error"));
-}
 
 // The current entry's data; it can only go forward.
 class EntrySource : public containerd::ByteSource {
@@ -38,7 +28,7 @@ public:
     Result<size_t> read(std::span<char> buf) override {
         la_ssize_t n = archive_read_data(a_, buf.data(), buf.size());
         if (n < 0) {
-            return fail(archiveError(a_, "reading the archive"));
+            return fail(archiveError(a_, "reading the archive", Code::InvalidArgument));
         }
         pos_ += n;
         return static_cast<size_t>(n);
@@ -88,7 +78,8 @@ struct Reader {
         for (;;) {
             la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
             if (n < 0) {
-                return fail(archiveError(a, fmt::format("reading {}", path)));
+                return fail(
+                    archiveError(a, fmt::format("reading {}", path), Code::InvalidArgument));
             }
             if (n == 0) {
                 break;
@@ -106,11 +97,11 @@ struct Reader {
     }
 
     Result<void> readEntries(const std::filesystem::path& path) {
-        ArchivePtr a(archive_read_new(), &archive_read_free);
+        ArchiveReader a(archive_read_new());
         archive_read_support_filter_all(a.get());
         archive_read_support_format_tar(a.get());
         if (archive_read_open_filename(a.get(), path.c_str(), 1 << 20) != ARCHIVE_OK) {
-            return fail(archiveError(a.get(), "opening the archive"));
+            return fail(archiveError(a.get(), "opening the archive", Code::InvalidArgument));
         }
         struct archive_entry* entry = nullptr;
         for (;;) {
@@ -119,7 +110,7 @@ struct Reader {
                 break;
             }
             if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-                return fail(archiveError(a.get(), "reading the archive"));
+                return fail(archiveError(a.get(), "reading the archive", Code::InvalidArgument));
             }
             if (archive_entry_filetype(entry) != AE_IFREG) {
                 continue;
@@ -135,12 +126,13 @@ struct Reader {
                 TRY(withContext(storeEntry(a.get(), digest, size), name));
                 out.blobs[name] = Descriptor{"", digest, size, {}};
             } else if (endsWith(name, ".json") || name == "oci-layout") {
-                if (size > kMaxMetadata) {
+                if (size > kMaxArchiveMetadata) {
                     return fail(Code::InvalidArgument, "{} is {} bytes: too large", name, size);
                 }
                 std::string text(static_cast<size_t>(size), '\0');
                 if (archive_read_data(a.get(), text.data(), text.size()) != size) {
-                    return fail(archiveError(a.get(), fmt::format("reading {}", name)));
+                    return fail(archiveError(a.get(), fmt::format("reading {}", name),
+                                             Code::InvalidArgument));
                 }
                 out.metadata[name] = std::move(text);
             } else if (endsWith(name, ".tar")) {

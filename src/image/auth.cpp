@@ -2,6 +2,7 @@
 
 #include "common/base64.hpp"
 #include "common/files.hpp"
+#include "common/strings.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -9,13 +10,6 @@
 
 namespace faasd::image {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 bool isSpace(char c) {
     return c == ' ' || c == '\t';
@@ -58,7 +52,7 @@ std::string keyHost(std::string_view key) {
     if (auto p = key.find("://"); p != std::string_view::npos) {
         key.remove_prefix(p + 3);
     }
-    return lower(key.substr(0, key.find('/')));
+    return asciiLower(key.substr(0, key.find('/')));
 }
 
 bool isDockerHub(std::string_view host) {
@@ -86,14 +80,14 @@ std::vector<Challenge> parseWwwAuthenticate(std::string_view header) {
             ++sc.i;
             sc.skipSpace();
             std::string value = (!sc.done() && sc.s[sc.i] == '"') ? sc.quoted() : sc.token();
-            out.back().params[lower(word)] = value;
+            out.back().params[asciiLower(word)] = value;
             continue;
         }
         if (word.empty()) {
             ++sc.i; // a stray character: skip it
             continue;
         }
-        out.push_back(Challenge{lower(word), {}});
+        out.push_back(Challenge{asciiLower(word), {}});
     }
     return out;
 }
@@ -109,7 +103,7 @@ Result<std::optional<Credentials>> lookupCredentials(std::string_view configJson
     if (auths == j.end() || !auths->is_object()) {
         return std::optional<Credentials>{};
     }
-    const std::string want = lower(host);
+    const std::string want = asciiLower(host);
     const json* entry = nullptr;
     for (const auto& [key, value] : auths->items()) {
         std::string h = keyHost(key);

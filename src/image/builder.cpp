@@ -5,11 +5,10 @@
 #include "common/subprocess.hpp"
 #include "image/archive.hpp"
 #include "image/digest.hpp"
+#include "image/libarchive.hpp"
 #include "image/reference.hpp"
 
 #include <algorithm>
-#include <archive.h>
-#include <archive_entry.h>
 #include <cstring>
 #include <elf.h>
 #include <nlohmann/json.hpp>
@@ -20,9 +19,6 @@ namespace faasd::image {
 namespace fs = std::filesystem;
 
 namespace {
-
-using ArchivePtr = std::unique_ptr<struct archive, decltype(&archive_write_free)>;
-using EntryPtr = std::unique_ptr<struct archive_entry, decltype(&archive_entry_free)>;
 
 constexpr int64_t kSecond = 1'000'000'000;
 
@@ -120,7 +116,7 @@ Result<void> addBusybox(LayerBuilder& layer, const fs::path& busybox) {
 
 Result<void> writeEntry(struct archive* a, const std::string& path, std::string_view data,
                         bool directory) {
-    EntryPtr entry(archive_entry_new(), &archive_entry_free);
+    ArchiveEntry entry(archive_entry_new());
     archive_entry_set_pathname(entry.get(), path.c_str());
     archive_entry_set_filetype(entry.get(), directory ? AE_IFDIR : AE_IFREG);
     archive_entry_set_perm(entry.get(), directory ? 0755 : 0644);
@@ -314,7 +310,7 @@ Result<void> writeOciArchive(const BuiltImage& image, const std::string& name,
                 blobs.end());
 
     const auto tmp = path.string() + ".partial";
-    ArchivePtr a(archive_write_new(), &archive_write_free);
+    ArchiveWriter a(archive_write_new());
     archive_write_set_format_pax_restricted(a.get());
     if (archive_write_open_filename(a.get(), tmp.c_str()) != ARCHIVE_OK) {
         return fail(Code::Internal, "{}: creating {}: {}", what, tmp,

@@ -2,25 +2,15 @@
 
 #include "common/files.hpp"
 #include "image/digest.hpp"
+#include "image/libarchive.hpp"
 #include "image/oci.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <memory>
 #include <set>
 #include <sys/stat.h>
 
 namespace faasd::image {
 namespace {
-
-struct ArchiveDeleter {
-    void operator()(struct archive* a) const { archive_write_free(a); }
-};
-using ArchivePtr = std::unique_ptr<struct archive, ArchiveDeleter>;
-
-struct EntryDeleter {
-    void operator()(struct archive_entry* e) const { archive_entry_free(e); }
-};
 
 la_ssize_t appendToString(struct archive*, void* out, const void* buf, size_t len) {
     static_cast<std::string*>(out)->append(static_cast<const char*>(buf), len);
@@ -35,11 +25,6 @@ std::string normalise(std::string path) {
         path.pop_back();
     }
     return path;
-}
-
-Error archiveError(struct archive* a, std::string_view what) {
-    const char* msg = archive_error_string(a);
-    return Error(Code::Internal, fmt::format("{}: {}", what, msg ? msg : "libarchive error"));
 }
 
 } // namespace
@@ -104,7 +89,7 @@ LayerBuilder& LayerBuilder::addSymlink(std::string path, std::string target) {
 Result<Layer> LayerBuilder::build() const {
     std::string tar;
     {
-        ArchivePtr a(archive_write_new());
+        ArchiveWriter a(archive_write_new());
         archive_write_set_format_pax_restricted(a.get());
         archive_write_set_bytes_in_last_block(a.get(), 1);
         if (archive_write_open2(a.get(), &tar, nullptr, appendToString, nullptr, nullptr) !=
@@ -112,7 +97,7 @@ Result<Layer> LayerBuilder::build() const {
             return fail(archiveError(a.get(), "building a layer"));
         }
         for (const auto& e : entries_) {
-            std::unique_ptr<struct archive_entry, EntryDeleter> entry(archive_entry_new());
+            ArchiveEntry entry(archive_entry_new());
             archive_entry_set_pathname(entry.get(), e.path.c_str());
             archive_entry_set_uid(entry.get(), e.uid);
             archive_entry_set_gid(entry.get(), e.gid);
@@ -155,7 +140,7 @@ Result<Layer> LayerBuilder::build() const {
 
 Result<std::string> gzip(std::string_view data) {
     std::string out;
-    ArchivePtr a(archive_write_new());
+    ArchiveWriter a(archive_write_new());
     archive_write_set_format_raw(a.get());
     archive_write_add_filter_gzip(a.get());
     archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr); // no mtime
@@ -164,7 +149,7 @@ Result<std::string> gzip(std::string_view data) {
         ARCHIVE_OK) {
         return fail(archiveError(a.get(), "compressing"));
     }
-    std::unique_ptr<struct archive_entry, EntryDeleter> entry(archive_entry_new());
+    ArchiveEntry entry(archive_entry_new());
     archive_entry_set_filetype(entry.get(), AE_IFREG);
     archive_entry_set_size(entry.get(), static_cast<la_int64_t>(data.size()));
     if (archive_write_header(a.get(), entry.get()) != ARCHIVE_OK ||

@@ -9,7 +9,7 @@
 namespace faasd::image {
 namespace {
 
-const Logger kLog("push");
+const Logger kPushLog("push");
 
 struct Pusher {
     const containerd::Client& client;
@@ -34,7 +34,7 @@ struct Pusher {
         const std::string what = fmt::format("uploading {}", blob.digest);
         TRY_ASSIGN(bool present, withContext(registryHas(blob), what));
         if (present) {
-            kLog.debug("{} is already in {}", blob.digest, target.repository());
+            kPushLog.debug("{} is already in {}", blob.digest, target.repository());
             return {};
         }
         TRY_ASSIGN(auto started,
@@ -135,7 +135,7 @@ Result<void> pushImage(const containerd::Client& client, const std::string& loca
     RegistryClient registry(endpoint, target.path, "pull,push", std::move(creds), options.timeout);
     Pusher pusher{client, registry, target};
     TRY(withContext(pusher.push(record.target), what));
-    kLog.info("pushed {} as {} ({})", localName, target.str(), record.target.digest);
+    kPushLog.info("pushed {} as {} ({})", localName, target.str(), record.target.digest);
     return {};
 }
 

@@ -1,18 +1,12 @@
 #include "image/registry.hpp"
 
+#include "common/strings.hpp"
 #include "image/oci.hpp"
 
 #include <algorithm>
 
 namespace faasd::image {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 // "host:port" -> "host"; "[::1]:5000" -> "::1".
 std::string hostName(std::string_view host) {
@@ -25,7 +19,7 @@ std::string hostName(std::string_view host) {
 }
 
 bool isLoopback(std::string_view host) {
-    std::string name = lower(hostName(host));
+    std::string name = asciiLower(hostName(host));
     if (name == "localhost" || name == "::1") {
         return true;
     }
@@ -114,7 +108,7 @@ std::string mediaTypeOf(std::string_view contentType) {
     while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) {
         t.remove_prefix(1);
     }
-    return lower(t);
+    return asciiLower(t);
 }
 
 } // namespace faasd::image

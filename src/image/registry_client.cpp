@@ -1,6 +1,7 @@
 #include "image/registry_client.hpp"
 
 #include "common/log.hpp"
+#include "common/strings.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -10,19 +11,12 @@
 namespace faasd::image {
 namespace {
 
-const Logger kLog("registry");
+const Logger kRegistryLog("registry");
 
 // Bodies kept in memory (manifests, errors, tokens); blobs are streamed.
 constexpr size_t kMaxBody = 8 << 20;
 constexpr int kMaxRedirects = 5;
 constexpr const char* kCaBundle = "/etc/ssl/certs/ca-certificates.crt";
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 bool isRedirect(int status) {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -145,7 +139,7 @@ Result<HttpResponse> RegistryClient::Impl::once(const HttpRequest& req, const Ur
     }
     out.status = res->status;
     for (const auto& [k, v] : res->headers) {
-        out.headers.emplace(lower(k), v);
+        out.headers.emplace(asciiLower(k), v);
     }
     if (req.sink == nullptr && req.method != "GET") {
         out.body = res->body.substr(0, kMaxBody);
@@ -258,7 +252,7 @@ Result<HttpResponse> RegistryClient::send(const HttpRequest& request) {
         // Credentials go only to the registry itself, never to where it redirects.
         const bool ours = url.origin() == home;
         TRY_ASSIGN(auto res, impl_->once(request, url, ours));
-        kLog.debug("{} {}{} -> {}", request.method, url.origin(), url.target, res.status);
+        kRegistryLog.debug("{} {}{} -> {}", request.method, url.origin(), url.target, res.status);
         if (ours && res.status == 401 && !authenticated) {
             TRY(impl_->authenticate(res));
             authenticated = true;

@@ -14,7 +14,7 @@
 namespace faasd::image {
 namespace {
 
-const Logger kLog("pull");
+const Logger kPullLog("pull");
 
 constexpr std::string_view kGcRefContentManifestPrefix = "containerd.io/gc.ref.content.m.";
 
@@ -126,7 +126,7 @@ Result<void> pullFrom(const containerd::Client& client, const Reference& referen
         created = client.images().update(record);
     }
     TRY(created);
-    kLog.info("pulled {} ({}) from {}", record.name, target.digest, endpoint.host);
+    kPullLog.info("pulled {} ({}) from {}", record.name, target.digest, endpoint.host);
     return {};
 }
 
@@ -143,8 +143,8 @@ Result<ResolvedImage> pullImage(const containerd::Client& client, const Referenc
             return withContext(resolveImage(client, name), what);
         }
         if (endpoint.mirror) {
-            kLog.warn("{}: mirror {} failed, trying the next: {}", what, endpoint.host,
-                      pulled.error().message());
+            kPullLog.warn("{}: mirror {} failed, trying the next: {}", what, endpoint.host,
+                          pulled.error().message());
         }
         last = std::move(pulled).error();
     }

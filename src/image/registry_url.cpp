@@ -1,3 +1,4 @@
+#include "common/strings.hpp"
 #include "image/registry_client.hpp"
 
 #include <algorithm>
@@ -6,16 +7,6 @@
 // URLs and error bodies of registry answers.
 
 namespace faasd::image {
-namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-} // namespace
 
 Result<Url> parseUrl(std::string_view text) {
     Url url;
@@ -23,7 +14,7 @@ Result<Url> parseUrl(std::string_view text) {
     if (sep == std::string_view::npos) {
         return fail(Code::InvalidArgument, "URL {} has no scheme", text);
     }
-    url.scheme = lower(text.substr(0, sep));
+    url.scheme = asciiLower(text.substr(0, sep));
     if (url.scheme != "http" && url.scheme != "https") {
         return fail(Code::InvalidArgument, "URL {}: scheme {} is not http or https", text,
                     url.scheme);

@@ -8,7 +8,7 @@
 namespace faasd::image {
 namespace {
 
-const Logger kLog("image");
+const Logger kStoreLog("image");
 
 // A short-lived lease that protects what is written until something
 // references it; it expires by itself if faasd dies meanwhile.
@@ -71,7 +71,7 @@ Result<containerd::Image> storeImage(const containerd::Client& client, const std
         created = client.images().update(record);
     }
     TRY(withContext(created, what));
-    kLog.debug("stored image {} as {}", name, target.digest);
+    kStoreLog.debug("stored image {} as {}", name, target.digest);
     return *created;
 }
 

@@ -1,7 +1,7 @@
 #include "network/cni.hpp"
 
-#include "common/log.hpp"
 #include "network/chain.hpp"
+#include "network/logger.hpp"
 #include "network/names.hpp"
 #include "network/netns.hpp"
 
@@ -12,8 +12,6 @@ namespace faasd::network {
 using nlohmann::json;
 
 namespace {
-
-const Logger log("cni");
 
 // The namespace an attach or check works in: it must exist, and it must not
 // be ours (the bridge plugin would rename and address the host's eth0).
@@ -115,15 +113,15 @@ Result<AttachResult> Cni::runAttach(const std::string& id, const std::string& ne
     }();
     if (!attached) {
         if (auto undone = undo(record, partial); !undone) {
-            log.error("undoing the half-made attachment of {}: {}", id, undone.error().message());
+            kLog.error("undoing the half-made attachment of {}: {}", id, undone.error().message());
             return fail(attached.error().code(),
                         "{} (undoing it failed too, {} is left for recovery: {})",
                         attached.error().message(), id, undone.error().message());
         }
         return attached;
     }
-    log.info("attached {} to {}: {}/{} in {}", id, target_, attached->ip, attached->prefixLength,
-             netnsPath);
+    kLog.info("attached {} to {}: {}/{} in {}", id, target_, attached->ip, attached->prefixLength,
+              netnsPath);
     return attached;
 }
 
@@ -153,8 +151,8 @@ Result<void> Cni::runDetach(const std::string& id, const std::string& netnsPath)
             list = std::move(*cachedList);
         } else {
             // DEL is best effort: the current plugins still free the IP.
-            log.warn("detaching {} with the current config; the cached one is unusable: {}", id,
-                     cachedList.error().message());
+            kLog.warn("detaching {} with the current config; the cached one is unusable: {}", id,
+                      cachedList.error().message());
         }
         cached = record->result;
         ifName = record->ifName.empty() ? ifName : record->ifName;
@@ -168,7 +166,7 @@ Result<void> Cni::runDetach(const std::string& id, const std::string& netnsPath)
         }
         if (auto usable = checkNetns(netns); !usable) {
             // Gone already: the plugins still release what lives outside it.
-            log.debug("detaching {} without its namespace: {}", id, usable.error().message());
+            kLog.debug("detaching {} without its namespace: {}", id, usable.error().message());
             netns.clear();
         }
     }
@@ -178,7 +176,7 @@ Result<void> Cni::runDetach(const std::string& id, const std::string& netnsPath)
     }
     TRY(cache_.remove(id));
     if (record) {
-        log.info("detached {} from {}", id, target_);
+        kLog.info("detached {} from {}", id, target_);
     }
     return {};
 }

@@ -1,7 +1,7 @@
 #include "network/plugin.hpp"
 
-#include "common/log.hpp"
 #include "common/subprocess.hpp"
+#include "network/logger.hpp"
 #include "network/names.hpp"
 
 #include <algorithm>
@@ -15,8 +15,6 @@ namespace faasd::network {
 using nlohmann::json;
 
 namespace {
-
-const Logger log("cni");
 
 constexpr std::string_view kDefaultPath =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -133,8 +131,8 @@ Result<json> PluginRunner::exec(std::string_view type, const Invocation& invocat
         .argv = {path.string()},
         .env = environment(invocation),
     };
-    log.debug("{} {} for {} (netns {})", type, commandName(invocation.command),
-              invocation.containerId, invocation.netns);
+    kLog.debug("{} {} for {} (netns {})", type, commandName(invocation.command),
+               invocation.containerId, invocation.netns);
     auto output = run(std::move(options), config.dump(), timeout_);
     if (!output) {
         if (output.error().code() == Code::Timeout) {
@@ -144,7 +142,7 @@ Result<json> PluginRunner::exec(std::string_view type, const Invocation& invocat
         return fail(output.error().context(fmt::format("{} plugin", type)));
     }
     if (auto err = trim(output->err); !err.empty()) {
-        log.debug("{} plugin {}: {}", type, commandName(invocation.command), err);
+        kLog.debug("{} plugin {}: {}", type, commandName(invocation.command), err);
     }
     if (output->status != 0) {
         return fail(pluginError(type, output->status, output->out, output->err));

@@ -1,7 +1,7 @@
 #include "network/result_cache.hpp"
 
 #include "common/files.hpp"
-#include "common/log.hpp"
+#include "network/logger.hpp"
 #include "network/names.hpp"
 
 #include <algorithm>
@@ -14,8 +14,6 @@ namespace faasd::network {
 using nlohmann::json;
 
 namespace {
-
-const Logger log("cni");
 
 constexpr std::string_view kKind = "faasd.cni.attachment/v1";
 constexpr std::string_view kSuffix = ".json";
@@ -119,7 +117,7 @@ Result<std::vector<CachedAttachment>> ResultCache::list() const {
         }
         auto attachment = load(id);
         if (!attachment) {
-            log.warn("skipping attachment record: {}", attachment.error().message());
+            kLog.warn("skipping attachment record: {}", attachment.error().message());
             continue;
         }
         if (*attachment) {

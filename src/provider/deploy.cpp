@@ -1,10 +1,10 @@
 // Changing functions: deploy, update (new replicas first), scale, remove.
 // Each runs under its function's own lock.
 
-#include "common/log.hpp"
 #include "common/scope_exit.hpp"
 #include "provider/containerd_provider.hpp"
 #include "provider/labels.hpp"
+#include "provider/logger.hpp"
 
 #include <charconv>
 #include <thread>
@@ -12,8 +12,6 @@
 namespace faasd::provider {
 
 namespace {
-
-const Logger log("provider");
 
 // com.openfaas.scale.min, else 1: the replicas a new function starts with.
 uint64_t initialReplicas(const api::FunctionDeployment& d, uint64_t max) {
@@ -93,7 +91,7 @@ Result<void> ContainerdProvider::deploy(const api::FunctionDeployment& deploymen
         functions_[key] = std::move(fn);
     }
     done = true;
-    log.info("deployed {} ({} replicas)", key, n);
+    kLog.info("deployed {} ({} replicas)", key, n);
     return {};
 }
 
@@ -166,7 +164,7 @@ Result<void> ContainerdProvider::update(const api::FunctionDeployment& deploymen
         std::error_code ec;
         std::filesystem::remove_all(oldTmpl->secretsDir, ec);
     }
-    log.info("updated {}", key);
+    kLog.info("updated {}", key);
     return {};
 }
 
@@ -183,7 +181,7 @@ Result<void> ContainerdProvider::remove(const std::string& name, const std::stri
         }
     }
     removeLocked(key);
-    log.info("removed {}", key);
+    kLog.info("removed {}", key);
     return {};
 }
 

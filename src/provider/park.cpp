@@ -3,18 +3,12 @@
 // replicas; a wake resumes them. A function at zero that is not parked
 // (evicted, or scaled to 0) wakes by starting replicas.
 
-#include "common/log.hpp"
 #include "provider/containerd_provider.hpp"
+#include "provider/logger.hpp"
 
 #include <thread>
 
 namespace faasd::provider {
-
-namespace {
-
-const Logger log("provider");
-
-} // namespace
 
 Result<void> ContainerdProvider::park(const std::string& name, const std::string& nsIn) {
     const std::string ns = nsIn.empty() ? config_.defaultNamespace : nsIn;
@@ -71,7 +65,7 @@ Result<void> ContainerdProvider::park(const std::string& name, const std::string
             it->second.parked = true;
         }
     }
-    log.info("parked {} ({} replicas frozen)", key, ids.size());
+    kLog.info("parked {} ({} replicas frozen)", key, ids.size());
     return {};
 }
 
@@ -120,8 +114,8 @@ bool ContainerdProvider::resumeLocked(const api::FunctionRef& key) {
             r->second.state = ReplicaState::Ready;
             serving = true;
         } else {
-            log.warn("resuming replica {} of {}: {}; restarting it", ids[i], key,
-                     results[i].error().message());
+            kLog.warn("resuming replica {} of {}: {}; restarting it", ids[i], key,
+                      results[i].error().message());
             r->second.state = ReplicaState::Crashed;
             r->second.nextRestart = std::chrono::steady_clock::now();
             woken_ = true;
@@ -156,7 +150,7 @@ Result<void> ContainerdProvider::wake(const std::string& name, const std::string
         }
         // Nothing resumed: whatever is left restarts through the reconciler;
         // serve sooner with fresh replicas.
-        log.warn("{}: no parked replica resumed; starting new ones", what);
+        kLog.warn("{}: no parked replica resumed; starting new ones", what);
         desired = 0;
     }
     if (desired > 0) {

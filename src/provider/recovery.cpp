@@ -2,10 +2,10 @@
 // replica containers, task states) and the CNI result cache, and cleans
 // what a crash leaked.
 
-#include "common/log.hpp"
 #include "network/netns.hpp"
 #include "provider/containerd_provider.hpp"
 #include "provider/labels.hpp"
+#include "provider/logger.hpp"
 #include "provider/probe.hpp"
 
 #include <algorithm>
@@ -16,8 +16,6 @@ namespace faasd::provider {
 using namespace std::chrono_literals;
 
 namespace {
-
-const Logger log("provider");
 
 bool isFunctionNamespace(const containerd::Namespace& ns) {
     auto it = ns.labels.find(kNamespaceLabel);
@@ -49,7 +47,7 @@ Result<void> ContainerdProvider::recover() {
     if (auto attachments = cni_->attachments()) {
         for (const auto& a : *attachments) {
             if (!owned.contains(a.id)) {
-                log.info("recovery: detaching leaked attachment {}", a.id);
+                kLog.info("recovery: detaching leaked attachment {}", a.id);
                 (void)cni_->detach(a.id, a.netns);
                 if (!a.netns.empty()) {
                     (void)network::deleteNetns(a.netns);
@@ -62,7 +60,7 @@ Result<void> ContainerdProvider::recover() {
             bool ours = std::any_of(functionNamespaces.begin(), functionNamespaces.end(),
                                     [&](const auto& ns) { return name.starts_with(ns + "-"); });
             if (ours && !owned.contains(name)) {
-                log.info("recovery: deleting leaked network namespace {}", name);
+                kLog.info("recovery: deleting leaked network namespace {}", name);
                 (void)cni_->detach(name);
                 (void)network::deleteNetns(config_.network.netnsDir / name);
             }
@@ -75,7 +73,7 @@ void ContainerdProvider::recoverNamespace(const std::string& ns, std::set<std::s
     auto c = inNs(ns);
     auto containers = c.containers().list();
     if (!containers) {
-        log.warn("recovery: listing containers in {}: {}", ns, containers.error().message());
+        kLog.warn("recovery: listing containers in {}: {}", ns, containers.error().message());
         return;
     }
     api::FunctionMap<Function> found;
@@ -86,7 +84,7 @@ void ContainerdProvider::recoverNamespace(const std::string& ns, std::set<std::s
         }
         auto record = parseRecord(ctr.labels);
         if (!record) {
-            log.warn("recovery: function {} in {}: {}", ctr.id, ns, record.error().message());
+            kLog.warn("recovery: function {} in {}: {}", ctr.id, ns, record.error().message());
             continue;
         }
         found[api::FunctionRef{ctr.id, ns}] = Function{.deployment = record->deployment,
@@ -108,8 +106,8 @@ void ContainerdProvider::recoverNamespace(const std::string& ns, std::set<std::s
         r.netns = (config_.network.netnsDir / r.cniId).string();
         auto attached = cni_->lookup(r.cniId);
         if (fn == found.end() || !attached || !*attached || !network::checkNetns(r.netns)) {
-            log.info("recovery: removing replica {} of {} (no function or no network)", ctr.id,
-                     api::FunctionRefView{name, ns});
+            kLog.info("recovery: removing replica {} of {} (no function or no network)", ctr.id,
+                      api::FunctionRefView{name, ns});
             destroyReplica(ns, name, ctr.id);
             continue;
         }
@@ -130,8 +128,8 @@ void ContainerdProvider::recoverNamespace(const std::string& ns, std::set<std::s
             r.pid = task->pid;
             r.state = probeReady(r.ip, 8080, 300ms) ? ReplicaState::Ready : ReplicaState::Starting;
         } else {
-            log.info("recovery: replica {} of {} is not running; restarting it", ctr.id,
-                     api::FunctionRefView{name, ns});
+            kLog.info("recovery: replica {} of {} is not running; restarting it", ctr.id,
+                      api::FunctionRefView{name, ns});
             r.state = ReplicaState::Crashed;
             r.nextRestart = std::chrono::steady_clock::now();
         }

@@ -3,12 +3,12 @@
 // and removing every trace of it.
 
 #include "common/files.hpp"
-#include "common/log.hpp"
 #include "common/random.hpp"
 #include "common/scope_exit.hpp"
 #include "network/netns.hpp"
 #include "provider/containerd_provider.hpp"
 #include "provider/labels.hpp"
+#include "provider/logger.hpp"
 #include "provider/probe.hpp"
 
 #include <fstream>
@@ -21,8 +21,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
-
-const Logger log("provider");
 
 // The directories holding an image's files, topmost first, from the
 // mounts of a view snapshot (a bind of one layer, or an overlay).
@@ -308,7 +306,7 @@ void ContainerdProvider::destroyReplica(const std::string& ns, const std::string
     auto c = inNs(ns);
     auto warn = [&](const char* what, const Result<void>& r) {
         if (!r && r.error().code() != Code::NotFound) {
-            log.warn("removing replica {}: {}: {}", id, what, r.error().message());
+            kLog.warn("removing replica {}: {}: {}", id, what, r.error().message());
         }
     };
     if (auto task = c.tasks().get(id)) {

@@ -2,10 +2,10 @@
 // with backoff, bringing replica counts back to the desired ones, sweeping
 // for missed exits, rotating logs.
 
-#include "common/log.hpp"
 #include "network/netns.hpp"
 #include "provider/containerd_provider.hpp"
 #include "provider/labels.hpp"
+#include "provider/logger.hpp"
 #include "provider/probe.hpp"
 
 #include <charconv>
@@ -16,12 +16,6 @@ namespace faasd::provider {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
-
-namespace {
-
-const Logger log("provider");
-
-} // namespace
 
 void ContainerdProvider::wake() {
     std::lock_guard lock(mu_);
@@ -34,7 +28,7 @@ void ContainerdProvider::superviseEvents() {
         auto stream =
             client_.events().subscribe({R"(topic=="/tasks/exit")", R"(topic=="/tasks/oom")"});
         if (!stream) {
-            log.warn("subscribing to containerd events: {}", stream.error().message());
+            kLog.warn("subscribing to containerd events: {}", stream.error().message());
             std::this_thread::sleep_for(500ms);
             continue;
         }
@@ -58,7 +52,7 @@ void ContainerdProvider::superviseEvents() {
                 }
             } else if (const auto* oom =
                            std::get_if<containerd::TaskOomEvent>(&(*event)->payload)) {
-                log.warn("replica {} in {} ran out of memory", oom->containerId, (*event)->ns);
+                kLog.warn("replica {} in {} ran out of memory", oom->containerId, (*event)->ns);
             }
         }
         {
@@ -89,7 +83,7 @@ void ContainerdProvider::onExit(const std::string& ns, const std::string& id, ui
         r.backoff = r.backoff.count() == 0 ? config_.restartBackoffMin
                                            : std::min(r.backoff * 2, config_.restartBackoffMax);
         r.nextRestart = SteadyClock::now() + r.backoff;
-        log.warn("replica {} of {} exited; restarting it in {} ms", id, key, r.backoff.count());
+        kLog.warn("replica {} of {} exited; restarting it in {} ms", id, key, r.backoff.count());
         woken_ = true;
         wake_.notify_all();
         return;
@@ -162,7 +156,7 @@ void ContainerdProvider::reconcileFunction(const api::FunctionRef& key) {
         }
     }
     if (auto r = scaleLocked(key, desired); !r) {
-        log.warn("bringing {} back to {} replicas: {}", key, desired, r.error().message());
+        kLog.warn("bringing {} back to {} replicas: {}", key, desired, r.error().message());
     }
 }
 
@@ -242,14 +236,14 @@ void ContainerdProvider::restartReplica(const api::FunctionRef& key, const std::
                                config_.restartBackoffMax);
         cur.nextRestart = SteadyClock::now() + cur.backoff;
         cur.pid = r.pid;
-        log.warn("restarting replica {} of {}: {}; next try in {} ms", id, key,
-                 restarted.error().message(), cur.backoff.count());
+        kLog.warn("restarting replica {} of {}: {}; next try in {} ms", id, key,
+                  restarted.error().message(), cur.backoff.count());
         return;
     }
     cur.pid = *restarted;
     cur.state = ReplicaState::Ready;
     cur.restarts += 1;
-    log.info("restarted replica {} of {} ({} restarts)", id, key, cur.restarts);
+    kLog.info("restarted replica {} of {} ({} restarts)", id, key, cur.restarts);
     // Recorded on the container so it survives the provider.
     if (auto ctr = c.containers().get(id)) {
         ctr->labels[kRestartsLabel] = std::to_string(cur.restarts);

@@ -1,20 +1,13 @@
 #include "queue/dispatcher.hpp"
 
-#include "common/log.hpp"
+#include "queue/clock.hpp"
+#include "queue/logger.hpp"
 
 #include <algorithm>
 
 namespace faasd::queue {
 
 namespace {
-
-const Logger kLog("queue");
-
-int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 unsigned positive(const std::map<std::string, std::string>& map, const std::string& key) {
     auto it = map.find(key);

@@ -1,20 +1,9 @@
 #include "queue/queue.hpp"
 
-#include "common/log.hpp"
+#include "queue/clock.hpp"
+#include "queue/logger.hpp"
 
 namespace faasd::queue {
-
-namespace {
-
-const Logger kLog("queue");
-
-int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-} // namespace
 
 Result<std::unique_ptr<Queue>> Queue::open(QueueConfig config, provider::Provider& provider) {
     if (config.workers == 0 || config.maxAttempts == 0 || config.callbackAttempts == 0) {

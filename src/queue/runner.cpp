@@ -1,7 +1,8 @@
 #include "queue/runner.hpp"
 
-#include "common/log.hpp"
 #include "common/strings.hpp"
+#include "queue/clock.hpp"
+#include "queue/logger.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -9,14 +10,6 @@
 namespace faasd::queue {
 
 namespace {
-
-const Logger kLog("queue");
-
-int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 bool retryableStatus(int status) {
     return status == 429 || status == 502 || status == 503 || status == 504;

@@ -1,22 +1,15 @@
 #include "queue/writer.hpp"
 
-#include "common/log.hpp"
+#include "queue/clock.hpp"
+#include "queue/logger.hpp"
 
 namespace faasd::queue {
 
 namespace {
 
-const Logger kLog("queue");
-
 constexpr auto kPruneEvery = std::chrono::minutes(1);
 // The thread wakes this often to prune even when nothing is written.
 constexpr auto kIdleWake = std::chrono::seconds(10);
-
-int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 } // namespace
 

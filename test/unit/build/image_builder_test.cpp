@@ -16,11 +16,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Fixture {
+struct FunctionFixture {
     TempDir dir = TempDir::create("faasd-builder-").value();
     fs::path fn = dir.path() / "fn";
 
-    Fixture() {
+    FunctionFixture() {
         fs::create_directories(fn / "lib");
         REQUIRE(writeFileAtomic(fn / "handler", "#!/bin/sh\ncat\n", 0755));
         REQUIRE(writeFileAtomic(fn / "lib" / "b.txt", "b"));
@@ -50,7 +50,7 @@ std::string tarListing(const TempDir& dir, const Layer& layer) {
 } // namespace
 
 TEST_CASE("the same inputs give the same image digest", "[build]") {
-    Fixture f;
+    FunctionFixture f;
     auto first = buildFunctionImage(f.spec());
     REQUIRE(first);
     // A later mtime, a different umask-style mode on a plain file: same image.
@@ -78,7 +78,7 @@ TEST_CASE("the same inputs give the same image digest", "[build]") {
 }
 
 TEST_CASE("layers: sorted entries, mtime 0, fixed owners, normalised modes", "[build]") {
-    Fixture f;
+    FunctionFixture f;
     auto img = buildFunctionImage(f.spec());
     REQUIRE(img);
     REQUIRE(img->layers.size() == 2);
@@ -106,7 +106,7 @@ TEST_CASE("layers: sorted entries, mtime 0, fixed owners, normalised modes", "[b
 }
 
 TEST_CASE("the image config runs fwatchdog as a user with the function's settings", "[build]") {
-    Fixture f;
+    FunctionFixture f;
     auto img = buildFunctionImage(f.spec());
     REQUIRE(img);
     auto j = nlohmann::json::parse(img->configJson);
@@ -139,7 +139,7 @@ TEST_CASE("busybox comes with its applets when asked for", "[build]") {
     if (!fs::exists("/bin/busybox")) {
         FAIL("busybox-static is not installed (hack/install-deps.sh)");
     }
-    Fixture f;
+    FunctionFixture f;
     auto spec = f.spec();
     spec.busybox = "/bin/busybox";
     auto img = buildFunctionImage(spec);
@@ -153,7 +153,7 @@ TEST_CASE("busybox comes with its applets when asked for", "[build]") {
 TEST_CASE("only static executables are packed", "[build]") {
     CHECK(isStaticExecutable(FWATCHDOG_PATH).value());
     CHECK_FALSE(isStaticExecutable("/bin/sh").value()); // dash, dynamically linked
-    Fixture f;
+    FunctionFixture f;
     CHECK_FALSE(isStaticExecutable(f.fn / "handler")); // a script
     auto spec = f.spec();
     spec.watchdog = "/bin/sh";

@@ -81,7 +81,9 @@ struct AsyncHarness {
     std::unique_ptr<queue::Queue> q;
 };
 
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
+// Over HTTP, with a callback round trip: a longer deadline than the queue's own tests.
+bool eventuallyOverHttp(const std::function<bool()>& pred,
+                        std::chrono::milliseconds timeout = 10s) {
     return waitUntil(pred, timeout, 5ms);
 }
 
@@ -98,7 +100,7 @@ TEST_CASE("async: 202 with X-Call-Id, the function runs through the gateway, cal
     REQUIRE(res);
     CHECK(res->status == 202);
     CHECK(res->get_header_value("X-Call-Id") == "call-1");
-    REQUIRE(eventually([&] { return receiver.count() == 1; }));
+    REQUIRE(eventuallyOverHttp([&] { return receiver.count() == 1; }));
     std::lock_guard lock(receiver.mutex_);
     const auto& cb = receiver.received[0];
     CHECK(cb.body == "payload");
@@ -167,7 +169,8 @@ TEST_CASE("async-requests: list, retry and delete; 501 without a queue") {
                 ->status == 202);
     REQUIRE(c.Post("/async-function/echo", {{"X-Call-Id", "ok"}}, "y", "text/plain")->status ==
             202);
-    REQUIRE(eventually([&] { return a.q->stats().failed == 1 && a.q->stats().completed == 1; }));
+    REQUIRE(eventuallyOverHttp(
+        [&] { return a.q->stats().failed == 1 && a.q->stats().completed == 1; }));
 
     auto res = c.Get("/system/async-requests?status=failed");
     REQUIRE(res);
@@ -201,7 +204,7 @@ TEST_CASE("async-requests: list, retry and delete; 501 without a queue") {
     CHECK(c.Post("/system/async-requests/nope/retry", "", "text/plain")->status == 404);
     CHECK(c.Post("/system/async-requests/ok/retry", "", "text/plain")->status == 409);
     CHECK(c.Post("/system/async-requests/dl/retry", "", "text/plain")->status == 202);
-    REQUIRE(eventually([&] { return a.q->stats().failed == 2; }));
+    REQUIRE(eventuallyOverHttp([&] { return a.q->stats().failed == 2; }));
     CHECK(c.Delete("/system/async-requests/dl")->status == 200);
     CHECK(c.Delete("/system/async-requests/dl")->status == 404);
     CHECK(c.Delete("/system/async-requests/ok")->status == 200);
@@ -225,7 +228,7 @@ TEST_CASE("async: a job longer than the sync upstream timeout runs once, with th
                                  "long", "text/plain");
     REQUIRE(res);
     CHECK(res->status == 202);
-    REQUIRE(eventually([&] { return receiver.count() == 1; }));
+    REQUIRE(eventuallyOverHttp([&] { return receiver.count() == 1; }));
     {
         std::lock_guard lock(receiver.mutex_);
         CHECK(receiver.received[0].get_header_value("X-Function-Status") == "200");

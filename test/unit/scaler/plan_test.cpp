@@ -2,16 +2,17 @@
 // changes out. No provider, no threads, no clock.
 
 #include "scaler/plan.hpp"
+#include "times.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace faasd;
 using namespace faasd::scaler;
 using namespace std::chrono_literals;
+using faasd::scaler::test::t0;
 
 namespace {
 
-const TimePoint t0{std::chrono::hours(1000)};
 const api::StringMap kZero = {{"com.openfaas.scale.zero", "true"},
                               {"com.openfaas.scale.zero-duration", "10s"}};
 

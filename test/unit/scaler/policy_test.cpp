@@ -1,16 +1,16 @@
 // The scaler's policies as pure functions: synthetic load, a fake clock.
 
 #include "scaler/policy.hpp"
+#include "times.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace faasd;
 using namespace faasd::scaler;
 using namespace std::chrono_literals;
+using faasd::scaler::test::t0;
 
 namespace {
-
-const TimePoint t0{std::chrono::hours(1000)};
 
 ScaleLabels labels(const api::StringMap& l) {
     return parseScaleLabels(l, LabelDefaults{}, 20);
