@@ -9,8 +9,8 @@ packages=(
   # libraries
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libcpp-httplib-dev libyaml-cpp-dev libfmt-dev catch2 nlohmann-json3-dev
-  libcli11-dev libarchive-dev libssl-dev libsqlite3-dev libboost-dev
-  libexpected-dev libcrypt-dev
+  libarchive-dev libssl-dev libsqlite3-dev libboost-dev
+  libexpected-dev libcrypt-dev libhowardhinnant-date-dev
   # containerd's own API definitions (read for field numbers)
   golang-github-containerd-containerd-dev
   # runtime

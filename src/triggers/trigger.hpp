@@ -1,0 +1,43 @@
+#pragma once
+
+// A function's cron trigger, read from its annotations as cron-connector
+// reads them, plus faasd's own:
+//
+//   topic                           "cron-function" (or a comma list with it)
+//   schedule                        the schedule (schedule.hpp), required
+//   async                           "true": invoke through the async queue
+//   com.openfaas.schedule.timezone  IANA time zone of the schedule (UTC)
+//   com.openfaas.schedule.overlap   skip | allow | queue (policy.hpp)
+//   com.openfaas.schedule.missed    one | none | all (policy.hpp)
+
+#include "api/types.hpp"
+#include "common/error.hpp"
+#include "triggers/policy.hpp"
+#include "triggers/schedule.hpp"
+
+#include <optional>
+#include <string_view>
+
+namespace faasd::triggers {
+
+inline constexpr std::string_view kTopicAnnotation = "topic";
+inline constexpr std::string_view kCronTopic = "cron-function";
+inline constexpr std::string_view kScheduleAnnotation = "schedule";
+inline constexpr std::string_view kAsyncAnnotation = "async";
+inline constexpr std::string_view kTimeZoneAnnotation = "com.openfaas.schedule.timezone";
+inline constexpr std::string_view kOverlapAnnotation = "com.openfaas.schedule.overlap";
+inline constexpr std::string_view kMissedAnnotation = "com.openfaas.schedule.missed";
+
+struct CronTrigger {
+    Schedule schedule;
+    Overlap overlap = Overlap::Skip;
+    Missed missed = Missed::One;
+    bool async = false; // cron-connector: only "true" is true
+};
+
+// nullopt when the function has no cron-function topic. An error names the
+// annotation: `schedule: schedule "*/0 * * * *": minute: step 0`,
+// `com.openfaas.schedule.timezone: unknown time zone "Mars/Olympus"`.
+Result<std::optional<CronTrigger>> cronTrigger(const api::StringMap& annotations);
+
+} // namespace faasd::triggers
