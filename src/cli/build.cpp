@@ -7,6 +7,7 @@
 #include "build/template_repo.hpp"
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
+#include "cli/command.hpp"
 #include "cli/image_verbs.hpp"
 #include "config/daemon_config.hpp"
 #include "containerd/client.hpp"
@@ -14,7 +15,6 @@
 #include "image/reference.hpp"
 #include "image/store.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <map>
 #include <memory>
@@ -49,13 +49,11 @@ Result<std::string> containerdSocket(const std::string& flag) {
     return daemon.containerdSocket;
 }
 
-void addBuildFlags(CLI::App* cmd, BuildFlags& flags) {
-    cmd->add_option("--templates-dir", flags.templatesDir,
-                    "templates folder (env FAASD_TEMPLATES_DIR)");
-    cmd->add_option("-o,--output", flags.output,
-                    "also write each image as an OCI archive DIR/NAME.tar");
-    cmd->add_option("--containerd-socket", flags.containerdSocket,
-                    "containerd's socket (env FAASD_CONTAINERD_SOCKET)");
+void addBuildFlags(Command& cmd, BuildFlags& flags) {
+    cmd.option("--templates-dir", flags.templatesDir, "templates folder (env FAASD_TEMPLATES_DIR)");
+    cmd.option("-o,--output", flags.output, "also write each image as an OCI archive DIR/NAME.tar");
+    cmd.option("--containerd-socket", flags.containerdSocket,
+               "containerd's socket (env FAASD_CONTAINERD_SOCKET)");
 }
 
 Result<void> buildFunctions(const config::Stack& stack,
@@ -182,15 +180,15 @@ Result<void> buildFunctions(const config::Stack& stack,
     return {};
 }
 
-void addBuild(CLI::App& app) {
-    auto* cmd = app.add_subcommand(
-        "build", "Build the functions of a stack file into images, without Docker");
+void addBuild(Command& app) {
+    auto& cmd =
+        app.subcommand("build", "Build the functions of a stack file into images, without Docker");
     auto f = std::make_shared<BuildVerbFlags>();
-    cmd->add_option("-f,--yaml", f->yaml, "stack file (default: ./stack.yml when present)");
-    cmd->add_option("--filter", f->filter, "build the functions whose name matches a wildcard");
-    cmd->add_option("--regex", f->regex, "build the functions whose name matches a regex");
+    cmd.option("-f,--yaml", f->yaml, "stack file (default: ./stack.yml when present)");
+    cmd.option("--filter", f->filter, "build the functions whose name matches a wildcard");
+    cmd.option("--regex", f->regex, "build the functions whose name matches a regex");
     addBuildFlags(cmd, f->build);
-    cmd->callback([f] {
+    cmd.callback([f] {
         runVerb([&]() -> Result<void> {
             TRY_ASSIGN(auto s, loadSelected(f->yaml, f->filter, f->regex,
                                             "no stack file: give -f stack.yml"));

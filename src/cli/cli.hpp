@@ -1,31 +1,29 @@
 #pragma once
 
-namespace CLI {
-class App;
-}
-
 namespace faasd::cli {
+
+class Command;
 
 // Parses the command line and runs the chosen subcommand; returns the
 // process exit code.
 int run(int argc, char** argv);
 
 // One function per subcommand file: adds the subcommand to app.
-void addVersion(CLI::App& app);
-void addUp(CLI::App& app);
-void addInstall(CLI::App& app);
-void addDeploy(CLI::App& app);
-void addList(CLI::App& app);
-void addDescribe(CLI::App& app);
-void addInvoke(CLI::App& app);
-void addRemove(CLI::App& app);
-void addLogs(CLI::App& app);
-void addSecret(CLI::App& app);
-void addNamespace(CLI::App& app);
-void addLogin(CLI::App& app); // login and logout
-void addTemplate(CLI::App& app);
-void addNew(CLI::App& app);
-void addBuild(CLI::App& app);
-void addPush(CLI::App& app);
+void addVersion(Command& app);
+void addUp(Command& app);
+void addInstall(Command& app);
+void addDeploy(Command& app);
+void addList(Command& app);
+void addDescribe(Command& app);
+void addInvoke(Command& app);
+void addRemove(Command& app);
+void addLogs(Command& app);
+void addSecret(Command& app);
+void addNamespace(Command& app);
+void addLogin(Command& app); // login and logout
+void addTemplate(Command& app);
+void addNew(Command& app);
+void addBuild(Command& app);
+void addPush(Command& app);
 
 } // namespace faasd::cli

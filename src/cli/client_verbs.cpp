@@ -1,8 +1,8 @@
 #include "cli/client_verbs.hpp"
 
 #include "api/json.hpp"
+#include "cli/command.hpp"
 
-#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
@@ -11,12 +11,11 @@
 
 namespace faasd::cli {
 
-void addGatewayFlags(CLI::App* cmd, GatewayFlags& flags) {
-    cmd->add_option("-g,--gateway", flags.gateway,
-                    "gateway URL (default: the stack file's provider.gateway, OPENFAAS_URL, "
-                    "http://127.0.0.1:8080)");
-    cmd->add_flag("--tls-no-verify", flags.tlsNoVerify,
-                  "do not verify the gateway's TLS certificate");
+void addGatewayFlags(Command& cmd, GatewayFlags& flags) {
+    cmd.option("-g,--gateway", flags.gateway,
+               "gateway URL (default: the stack file's provider.gateway, OPENFAAS_URL, "
+               "http://127.0.0.1:8080)");
+    cmd.flag("--tls-no-verify", flags.tlsNoVerify, "do not verify the gateway's TLS certificate");
 }
 
 Result<GatewayClient> connectGateway(const GatewayFlags& flags, std::string_view stackGateway) {
@@ -40,7 +39,7 @@ void runVerb(const std::function<Result<void>()>& verb) {
             }
         }
         fmt::print(stderr, "faasd: {}\n", message);
-        throw CLI::RuntimeError(1);
+        throw CommandFailed{1};
     }
 }
 

@@ -14,11 +14,9 @@
 #include <string_view>
 #include <vector>
 
-namespace CLI {
-class App;
-}
-
 namespace faasd::cli {
+
+class Command;
 
 struct GatewayFlags {
     std::string gateway; // -g/--gateway
@@ -26,7 +24,7 @@ struct GatewayFlags {
 };
 
 // Adds -g/--gateway and --tls-no-verify to cmd.
-void addGatewayFlags(CLI::App* cmd, GatewayFlags& flags);
+void addGatewayFlags(Command& cmd, GatewayFlags& flags);
 
 // A client for the gateway the flags, the stack file's provider.gateway and
 // OPENFAAS_URL name, with the credentials `faasd login` stored for it.

@@ -3,10 +3,10 @@
 
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
+#include "cli/command.hpp"
 #include "cli/deploy_flags.hpp"
 #include "cli/image_verbs.hpp"
 
-#include <CLI/CLI.hpp>
 #include <memory>
 
 namespace faasd::cli {
@@ -61,33 +61,33 @@ Result<void> deploy(const DeployFlags& f) {
 
 } // namespace
 
-void addDeploy(CLI::App& app) {
-    auto* cmd = app.add_subcommand(
-        "deploy", "Deploy functions from a stack file, or one function from flags");
+void addDeploy(Command& app) {
+    auto& cmd =
+        app.subcommand("deploy", "Deploy functions from a stack file, or one function from flags");
     auto f = std::make_shared<DeployFlags>();
     addGatewayFlags(cmd, f->gateway);
-    cmd->add_option("-f,--yaml", f->yaml, "stack file (default: ./stack.yml when present)");
-    cmd->add_option("--filter", f->filter, "deploy the functions whose name matches a wildcard");
-    cmd->add_option("--regex", f->regex, "deploy the functions whose name matches a regex");
-    cmd->add_option("--image", f->image, "image of the function (with --name)");
-    cmd->add_option("--name", f->name, "name of the function (with --image)");
-    cmd->add_option("--fprocess", f->overrides.fprocess, "the process the watchdog runs");
-    cmd->add_option("-e,--env", f->overrides.env, "environment variable KEY=VALUE (repeatable)");
-    cmd->add_option("-l,--label", f->overrides.labels, "label KEY=VALUE (repeatable)");
-    cmd->add_option("--annotation", f->overrides.annotations, "annotation KEY=VALUE (repeatable)");
-    cmd->add_option("--secret", f->overrides.secrets, "secret to mount (repeatable)");
-    cmd->add_option("--constraint", f->overrides.constraints, "placement constraint (repeatable)");
-    cmd->add_option("--memory-limit", f->overrides.memoryLimit, "memory limit, e.g. 128Mi");
-    cmd->add_option("--cpu-limit", f->overrides.cpuLimit, "CPU limit, e.g. 500m");
-    cmd->add_option("--memory-request", f->overrides.memoryRequest, "memory request, e.g. 64Mi");
-    cmd->add_option("--cpu-request", f->overrides.cpuRequest, "CPU request, e.g. 100m");
-    cmd->add_flag("--readonly", f->overrides.readOnly, "read-only root filesystem");
-    cmd->add_option("-n,--namespace", f->overrides.ns, "namespace (default: the gateway's)");
-    cmd->add_flag("--build", f->build,
-                  "build the functions first, and push those whose image names a registry");
+    cmd.option("-f,--yaml", f->yaml, "stack file (default: ./stack.yml when present)");
+    cmd.option("--filter", f->filter, "deploy the functions whose name matches a wildcard");
+    cmd.option("--regex", f->regex, "deploy the functions whose name matches a regex");
+    cmd.option("--image", f->image, "image of the function (with --name)");
+    cmd.option("--name", f->name, "name of the function (with --image)");
+    cmd.option("--fprocess", f->overrides.fprocess, "the process the watchdog runs");
+    cmd.option("-e,--env", f->overrides.env, "environment variable KEY=VALUE (repeatable)");
+    cmd.option("-l,--label", f->overrides.labels, "label KEY=VALUE (repeatable)");
+    cmd.option("--annotation", f->overrides.annotations, "annotation KEY=VALUE (repeatable)");
+    cmd.option("--secret", f->overrides.secrets, "secret to mount (repeatable)");
+    cmd.option("--constraint", f->overrides.constraints, "placement constraint (repeatable)");
+    cmd.option("--memory-limit", f->overrides.memoryLimit, "memory limit, e.g. 128Mi");
+    cmd.option("--cpu-limit", f->overrides.cpuLimit, "CPU limit, e.g. 500m");
+    cmd.option("--memory-request", f->overrides.memoryRequest, "memory request, e.g. 64Mi");
+    cmd.option("--cpu-request", f->overrides.cpuRequest, "CPU request, e.g. 100m");
+    cmd.flag("--readonly", f->overrides.readOnly, "read-only root filesystem");
+    cmd.option("-n,--namespace", f->overrides.ns, "namespace (default: the gateway's)");
+    cmd.flag("--build", f->build,
+             "build the functions first, and push those whose image names a registry");
     addBuildFlags(cmd, f->buildFlags);
     addPushFlags(cmd, f->pushFlags);
-    cmd->callback([f] { runVerb([&] { return deploy(*f); }); });
+    cmd.callback([f] { runVerb([&] { return deploy(*f); }); });
 }
 
 } // namespace faasd::cli

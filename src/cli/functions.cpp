@@ -4,8 +4,8 @@
 #include "api/validate.hpp"
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
+#include "cli/command.hpp"
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <fmt/format.h>
 #include <memory>
@@ -42,7 +42,7 @@ Error functionError(const GatewayAnswer& answer, const std::string& what, const 
     return answerError(answer, what, gateway);
 }
 
-Result<void> list(const FunctionFlags& f) {
+Result<void> listFunctions(const FunctionFlags& f) {
     TRY_ASSIGN(auto client, connectGateway(f.gateway));
     TRY_ASSIGN(auto answer,
                client.send({.path = "/system/functions", .query = namespaceQuery(f.ns)}));
@@ -88,7 +88,7 @@ void printMap(std::string_view title, const api::StringMap& map) {
     }
 }
 
-Result<void> describe(const FunctionFlags& f) {
+Result<void> describeFunction(const FunctionFlags& f) {
     TRY(api::validateName("function name", f.name));
     TRY_ASSIGN(auto client, connectGateway(f.gateway));
     auto query = namespaceQuery(f.ns);
@@ -159,7 +159,7 @@ Result<void> removeOne(GatewayClient& client, const std::string& name, const std
     return {};
 }
 
-Result<void> remove(const FunctionFlags& f) {
+Result<void> removeFunctions(const FunctionFlags& f) {
     if (!f.name.empty()) {
         if (!f.yaml.empty()) {
             return fail(Code::InvalidArgument, "give a function name or -f, not both");
@@ -194,37 +194,36 @@ Result<void> remove(const FunctionFlags& f) {
 
 } // namespace
 
-void addList(CLI::App& app) {
-    auto* cmd = app.add_subcommand("list", "List the functions the gateway runs");
-    cmd->alias("ls");
+void addList(Command& app) {
+    auto& cmd = app.subcommand("list", "List the functions the gateway runs");
+    cmd.alias("ls");
     auto f = std::make_shared<FunctionFlags>();
     addGatewayFlags(cmd, f->gateway);
-    cmd->add_option("-n,--namespace", f->ns, "namespace (default: the gateway's)");
-    cmd->add_flag("-v,--verbose", f->verbose, "show images and available replicas");
-    cmd->callback([f] { runVerb([&] { return list(*f); }); });
+    cmd.option("-n,--namespace", f->ns, "namespace (default: the gateway's)");
+    cmd.flag("-v,--verbose", f->verbose, "show images and available replicas");
+    cmd.callback([f] { runVerb([&] { return listFunctions(*f); }); });
 }
 
-void addDescribe(CLI::App& app) {
-    auto* cmd = app.add_subcommand("describe", "Show one function's status and settings");
+void addDescribe(Command& app) {
+    auto& cmd = app.subcommand("describe", "Show one function's status and settings");
     auto f = std::make_shared<FunctionFlags>();
     addGatewayFlags(cmd, f->gateway);
-    cmd->add_option("name", f->name, "function name")->required();
-    cmd->add_option("-n,--namespace", f->ns, "namespace (default: the gateway's)");
-    cmd->callback([f] { runVerb([&] { return describe(*f); }); });
+    cmd.positional("name", f->name, "function name").required();
+    cmd.option("-n,--namespace", f->ns, "namespace (default: the gateway's)");
+    cmd.callback([f] { runVerb([&] { return describeFunction(*f); }); });
 }
 
-void addRemove(CLI::App& app) {
-    auto* cmd = app.add_subcommand("remove", "Remove a function, or a stack file's functions");
-    cmd->alias("rm");
+void addRemove(Command& app) {
+    auto& cmd = app.subcommand("remove", "Remove a function, or a stack file's functions");
+    cmd.alias("rm");
     auto f = std::make_shared<FunctionFlags>();
     addGatewayFlags(cmd, f->gateway);
-    cmd->add_option("name", f->name, "function name");
-    cmd->add_option("-f,--yaml", f->yaml, "stack file (default: ./stack.yml when present)");
-    cmd->add_option("--filter", f->filter, "remove the functions whose name matches a wildcard");
-    cmd->add_option("--regex", f->regex, "remove the functions whose name matches a regex");
-    cmd->add_option("-n,--namespace", f->ns,
-                    "namespace (default: the function's or the gateway's)");
-    cmd->callback([f] { runVerb([&] { return remove(*f); }); });
+    cmd.positional("name", f->name, "function name");
+    cmd.option("-f,--yaml", f->yaml, "stack file (default: ./stack.yml when present)");
+    cmd.option("--filter", f->filter, "remove the functions whose name matches a wildcard");
+    cmd.option("--regex", f->regex, "remove the functions whose name matches a regex");
+    cmd.option("-n,--namespace", f->ns, "namespace (default: the function's or the gateway's)");
+    cmd.callback([f] { runVerb([&] { return removeFunctions(*f); }); });
 }
 
 } // namespace faasd::cli

@@ -10,11 +10,9 @@
 #include <string>
 #include <vector>
 
-namespace CLI {
-class App;
-}
-
 namespace faasd::cli {
+
+class Command;
 
 struct BuildFlags {
     std::string templatesDir;     // --templates-dir / FAASD_TEMPLATES_DIR
@@ -28,8 +26,8 @@ struct PushFlags {
     std::string containerdSocket;
 };
 
-void addBuildFlags(CLI::App* cmd, BuildFlags& flags);
-void addPushFlags(CLI::App* cmd, PushFlags& flags);
+void addBuildFlags(Command& cmd, BuildFlags& flags);
+void addPushFlags(Command& cmd, PushFlags& flags);
 
 // Builds each function (checking all of them first: an unknown template or
 // a missing handler folder is an error at its place in the stack file and

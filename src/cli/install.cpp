@@ -3,8 +3,8 @@
 #include "daemon/install.hpp"
 
 #include "cli/cli.hpp"
+#include "cli/command.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <memory>
 
@@ -14,20 +14,20 @@ namespace {
 void exitOnError(const Result<void>& done) {
     if (!done) {
         fmt::print(stderr, "faasd: {}\n", done.error().message());
-        throw CLI::RuntimeError(1);
+        throw CommandFailed{1};
     }
 }
 
 } // namespace
 
-void addInstall(CLI::App& app) {
-    auto* cmd = app.add_subcommand(
-        "install", "Prepare this machine for faasd and install the systemd service");
-    cmd->callback([] { exitOnError(daemon::install()); });
-    auto* un = app.add_subcommand("uninstall", "Remove the faasd service (data kept)");
+void addInstall(Command& app) {
+    auto& cmd =
+        app.subcommand("install", "Prepare this machine for faasd and install the systemd service");
+    cmd.callback([] { exitOnError(daemon::install()); });
+    auto& un = app.subcommand("uninstall", "Remove the faasd service (data kept)");
     auto purge = std::make_shared<bool>(false);
-    un->add_flag("--purge", *purge, "also remove state, secrets and the CNI config");
-    un->callback([purge] { exitOnError(daemon::uninstall(*purge)); });
+    un.flag("--purge", *purge, "also remove state, secrets and the CNI config");
+    un.callback([purge] { exitOnError(daemon::uninstall(*purge)); });
 }
 
 } // namespace faasd::cli

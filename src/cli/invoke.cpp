@@ -4,8 +4,8 @@
 #include "api/validate.hpp"
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
+#include "cli/command.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <memory>
 
@@ -85,21 +85,21 @@ Result<void> invoke(const InvokeFlags& f) {
 
 } // namespace
 
-void addInvoke(CLI::App& app) {
-    auto* cmd = app.add_subcommand("invoke", "Invoke a function with the body read from stdin");
+void addInvoke(Command& app) {
+    auto& cmd = app.subcommand("invoke", "Invoke a function with the body read from stdin");
     auto f = std::make_shared<InvokeFlags>();
     addGatewayFlags(cmd, f->gateway);
-    cmd->add_option("name", f->name, "function name")->required();
-    cmd->add_option("-n,--namespace", f->ns, "namespace (default: the gateway's)");
-    cmd->add_flag("-a,--async", f->async, "queue the call and return at once (202)");
-    cmd->add_option("-H,--header", f->headers, "request header KEY=VALUE (repeatable)");
-    cmd->add_option("--query", f->query, "query parameter KEY=VALUE (repeatable)");
-    cmd->add_option("-m,--method", f->method, "HTTP method (default POST)");
-    cmd->add_option("--content-type", f->contentType, "Content-Type (default text/plain)");
-    cmd->add_option("--callback-url", f->callbackUrl,
-                    "with --async: where to POST the function's answer");
-    cmd->add_flag("--status-code", f->statusCode, "print the answer's status code on stderr");
-    cmd->callback([f] { runVerb([&] { return invoke(*f); }); });
+    cmd.positional("name", f->name, "function name").required();
+    cmd.option("-n,--namespace", f->ns, "namespace (default: the gateway's)");
+    cmd.flag("-a,--async", f->async, "queue the call and return at once (202)");
+    cmd.option("-H,--header", f->headers, "request header KEY=VALUE (repeatable)");
+    cmd.option("--query", f->query, "query parameter KEY=VALUE (repeatable)");
+    cmd.option("-m,--method", f->method, "HTTP method (default POST)");
+    cmd.option("--content-type", f->contentType, "Content-Type (default text/plain)");
+    cmd.option("--callback-url", f->callbackUrl,
+               "with --async: where to POST the function's answer");
+    cmd.flag("--status-code", f->statusCode, "print the answer's status code on stderr");
+    cmd.callback([f] { runVerb([&] { return invoke(*f); }); });
 }
 
 } // namespace faasd::cli

@@ -4,8 +4,8 @@
 
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
+#include "cli/command.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <memory>
 
@@ -73,19 +73,19 @@ Result<void> logout(const GatewayFlags& f) {
 
 } // namespace
 
-void addLogin(CLI::App& app) {
-    auto* cmd = app.add_subcommand("login", "Check and store a gateway's credentials");
+void addLogin(Command& app) {
+    auto& cmd = app.subcommand("login", "Check and store a gateway's credentials");
     auto f = std::make_shared<LoginFlags>();
     addGatewayFlags(cmd, f->gateway);
-    cmd->add_option("-u,--username", f->user, "user (default admin)");
-    cmd->add_option("-p,--password", f->password, "password (visible in ps; prefer stdin)");
-    cmd->add_flag("-s,--password-stdin", f->passwordStdin, "read the password from stdin");
-    cmd->callback([f] { runVerb([&] { return login(*f); }); });
+    cmd.option("-u,--username", f->user, "user (default admin)");
+    cmd.option("-p,--password", f->password, "password (visible in ps; prefer stdin)");
+    cmd.flag("-s,--password-stdin", f->passwordStdin, "read the password from stdin");
+    cmd.callback([f] { runVerb([&] { return login(*f); }); });
 
-    auto* out = app.add_subcommand("logout", "Forget a gateway's stored credentials");
+    auto& out = app.subcommand("logout", "Forget a gateway's stored credentials");
     auto g = std::make_shared<GatewayFlags>();
     addGatewayFlags(out, *g);
-    out->callback([g] { runVerb([&] { return logout(*g); }); });
+    out.callback([g] { runVerb([&] { return logout(*g); }); });
 }
 
 } // namespace faasd::cli

@@ -5,8 +5,8 @@
 #include "api/validate.hpp"
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
+#include "cli/command.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <memory>
 
@@ -120,18 +120,18 @@ Result<void> logs(const LogsFlags& f) {
 
 } // namespace
 
-void addLogs(CLI::App& app) {
-    auto* cmd = app.add_subcommand("logs", "Print a function's logs");
+void addLogs(Command& app) {
+    auto& cmd = app.subcommand("logs", "Print a function's logs");
     auto f = std::make_shared<LogsFlags>();
     addGatewayFlags(cmd, f->gateway);
-    cmd->add_option("name", f->name, "function name")->required();
-    cmd->add_option("-n,--namespace", f->ns, "namespace (default: the gateway's)");
-    cmd->add_option("--instance", f->instance, "only this replica's lines");
-    cmd->add_flag("--follow", f->follow, "keep printing new lines until interrupted");
-    cmd->add_option("--since", f->since, "only lines since a duration ago (10m) or a time");
-    cmd->add_option("--tail", f->tail, "only the last N lines (-1: all)");
-    cmd->add_option("-o,--output", f->output, "plain (time, name, instance, text), text or json");
-    cmd->callback([f] { runVerb([&] { return logs(*f); }); });
+    cmd.positional("name", f->name, "function name").required();
+    cmd.option("-n,--namespace", f->ns, "namespace (default: the gateway's)");
+    cmd.option("--instance", f->instance, "only this replica's lines");
+    cmd.flag("--follow", f->follow, "keep printing new lines until interrupted");
+    cmd.option("--since", f->since, "only lines since a duration ago (10m) or a time");
+    cmd.option("--tail", f->tail, "only the last N lines (-1: all)");
+    cmd.option("-o,--output", f->output, "plain (time, name, instance, text), text or json");
+    cmd.callback([f] { runVerb([&] { return logs(*f); }); });
 }
 
 } // namespace faasd::cli

@@ -5,8 +5,8 @@
 #include "api/validate.hpp"
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
+#include "cli/command.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -22,7 +22,7 @@ struct NamespaceFlags {
     std::vector<std::string> annotations;
 };
 
-Result<void> list(const NamespaceFlags& f) {
+Result<void> listNamespaces(const NamespaceFlags& f) {
     TRY_ASSIGN(auto client, connectGateway(f.gateway));
     TRY_ASSIGN(auto answer, client.send({.path = "/system/namespaces"}));
     if (!answer.ok()) {
@@ -41,7 +41,7 @@ Result<void> list(const NamespaceFlags& f) {
     return {};
 }
 
-Result<void> create(const NamespaceFlags& f) {
+Result<void> createNamespace(const NamespaceFlags& f) {
     TRY(api::validateName("namespace", f.name));
     api::NamespaceRequest req{.name = f.name};
     for (const auto& l : f.labels) {
@@ -68,7 +68,7 @@ Result<void> create(const NamespaceFlags& f) {
     return {};
 }
 
-Result<void> remove(const NamespaceFlags& f) {
+Result<void> removeNamespace(const NamespaceFlags& f) {
     TRY(api::validateName("namespace", f.name));
     TRY_ASSIGN(auto client, connectGateway(f.gateway));
     TRY_ASSIGN(auto answer,
@@ -86,31 +86,31 @@ Result<void> remove(const NamespaceFlags& f) {
 
 } // namespace
 
-void addNamespace(CLI::App& app) {
-    auto* cmd = app.add_subcommand("namespace", "Manage function namespaces");
-    cmd->alias("ns");
-    cmd->require_subcommand(1);
+void addNamespace(Command& app) {
+    auto& cmd = app.subcommand("namespace", "Manage function namespaces");
+    cmd.alias("ns");
+    cmd.requireSubcommand();
 
     auto listed = std::make_shared<NamespaceFlags>();
-    auto* l = cmd->add_subcommand("list", "List function namespaces, the default first");
-    l->alias("ls");
+    auto& l = cmd.subcommand("list", "List function namespaces, the default first");
+    l.alias("ls");
     addGatewayFlags(l, listed->gateway);
-    l->callback([listed] { runVerb([&] { return list(*listed); }); });
+    l.callback([listed] { runVerb([&] { return listNamespaces(*listed); }); });
 
     auto created = std::make_shared<NamespaceFlags>();
-    auto* c = cmd->add_subcommand("create", "Create a function namespace");
+    auto& c = cmd.subcommand("create", "Create a function namespace");
     addGatewayFlags(c, created->gateway);
-    c->add_option("name", created->name, "namespace")->required();
-    c->add_option("-l,--label", created->labels, "label KEY=VALUE (repeatable)");
-    c->add_option("--annotation", created->annotations, "annotation KEY=VALUE (repeatable)");
-    c->callback([created] { runVerb([&] { return create(*created); }); });
+    c.positional("name", created->name, "namespace").required();
+    c.option("-l,--label", created->labels, "label KEY=VALUE (repeatable)");
+    c.option("--annotation", created->annotations, "annotation KEY=VALUE (repeatable)");
+    c.callback([created] { runVerb([&] { return createNamespace(*created); }); });
 
     auto removed = std::make_shared<NamespaceFlags>();
-    auto* r = cmd->add_subcommand("remove", "Remove a function namespace");
-    r->alias("rm");
+    auto& r = cmd.subcommand("remove", "Remove a function namespace");
+    r.alias("rm");
     addGatewayFlags(r, removed->gateway);
-    r->add_option("name", removed->name, "namespace")->required();
-    r->callback([removed] { runVerb([&] { return remove(*removed); }); });
+    r.positional("name", removed->name, "namespace").required();
+    r.callback([removed] { runVerb([&] { return removeNamespace(*removed); }); });
 }
 
 } // namespace faasd::cli

@@ -6,8 +6,8 @@
 #include "build/scaffold.hpp"
 #include "build/template_repo.hpp"
 #include "cli/cli.hpp"
+#include "cli/command.hpp"
 
-#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <fmt/format.h>
 
@@ -65,23 +65,22 @@ int newFunction(const NewFlags& f) {
 
 } // namespace
 
-void addNew(CLI::App& app) {
-    auto* cmd = app.add_subcommand("new", "Create a function from a template");
+void addNew(Command& app) {
+    auto& cmd = app.subcommand("new", "Create a function from a template");
     auto f = std::make_shared<NewFlags>();
-    cmd->add_option("name", f->name, "the function's name (a DNS label: lowercase, digits, '-')");
-    cmd->add_option("--lang", f->lang, "the template (see faasd template list)");
-    cmd->add_option("-p,--prefix", f->prefix,
-                    "the image's registry and owner, e.g. 127.0.0.1:5000");
-    cmd->add_option("-g,--gateway", f->gateway,
-                    "the gateway written to the stack file (env OPENFAAS_URL)");
-    cmd->add_option("-a,--append", f->append, "add the function to this existing stack file");
-    cmd->add_option("--templates-dir", f->templatesDir,
-                    "installed templates folder, copied into ./template when the language is not "
-                    "there yet (env FAASD_TEMPLATES_DIR)");
-    cmd->add_flag("--list", f->list, "list the templates (as faasd template list)");
-    cmd->callback([f] {
+    cmd.positional("name", f->name, "the function's name (a DNS label: lowercase, digits, '-')");
+    cmd.option("--lang", f->lang, "the template (see faasd template list)");
+    cmd.option("-p,--prefix", f->prefix, "the image's registry and owner, e.g. 127.0.0.1:5000");
+    cmd.option("-g,--gateway", f->gateway,
+               "the gateway written to the stack file (env OPENFAAS_URL)");
+    cmd.option("-a,--append", f->append, "add the function to this existing stack file");
+    cmd.option("--templates-dir", f->templatesDir,
+               "installed templates folder, copied into ./template when the language is not "
+               "there yet (env FAASD_TEMPLATES_DIR)");
+    cmd.flag("--list", f->list, "list the templates (as faasd template list)");
+    cmd.callback([f] {
         if (int rc = newFunction(*f); rc != 0) {
-            throw CLI::RuntimeError(rc);
+            throw CommandFailed{rc};
         }
     });
 }

@@ -7,12 +7,12 @@
 #include "build/context_build.hpp"
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
+#include "cli/command.hpp"
 #include "cli/image_verbs.hpp"
 #include "containerd/client.hpp"
 #include "image/pull.hpp"
 #include "image/reference.hpp"
 
-#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
@@ -41,13 +41,13 @@ std::string defaultDockerConfig() {
 
 } // namespace
 
-void addPushFlags(CLI::App* cmd, PushFlags& flags) {
-    cmd->add_option("--tls-verify", flags.tlsVerify,
-                    "false: speak plain http to the registry (loopback registries always are)")
-        ->default_str("true");
-    cmd->add_option("--docker-config", flags.dockerConfig,
-                    "registry credentials (default $DOCKER_CONFIG/config.json, "
-                    "~/.docker/config.json)");
+void addPushFlags(Command& cmd, PushFlags& flags) {
+    cmd.option("--tls-verify", flags.tlsVerify,
+               "false: speak plain http to the registry (loopback registries always are)")
+        .defaultText("true");
+    cmd.option("--docker-config", flags.dockerConfig,
+               "registry credentials (default $DOCKER_CONFIG/config.json, "
+               "~/.docker/config.json)");
 }
 
 Result<void> pushFunctions(const std::vector<config::StackFunction>& functions,
@@ -114,16 +114,16 @@ Result<void> buildAndPush(const config::Stack& stack,
     return pushFunctions(remote, pushFlags);
 }
 
-void addPush(CLI::App& app) {
-    auto* cmd = app.add_subcommand("push", "Push the functions' images to their registries");
+void addPush(Command& app) {
+    auto& cmd = app.subcommand("push", "Push the functions' images to their registries");
     auto f = std::make_shared<PushVerbFlags>();
-    cmd->add_option("-f,--yaml", f->yaml, "stack file (default: ./stack.yml when present)");
-    cmd->add_option("--filter", f->filter, "push the functions whose name matches a wildcard");
-    cmd->add_option("--regex", f->regex, "push the functions whose name matches a regex");
+    cmd.option("-f,--yaml", f->yaml, "stack file (default: ./stack.yml when present)");
+    cmd.option("--filter", f->filter, "push the functions whose name matches a wildcard");
+    cmd.option("--regex", f->regex, "push the functions whose name matches a regex");
     addPushFlags(cmd, f->push);
-    cmd->add_option("--containerd-socket", f->push.containerdSocket,
-                    "containerd's socket (env FAASD_CONTAINERD_SOCKET)");
-    cmd->callback([f] {
+    cmd.option("--containerd-socket", f->push.containerdSocket,
+               "containerd's socket (env FAASD_CONTAINERD_SOCKET)");
+    cmd.callback([f] {
         runVerb([&]() -> Result<void> {
             TRY_ASSIGN(auto s, loadSelected(f->yaml, f->filter, f->regex,
                                             "no stack file: give -f stack.yml"));

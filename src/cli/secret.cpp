@@ -5,9 +5,9 @@
 #include "api/validate.hpp"
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
+#include "cli/command.hpp"
 #include "common/files.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <memory>
 
@@ -59,7 +59,7 @@ Result<api::Secret> secretFromFlags(const SecretFlags& f) {
     return secret;
 }
 
-Result<void> write(const SecretFlags& f, bool update) {
+Result<void> writeSecret(const SecretFlags& f, bool update) {
     TRY_ASSIGN(auto secret, secretFromFlags(f));
     TRY_ASSIGN(auto client, connectGateway(f.gateway));
     fmt::print("{} secret: {}\n", update ? "Updating" : "Creating", f.name);
@@ -82,7 +82,7 @@ Result<void> write(const SecretFlags& f, bool update) {
     return {};
 }
 
-Result<void> list(const SecretFlags& f) {
+Result<void> listSecrets(const SecretFlags& f) {
     TRY_ASSIGN(auto client, connectGateway(f.gateway));
     KeyValues query;
     if (!f.ns.empty()) {
@@ -101,7 +101,7 @@ Result<void> list(const SecretFlags& f) {
     return {};
 }
 
-Result<void> remove(const SecretFlags& f) {
+Result<void> removeSecret(const SecretFlags& f) {
     TRY(api::validateSecretName(f.name));
     TRY_ASSIGN(auto client, connectGateway(f.gateway));
     api::Secret secret{.name = f.name, .ns = f.ns};
@@ -125,48 +125,48 @@ Result<void> remove(const SecretFlags& f) {
     return {};
 }
 
-CLI::App* verb(CLI::App* parent, const char* name, const char* help,
-               const std::shared_ptr<SecretFlags>& f) {
-    auto* cmd = parent->add_subcommand(name, help);
+Command& secretVerb(Command& parent, const char* name, const char* help,
+                    const std::shared_ptr<SecretFlags>& f) {
+    auto& cmd = parent.subcommand(name, help);
     addGatewayFlags(cmd, f->gateway);
-    cmd->add_option("-n,--namespace", f->ns, "namespace (default: the gateway's)");
+    cmd.option("-n,--namespace", f->ns, "namespace (default: the gateway's)");
     return cmd;
 }
 
-void addValueFlags(CLI::App* cmd, const std::shared_ptr<SecretFlags>& f) {
-    cmd->add_option("name", f->name, "secret name")->required();
-    cmd->add_option("--from-literal", f->literal, "the value");
-    cmd->add_option("--from-file", f->file, "a file holding the value (any bytes)");
-    cmd->add_flag("--no-trim", f->noTrim,
-                  "keep leading and trailing whitespace of a literal or stdin value");
+void addValueFlags(Command& cmd, const std::shared_ptr<SecretFlags>& f) {
+    cmd.positional("name", f->name, "secret name").required();
+    cmd.option("--from-literal", f->literal, "the value");
+    cmd.option("--from-file", f->file, "a file holding the value (any bytes)");
+    cmd.flag("--no-trim", f->noTrim,
+             "keep leading and trailing whitespace of a literal or stdin value");
 }
 
 } // namespace
 
-void addSecret(CLI::App& app) {
-    auto* cmd = app.add_subcommand("secret", "Manage function secrets");
-    cmd->require_subcommand(1);
+void addSecret(Command& app) {
+    auto& cmd = app.subcommand("secret", "Manage function secrets");
+    cmd.requireSubcommand();
 
     auto create = std::make_shared<SecretFlags>();
-    auto* c = verb(cmd, "create", "Create a secret (value from a flag or stdin)", create);
+    auto& c = secretVerb(cmd, "create", "Create a secret (value from a flag or stdin)", create);
     addValueFlags(c, create);
-    c->callback([create] { runVerb([&] { return write(*create, false); }); });
+    c.callback([create] { runVerb([&] { return writeSecret(*create, false); }); });
 
     auto update = std::make_shared<SecretFlags>();
-    auto* u = verb(cmd, "update", "Replace a secret's value", update);
+    auto& u = secretVerb(cmd, "update", "Replace a secret's value", update);
     addValueFlags(u, update);
-    u->callback([update] { runVerb([&] { return write(*update, true); }); });
+    u.callback([update] { runVerb([&] { return writeSecret(*update, true); }); });
 
     auto listed = std::make_shared<SecretFlags>();
-    auto* l = verb(cmd, "list", "List secret names (never values)", listed);
-    l->alias("ls");
-    l->callback([listed] { runVerb([&] { return list(*listed); }); });
+    auto& l = secretVerb(cmd, "list", "List secret names (never values)", listed);
+    l.alias("ls");
+    l.callback([listed] { runVerb([&] { return listSecrets(*listed); }); });
 
     auto removed = std::make_shared<SecretFlags>();
-    auto* r = verb(cmd, "remove", "Remove a secret", removed);
-    r->alias("rm");
-    r->add_option("name", removed->name, "secret name")->required();
-    r->callback([removed] { runVerb([&] { return remove(*removed); }); });
+    auto& r = secretVerb(cmd, "remove", "Remove a secret", removed);
+    r.alias("rm");
+    r.positional("name", removed->name, "secret name").required();
+    r.callback([removed] { runVerb([&] { return removeSecret(*removed); }); });
 }
 
 } // namespace faasd::cli

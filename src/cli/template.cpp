@@ -7,8 +7,8 @@
 
 #include "build/template_repo.hpp"
 #include "cli/cli.hpp"
+#include "cli/command.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 namespace faasd::cli {
@@ -54,36 +54,36 @@ int pullTemplates(const TemplateFlags& f) {
     return 0;
 }
 
-template <typename F> void runOrFail(CLI::App* cmd, std::shared_ptr<TemplateFlags> f, F verb) {
-    cmd->callback([f, verb] {
+template <typename F> void runOrFail(Command& cmd, std::shared_ptr<TemplateFlags> f, F verb) {
+    cmd.callback([f, verb] {
         if (int rc = verb(*f); rc != 0) {
-            throw CLI::RuntimeError(rc);
+            throw CommandFailed{rc};
         }
     });
 }
 
 } // namespace
 
-void addTemplate(CLI::App& app) {
-    auto* cmd = app.add_subcommand("template", "Function templates");
-    cmd->require_subcommand(1);
+void addTemplate(Command& app) {
+    auto& cmd = app.subcommand("template", "Function templates");
+    cmd.requireSubcommand();
     auto f = std::make_shared<TemplateFlags>();
 
-    auto* list = cmd->add_subcommand(
+    auto& list = cmd.subcommand(
         "list", "List the templates faasd new can use (./template first, then the installed ones)");
-    list->alias("ls");
-    list->add_option("--templates-dir", f->templatesDir,
-                     "installed templates folder (env FAASD_TEMPLATES_DIR)");
+    list.alias("ls");
+    list.option("--templates-dir", f->templatesDir,
+                "installed templates folder (env FAASD_TEMPLATES_DIR)");
     runOrFail(list, f, listTemplates);
 
-    auto* pull = cmd->add_subcommand(
+    auto& pull = cmd.subcommand(
         "pull", "Copy templates into ./template from a git URL (#ref for a branch or tag), a "
                 "folder or a .tar/.tar.gz/.tgz; without SOURCE, faasd's installed templates");
-    pull->add_option("source", f->source, "git URL, folder or tarball");
-    pull->add_flag("--overwrite", f->overwrite, "replace templates ./template already has");
-    pull->add_option("--templates-dir", f->templatesDir,
-                     "installed templates folder, pulled when SOURCE is not given "
-                     "(env FAASD_TEMPLATES_DIR)");
+    pull.positional("source", f->source, "git URL, folder or tarball");
+    pull.flag("--overwrite", f->overwrite, "replace templates ./template already has");
+    pull.option("--templates-dir", f->templatesDir,
+                "installed templates folder, pulled when SOURCE is not given "
+                "(env FAASD_TEMPLATES_DIR)");
     runOrFail(pull, f, pullTemplates);
 }
 

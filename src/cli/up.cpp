@@ -3,8 +3,8 @@
 #include "daemon/up.hpp"
 
 #include "cli/cli.hpp"
+#include "cli/command.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <memory>
 
@@ -18,20 +18,20 @@ Result<void> up(const daemon::UpOptions& options) {
 
 } // namespace
 
-void addUp(CLI::App& app) {
-    auto* cmd = app.add_subcommand("up", "Run the faasd daemon in the foreground");
+void addUp(Command& app) {
+    auto& cmd = app.subcommand("up", "Run the faasd daemon in the foreground");
     auto options = std::make_shared<daemon::UpOptions>();
-    cmd->add_option("--port", options->port, "gateway port (env FAASD_GATEWAY_PORT, default 8080)");
-    cmd->add_option("--state-dir", options->stateDir, "state directory (env FAASD_STATE_DIR)");
-    cmd->add_option("--containerd-socket", options->containerdSocket,
-                    "containerd's socket (env FAASD_CONTAINERD_SOCKET)");
-    cmd->add_flag("--no-auth", options->noAuth, "serve /system/* without basic auth");
-    cmd->add_flag("--stop-functions-on-exit", options->stopFunctionsOnExit,
-                  "remove every function when stopping");
-    cmd->callback([options] {
+    cmd.option("--port", options->port, "gateway port (env FAASD_GATEWAY_PORT, default 8080)");
+    cmd.option("--state-dir", options->stateDir, "state directory (env FAASD_STATE_DIR)");
+    cmd.option("--containerd-socket", options->containerdSocket,
+               "containerd's socket (env FAASD_CONTAINERD_SOCKET)");
+    cmd.flag("--no-auth", options->noAuth, "serve /system/* without basic auth");
+    cmd.flag("--stop-functions-on-exit", options->stopFunctionsOnExit,
+             "remove every function when stopping");
+    cmd.callback([options] {
         if (auto ran = up(*options); !ran) {
             fmt::print(stderr, "faasd up: {}\n", ran.error().message());
-            throw CLI::RuntimeError(1);
+            throw CommandFailed{1};
         }
     });
 }

@@ -4,10 +4,10 @@
 #include "api/json.hpp"
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
+#include "cli/command.hpp"
 #include "config/daemon_config.hpp"
 #include "containerd/client.hpp"
 
-#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <faasd_version.h>
 #include <filesystem>
@@ -77,17 +77,15 @@ int version(const std::string& socket, const GatewayFlags& flags) {
 
 } // namespace
 
-void addVersion(CLI::App& app) {
-    auto* cmd =
-        app.add_subcommand("version", "Print faasd's version, the gateway's and containerd's");
+void addVersion(Command& app) {
+    auto& cmd = app.subcommand("version", "Print faasd's version, the gateway's and containerd's");
     auto socket = std::make_shared<std::string>(defaultSocket());
     auto flags = std::make_shared<GatewayFlags>();
-    cmd->add_option("--containerd-socket", *socket,
-                    "containerd's socket (env FAASD_CONTAINERD_SOCKET)");
+    cmd.option("--containerd-socket", *socket, "containerd's socket (env FAASD_CONTAINERD_SOCKET)");
     addGatewayFlags(cmd, *flags);
-    cmd->callback([socket, flags] {
+    cmd.callback([socket, flags] {
         if (int rc = version(*socket, *flags); rc != 0) {
-            throw CLI::RuntimeError(rc);
+            throw CommandFailed{rc};
         }
     });
 }
