@@ -1,46 +1,14 @@
+// Parsing a command line against a tree of commands, and running the chosen one.
+
 #include "cli/command.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
-#include <limits>
-#include <type_traits>
 #include <utility>
 
 namespace faasd::cli {
 
 namespace {
-
-template <typename T> Binding integer(T& to) {
-    return {[&to](std::string_view text) -> std::string {
-                T value{};
-                const char* end = text.data() + text.size();
-                auto [stop, ec] = std::from_chars(text.data(), end, value);
-                const bool negative = !text.empty() && text[0] == '-';
-                if (ec == std::errc::result_out_of_range ||
-                    (std::is_unsigned_v<T> && negative && text.size() > 1 && stop != end)) {
-                    return "expected an integer from " +
-                           std::to_string(std::numeric_limits<T>::min()) + " to " +
-                           std::to_string(std::numeric_limits<T>::max());
-                }
-                if (text.empty() || ec != std::errc() || stop != end) {
-                    return "expected an integer";
-                }
-                to = value;
-                return {};
-            },
-            "INT"};
-}
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (auto& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
-}
 
 // A negative number is a value ("--tail -1"), not an option.
 bool isNumber(std::string_view word) {
@@ -52,11 +20,7 @@ bool isNumber(std::string_view word) {
                        [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
 }
 
-bool looksLikeOption(std::string_view word) {
-    return word.size() > 1 && word[0] == '-' && !isNumber(word);
-}
-
-std::string upper(std::string_view text) {
+std::string upperCase(std::string_view text) {
     std::string out(text);
     for (auto& c : out) {
         if (c >= 'a' && c <= 'z') {
@@ -66,77 +30,26 @@ std::string upper(std::string_view text) {
     return out;
 }
 
-std::string optionNames(const std::vector<char>& shorts, const std::vector<std::string>& longs) {
-    std::string out;
-    for (char c : shorts) {
-        out += out.empty() ? "-" : ",-";
-        out += c;
-    }
-    for (const auto& l : longs) {
-        out += out.empty() ? "--" : ",--";
-        out += l;
-    }
-    return out;
-}
-
-// "  left   right", the right column at width (or two spaces past a long left).
-void row(std::string& out, const std::string& left, const std::string& right, size_t width) {
-    out += "  " + left;
-    out.append(left.size() < width ? width - left.size() : 2, ' ');
-    out += right + "\n";
+bool looksLikeOption(std::string_view word) {
+    return word.size() > 1 && word[0] == '-' && !isNumber(word);
 }
 
 } // namespace
 
-Binding binding(std::string& to) {
-    return {[&to](std::string_view text) {
-        to = std::string(text);
-        return std::string();
-    }};
-}
-
-Binding binding(std::vector<std::string>& to) {
-    return {[&to](std::string_view text) {
-        to.emplace_back(text);
-        return std::string();
-    }};
-}
-
-Binding binding(bool& to) {
-    return {[&to](std::string_view text) -> std::string {
-                const std::string word = lower(text);
-                if (word == "true" || word == "yes" || word == "on" || word == "1") {
-                    to = true;
-                } else if (word == "false" || word == "no" || word == "off" || word == "0") {
-                    to = false;
-                } else {
-                    return "expected true or false";
-                }
-                return {};
-            },
-            "BOOL"};
-}
-
-Binding binding(int& to) {
-    return integer(to);
-}
-Binding binding(long& to) {
-    return integer(to);
-}
-Binding binding(long long& to) {
-    return integer(to);
-}
-Binding binding(unsigned short& to) {
-    return integer(to);
-}
-Binding binding(unsigned& to) {
-    return integer(to);
-}
-Binding binding(unsigned long& to) {
-    return integer(to);
-}
-Binding binding(unsigned long long& to) {
-    return integer(to);
+std::string Option::shown() const {
+    if (!positional_.empty()) {
+        return upperCase(positional_);
+    }
+    std::string out;
+    for (char c : shorts_) {
+        out += out.empty() ? "-" : ",-";
+        out += c;
+    }
+    for (const auto& l : longs_) {
+        out += out.empty() ? "--" : ",--";
+        out += l;
+    }
+    return out;
 }
 
 Option& Option::required() {
@@ -386,7 +299,7 @@ ParseResult Command::parse(const std::vector<std::string>& args) const {
             return error("unexpected argument " + arg);
         }
         const Option& p = *cur->positionals_[positional++];
-        if (auto why = set(p, upper(p.positional_), arg); !why.empty()) {
+        if (auto why = set(p, p.shown(), arg); !why.empty()) {
             return error(why);
         }
     }
@@ -395,13 +308,13 @@ ParseResult Command::parse(const std::vector<std::string>& args) const {
         for (const auto& o : c->options_) {
             if (o->required_ && std::find(seen.begin(), seen.end(), o.get()) == seen.end()) {
                 cur = c;
-                return error("missing option " + optionNames(o->shorts_, o->longs_));
+                return error("missing option " + o->shown());
             }
         }
         for (const auto& p : c->positionals_) {
             if (p->required_ && std::find(seen.begin(), seen.end(), p.get()) == seen.end()) {
                 cur = c;
-                return error("missing " + upper(p->positional_));
+                return error("missing " + p->shown());
             }
         }
     }
@@ -453,82 +366,6 @@ int Command::run(const std::vector<std::string>& args) const {
 
 int Command::run(int argc, char** argv) const {
     return run(std::vector<std::string>(argv + std::min(argc, 1), argv + argc));
-}
-
-std::string Command::help() const {
-    std::vector<std::pair<std::string, std::string>> positionals, options, commands;
-    for (const auto& p : positionals_) {
-        positionals.emplace_back(upper(p->positional_),
-                                 p->help_ + (p->required_ ? " (required)" : ""));
-    }
-    options.emplace_back("-h,--help", "print this help and exit");
-    if (!version_.empty()) {
-        options.emplace_back("--version", "print the version and exit");
-    }
-    for (const auto& o : options_) {
-        std::string left = optionNames(o->shorts_, o->longs_);
-        if (!o->flag_) {
-            left += " " + std::string(o->binding_.metavar);
-        }
-        std::string right = o->help_;
-        if (!o->default_.empty()) {
-            right += " [default: " + o->default_ + "]";
-        }
-        if (o->required_) {
-            right += " (required)";
-        }
-        options.emplace_back(std::move(left), std::move(right));
-    }
-    for (const auto& s : subcommands_) {
-        std::string left = s->name_;
-        for (const auto& a : s->aliases_) {
-            left += ", " + a;
-        }
-        commands.emplace_back(std::move(left), s->description_);
-    }
-
-    size_t width = 0;
-    for (const auto* list : {&positionals, &options, &commands}) {
-        for (const auto& [left, right] : *list) {
-            width = std::max(width, left.size() + 2);
-        }
-    }
-    width = std::min<size_t>(width, 30);
-
-    std::string out = description_ + "\n\nUsage: " + fullName();
-    if (!options.empty()) {
-        out += " [OPTIONS]";
-    }
-    for (const auto& p : positionals_) {
-        out += " " + (p->required_ ? upper(p->positional_) : "[" + upper(p->positional_) + "]");
-    }
-    if (!subcommands_.empty()) {
-        out += requireSubcommand_ ? " COMMAND" : " [COMMAND]";
-    }
-    out += "\n";
-    if (!aliases_.empty()) {
-        out += "Aliases:";
-        for (const auto& a : aliases_) {
-            out += " " + a;
-        }
-        out += "\n";
-    }
-    auto section = [&](std::string_view title, const auto& rows) {
-        if (rows.empty()) {
-            return;
-        }
-        out += "\n" + std::string(title) + ":\n";
-        for (const auto& [left, right] : rows) {
-            row(out, left, right, width);
-        }
-    };
-    section("Arguments", positionals);
-    section("Options", options);
-    section("Commands", commands);
-    if (!subcommands_.empty()) {
-        out += "\nSee " + fullName() + " COMMAND --help for a command's own options.\n";
-    }
-    return out;
 }
 
 } // namespace faasd::cli

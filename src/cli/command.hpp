@@ -69,6 +69,8 @@ public:
 private:
     friend class Command;
     Option() = default;
+    // "-g,--gateway", or "NAME" for a positional.
+    std::string shown() const;
 
     std::vector<char> shorts_;       // 'g' for -g
     std::vector<std::string> longs_; // "gateway" for --gateway
