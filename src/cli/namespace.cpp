@@ -6,10 +6,10 @@
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
 #include "cli/command.hpp"
+#include "cli/namespace_list.hpp"
 
 #include <fmt/format.h>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 namespace faasd::cli {
 
@@ -28,15 +28,9 @@ Result<void> listNamespaces(const NamespaceFlags& f) {
     if (!answer.ok()) {
         return fail(answerError(answer, "listing namespaces", client.url()));
     }
-    auto j = nlohmann::json::parse(answer.body, nullptr, false);
-    if (j.is_discarded() || !j.is_array()) {
-        return fail(Code::Internal, "the gateway's namespace list is not a JSON array");
-    }
-    for (const auto& name : j) {
-        if (!name.is_string()) {
-            return fail(Code::Internal, "the gateway's namespace list holds a non-string");
-        }
-        fmt::print("{}\n", name.get<std::string>());
+    TRY_ASSIGN(auto names, parseNamespaceList(answer.body));
+    for (const auto& name : names) {
+        fmt::print("{}\n", name);
     }
     return {};
 }
