@@ -21,13 +21,16 @@ fi
 
 ./hack/install-deps.sh
 
+# A unity build: each component compiles as one file (docs/adr/0011).
 if [[ ! -f $build/build.ninja ]]; then
   meson setup "$build" --wrap-mode=nodownload --buildtype=release --prefix="$prefix" \
-    -Dtests=false >/dev/null
+    -Dtests=false -Dunity=on -Dunity_size=100 >/dev/null
 else
   meson configure "$build" --prefix="$prefix" >/dev/null
 fi
+started=$SECONDS
 ninja -C "$build" >/dev/null
+echo "install: compiled in $((SECONDS - started)) s"
 meson install -C "$build" --quiet >/dev/null
 echo "install: installed $("$prefix/bin/faasd" version 2>/dev/null | head -n1)"
 
