@@ -439,6 +439,21 @@ Result<std::vector<Secret>> parseSecretList(std::string_view body) {
     return out;
 }
 
+Result<std::vector<std::string>> parseNamespaceList(std::string_view body) {
+    json j = json::parse(body, nullptr, false);
+    if (j.is_discarded() || !j.is_array()) {
+        return fail(Code::InvalidArgument, "namespace list: the body must be a JSON array");
+    }
+    std::vector<std::string> names;
+    for (const auto& name : j) {
+        if (!name.is_string()) {
+            return fail(Code::InvalidArgument, "namespace list: entries must be strings");
+        }
+        names.push_back(name.get<std::string>());
+    }
+    return names;
+}
+
 Result<NamespaceRequest> parseNamespaceRequest(std::string_view body) {
     constexpr std::string_view what = "namespace";
     TRY_ASSIGN(auto j, parseObject(body, what));

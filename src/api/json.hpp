@@ -34,6 +34,8 @@ std::string secretListJson(const std::vector<Secret>& list);
 Result<std::vector<Secret>> parseSecretList(std::string_view body);
 
 Result<NamespaceRequest> parseNamespaceRequest(std::string_view body);
+// GET /system/namespaces: a JSON array of names.
+Result<std::vector<std::string>> parseNamespaceList(std::string_view body);
 std::string toJson(const NamespaceRequest& r);
 
 std::string toJson(const LogMessage& m); // one NDJSON line, no newline

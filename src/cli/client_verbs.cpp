@@ -28,6 +28,27 @@ Result<GatewayClient> connectGateway(const GatewayFlags& flags, std::string_view
     return GatewayClient(std::move(options));
 }
 
+KeyValues namespaceQuery(const std::string& ns) {
+    return ns.empty() ? KeyValues{} : KeyValues{{"namespace", ns}};
+}
+
+namespace {
+
+std::string showNamespace(const std::string& ns) {
+    return ns.empty() ? "the default namespace" : "namespace " + ns;
+}
+
+} // namespace
+
+Error functionError(const GatewayAnswer& answer, const std::string& what, const std::string& name,
+                    const std::string& ns, const std::string& gateway) {
+    if (answer.status == 404) {
+        return Error(Code::NotFound,
+                     fmt::format("{}: function {} not found in {}", what, name, showNamespace(ns)));
+    }
+    return answerError(answer, what, gateway);
+}
+
 void runVerb(const std::function<Result<void>()>& verb) {
     auto result = verb();
     if (!result) {

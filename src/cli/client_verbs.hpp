@@ -54,6 +54,14 @@ struct SelectedStack {
 Result<SelectedStack> loadSelected(const std::string& path, std::string_view filter,
                                    std::string_view regex, std::string_view missing);
 
+// ?namespace=ns, or nothing for the gateway's default namespace.
+KeyValues namespaceQuery(const std::string& ns);
+
+// An answer about a named function as an error: a 404 reads "WHAT: function
+// NAME not found in namespace NS" (or "the default namespace").
+Error functionError(const GatewayAnswer& answer, const std::string& what, const std::string& name,
+                    const std::string& ns, const std::string& gateway);
+
 // http://gw/function/name[.ns]
 std::string functionUrl(std::string_view gateway, std::string_view name, std::string_view ns);
 

@@ -1,4 +1,4 @@
-// faasd list, describe and remove: the functions the gateway knows.
+// faasd list and describe: the functions the gateway knows.
 
 #include "api/json.hpp"
 #include "api/validate.hpp"
@@ -19,28 +19,7 @@ struct FunctionFlags {
     std::string ns;
     bool verbose = false;
     std::string name;
-    std::string yaml;
-    std::string filter;
-    std::string regex;
 };
-
-KeyValues namespaceQuery(const std::string& ns) {
-    return ns.empty() ? KeyValues{} : KeyValues{{"namespace", ns}};
-}
-
-std::string showNamespace(const std::string& ns) {
-    return ns.empty() ? "the default namespace" : "namespace " + ns;
-}
-
-// A 404 about a named function reads "function NAME not found in ...".
-Error functionError(const GatewayAnswer& answer, const std::string& what, const std::string& name,
-                    const std::string& ns, const std::string& gateway) {
-    if (answer.status == 404) {
-        return Error(Code::NotFound,
-                     fmt::format("{}: function {} not found in {}", what, name, showNamespace(ns)));
-    }
-    return answerError(answer, what, gateway);
-}
 
 Result<void> listFunctions(const FunctionFlags& f) {
     TRY_ASSIGN(auto client, connectGateway(f.gateway));
@@ -142,56 +121,6 @@ Result<void> describeFunction(const FunctionFlags& f) {
     return {};
 }
 
-Result<void> removeOne(GatewayClient& client, const std::string& name, const std::string& ns) {
-    TRY(api::validateName("function name", name));
-    fmt::print("Deleting: {}.\n", name);
-    std::fflush(stdout);
-    api::DeleteRequest req{.functionName = name, .ns = ns};
-    TRY_ASSIGN(auto answer, client.send({.method = "DELETE",
-                                         .path = "/system/functions",
-                                         .query = namespaceQuery(ns),
-                                         .body = api::toJson(req),
-                                         .contentType = "application/json"}));
-    if (!answer.ok()) {
-        return fail(functionError(answer, "removing " + name, name, ns, client.url()));
-    }
-    fmt::print("Removed: {}.\n", name);
-    return {};
-}
-
-Result<void> removeFunctions(const FunctionFlags& f) {
-    if (!f.name.empty()) {
-        if (!f.yaml.empty()) {
-            return fail(Code::InvalidArgument, "give a function name or -f, not both");
-        }
-        TRY_ASSIGN(auto client, connectGateway(f.gateway));
-        return removeOne(client, f.name, f.ns);
-    }
-    TRY_ASSIGN(auto s,
-               loadSelected(f.yaml, f.filter, f.regex, "give a function name, or -f stack.yml"));
-    const config::Stack& stack = s.stack;
-    const auto& selected = s.functions;
-    TRY_ASSIGN(auto client, connectGateway(f.gateway, stack.provider.gateway));
-    size_t failed = 0;
-    for (const auto& fn : selected) {
-        auto r = removeOne(client, fn.name, f.ns.empty() ? fn.ns : f.ns);
-        if (!r) {
-            if (selected.size() == 1 || r.error().code() == Code::Unavailable ||
-                r.error().code() == Code::PermissionDenied) {
-                return r;
-            }
-            ++failed;
-            std::fflush(stdout);
-            fmt::print(stderr, "faasd: {}\n", r.error().message());
-        }
-    }
-    if (failed > 0) {
-        return fail(Code::Internal, "{} of {} functions could not be removed", failed,
-                    selected.size());
-    }
-    return {};
-}
-
 } // namespace
 
 void addList(Command& app) {
@@ -211,19 +140,6 @@ void addDescribe(Command& app) {
     cmd.positional("name", f->name, "function name").required();
     cmd.option("-n,--namespace", f->ns, "namespace (default: the gateway's)");
     cmd.callback([f] { runVerb([&] { return describeFunction(*f); }); });
-}
-
-void addRemove(Command& app) {
-    auto& cmd = app.subcommand("remove", "Remove a function, or a stack file's functions");
-    cmd.alias("rm");
-    auto f = std::make_shared<FunctionFlags>();
-    addGatewayFlags(cmd, f->gateway);
-    cmd.positional("name", f->name, "function name");
-    cmd.option("-f,--yaml", f->yaml, "stack file (default: ./stack.yml when present)");
-    cmd.option("--filter", f->filter, "remove the functions whose name matches a wildcard");
-    cmd.option("--regex", f->regex, "remove the functions whose name matches a regex");
-    cmd.option("-n,--namespace", f->ns, "namespace (default: the function's or the gateway's)");
-    cmd.callback([f] { runVerb([&] { return removeFunctions(*f); }); });
 }
 
 } // namespace faasd::cli

@@ -6,7 +6,6 @@
 #include "cli/cli.hpp"
 #include "cli/client_verbs.hpp"
 #include "cli/command.hpp"
-#include "cli/namespace_list.hpp"
 
 #include <fmt/format.h>
 #include <memory>
@@ -28,7 +27,8 @@ Result<void> listNamespaces(const NamespaceFlags& f) {
     if (!answer.ok()) {
         return fail(answerError(answer, "listing namespaces", client.url()));
     }
-    TRY_ASSIGN(auto names, parseNamespaceList(answer.body));
+    TRY_ASSIGN(auto names,
+               withContext(api::parseNamespaceList(answer.body), "the gateway's namespace list"));
     for (const auto& name : names) {
         fmt::print("{}\n", name);
     }

@@ -143,3 +143,16 @@ TEST_CASE("info names a provider other than faasd", "[api]") {
     REQUIRE(back);
     CHECK(back->orchestration == "containerd");
 }
+
+TEST_CASE("a namespace list is an array of names", "[api]") {
+    auto names = parseNamespaceList(R"(["openfaas-fn","team-a"])");
+    REQUIRE(names);
+    CHECK(*names == std::vector<std::string>{"openfaas-fn", "team-a"});
+    CHECK(parseNamespaceList("[]").value().empty());
+    for (const char* bad : {"", "{}", "[\"a\",1]", "[\"a\""}) {
+        INFO(bad);
+        auto parsed = parseNamespaceList(bad);
+        REQUIRE_FALSE(parsed);
+        CHECK(parsed.error().code() == Code::InvalidArgument);
+    }
+}
