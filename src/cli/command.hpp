@@ -4,8 +4,9 @@
 // and positionals bound to the caller's variables, a callback and -h/--help.
 // parse() is a function of the arguments alone (it only writes the bound
 // variables); run() adds the printing, the hooks and the callbacks. Every
-// verb file includes this header, so it stays light: the parsing and the
-// help text live in command.cpp.
+// verb file includes this header, so it stays light: the parsing, the
+// bindings and the help text live in command.cpp, command_bind.cpp and
+// command_help.cpp.
 
 #include <functional>
 #include <memory>
