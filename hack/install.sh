@@ -26,7 +26,7 @@ if [[ ! -f $build/build.ninja ]]; then
   meson setup "$build" --wrap-mode=nodownload --buildtype=release --prefix="$prefix" \
     -Dtests=false -Dunity=on -Dunity_size=100 >/dev/null
 else
-  meson configure "$build" --prefix="$prefix" >/dev/null
+  meson configure "$build" --prefix="$prefix" -Dunity=on -Dunity_size=100 >/dev/null
 fi
 started=$SECONDS
 ninja -C "$build" >/dev/null
