@@ -10,6 +10,35 @@ std::string asciiLower(std::string_view text) {
     return out;
 }
 
+std::vector<std::string_view> splitOn(std::string_view text, char sep) {
+    std::vector<std::string_view> parts;
+    size_t start = 0;
+    for (size_t i = 0; i <= text.size(); ++i) {
+        if (i == text.size() || text[i] == sep) {
+            parts.push_back(text.substr(start, i - start));
+            start = i + 1;
+        }
+    }
+    return parts;
+}
+
+std::vector<std::string_view> splitWords(std::string_view text) {
+    std::vector<std::string_view> out;
+    size_t i = 0;
+    while (i < text.size()) {
+        if (isBlank(text[i])) {
+            ++i;
+            continue;
+        }
+        size_t start = i;
+        while (i < text.size() && !isBlank(text[i])) {
+            ++i;
+        }
+        out.push_back(text.substr(start, i - start));
+    }
+    return out;
+}
+
 namespace {
 
 // Decodes text; a bad escape fails (strict) or is copied as it is.

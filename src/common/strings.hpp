@@ -1,11 +1,13 @@
 #pragma once
 
 // Small string helpers shared by every component: ASCII case folding (HTTP
-// names, schemes, hosts; never locale-dependent) and percent-decoding.
+// names, schemes, hosts; never locale-dependent), ASCII blanks, splitting,
+// and percent-decoding.
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace faasd {
 
@@ -33,6 +35,30 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
 constexpr bool istartsWith(std::string_view text, std::string_view prefix) noexcept {
     return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
 }
+
+// Space, tab, newline, carriage return, form feed, vertical tab: the C
+// locale's isspace, without the locale.
+constexpr bool isBlank(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// text without its leading and trailing blanks.
+constexpr std::string_view trimBlank(std::string_view text) noexcept {
+    while (!text.empty() && isBlank(text.front())) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && isBlank(text.back())) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+// "a,,b" -> {"a", "", "b"}; "" -> {""}: empty parts are kept for the caller
+// to refuse or skip.
+std::vector<std::string_view> splitOn(std::string_view text, char sep);
+
+// The blank-separated words of text: " a \tb " -> {"a", "b"}.
+std::vector<std::string_view> splitWords(std::string_view text);
 
 // '0'-'9', 'a'-'f', 'A'-'F' -> 0-15; anything else -> -1.
 constexpr int hexDigitValue(char c) noexcept {

@@ -1,7 +1,6 @@
 #include "triggers/fields.hpp"
 
 #include "common/strings.hpp"
-#include "triggers/text.hpp"
 
 #include <array>
 #include <bit>
@@ -208,7 +207,7 @@ std::optional<LocalSeconds> CronFields::nextMatch(LocalSeconds from, LocalSecond
 }
 
 Result<CronFields> parseCronFields(std::string_view text) {
-    auto words = triggers::words(text);
+    auto words = splitWords(text);
     if (words.size() != 5) {
         return fail(Code::InvalidArgument,
                     "expected 5 fields (minute hour day-of-month month day-of-week), found {}",

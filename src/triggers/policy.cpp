@@ -1,7 +1,6 @@
 #include "triggers/policy.hpp"
 
 #include "common/strings.hpp"
-#include "triggers/text.hpp"
 
 #include <deque>
 

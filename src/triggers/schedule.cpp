@@ -1,6 +1,6 @@
 #include "triggers/schedule.hpp"
 
-#include "triggers/text.hpp"
+#include "common/strings.hpp"
 
 #include <algorithm>
 #include <array>

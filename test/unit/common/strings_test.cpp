@@ -66,3 +66,15 @@ TEST_CASE("percentDecodeLenient keeps a bad escape as it is", "[strings]") {
     CHECK(percentDecodeLenient("x+y%2By", PlusIs::Space) == "x y+y");
     CHECK(percentDecodeLenient("x+y") == "x+y");
 }
+
+TEST_CASE("blanks, trimming and splitting", "[strings]") {
+    CHECK(trimBlank(" \t\r\n\f\va b\v ") == "a b");
+    CHECK(trimBlank(" \t ").empty());
+    CHECK_FALSE(isBlank('x'));
+    using Parts = std::vector<std::string_view>;
+    CHECK(splitOn("a,,b", ',') == Parts{"a", "", "b"});
+    CHECK(splitOn("", ',') == Parts{""});
+    CHECK(splitOn("a,", ',') == Parts{"a", ""});
+    CHECK(splitWords(" a \tb\n c ") == Parts{"a", "b", "c"});
+    CHECK(splitWords(" \t ").empty());
+}
