@@ -10,12 +10,14 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libcpp-httplib-dev libyaml-cpp-dev libfmt-dev catch2 nlohmann-json3-dev
   libarchive-dev libssl-dev libsqlite3-dev libboost-dev
-  libexpected-dev libcrypt-dev libhowardhinnant-date-dev
+  libexpected-dev libcrypt-dev libhowardhinnant-date-dev libmosquitto-dev
   # containerd's own API definitions (read for field numbers)
   golang-github-containerd-containerd-dev
   # runtime
   containerd runc containernetworking-plugins iptables iproute2
   busybox-static docker-registry golang-go curl
+  # MQTT triggers' broker and its command-line clients (tests, bench)
+  mosquitto mosquitto-clients
   # builds: Dockerfile templates through buildah; python3-http's runtime
   # and its requirements (the node template uses node and npm, below)
   buildah python3-pip

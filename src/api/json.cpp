@@ -529,4 +529,83 @@ Result<ProviderInfo> parseProviderInfo(std::string_view body) {
     return info;
 }
 
+namespace {
+
+json timeOrNull(const std::optional<std::chrono::system_clock::time_point>& t) {
+    return t ? json(formatRfc3339(*t)) : json(nullptr);
+}
+
+Result<std::optional<std::chrono::system_clock::time_point>> getTime(const json& j,
+                                                                     const char* key) {
+    if (!j.contains(key) || j[key].is_null()) {
+        return std::optional<std::chrono::system_clock::time_point>();
+    }
+    if (!j[key].is_string()) {
+        return fail(Code::InvalidArgument, "trigger: {} must be a string", key);
+    }
+    TRY_ASSIGN(auto t, withContext(parseRfc3339(j[key].get<std::string>()), key));
+    return std::optional(t);
+}
+
+} // namespace
+
+std::string toJson(const std::vector<TriggerStatus>& list) {
+    json out = json::array();
+    for (const auto& t : list) {
+        out.push_back({
+            {"kind", t.kind},
+            {"function", t.function},
+            {"namespace", t.ns},
+            {"trigger", t.spec},
+            {"timeZone", t.timeZone},
+            {"mode", t.mode},
+            {"state", t.state},
+            {"nextRun", timeOrNull(t.nextRun)},
+            {"lastRun", timeOrNull(t.lastRun)},
+            {"lastStatus", t.lastStatus},
+            {"lastCallId", t.lastCallId},
+            {"runs", t.runs},
+            {"skipped", t.skipped},
+            {"missed", t.missed},
+            {"failed", t.failed},
+        });
+    }
+    return out.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<std::vector<TriggerStatus>> parseTriggerList(std::string_view body) {
+    json j = json::parse(body, nullptr, false);
+    if (j.is_discarded() || !j.is_array()) {
+        return fail(Code::InvalidArgument, "trigger list: the body must be a JSON array");
+    }
+    std::vector<TriggerStatus> list;
+    for (const auto& e : j) {
+        if (!e.is_object()) {
+            return fail(Code::InvalidArgument, "trigger list: entries must be objects");
+        }
+        TriggerStatus t;
+        try {
+            t.kind = e.value("kind", "");
+            t.function = e.value("function", "");
+            t.ns = e.value("namespace", "");
+            t.spec = e.value("trigger", "");
+            t.timeZone = e.value("timeZone", "");
+            t.mode = e.value("mode", "");
+            t.state = e.value("state", "");
+            t.lastStatus = e.value("lastStatus", "");
+            t.lastCallId = e.value("lastCallId", "");
+            t.runs = e.value("runs", uint64_t{0});
+            t.skipped = e.value("skipped", uint64_t{0});
+            t.missed = e.value("missed", uint64_t{0});
+            t.failed = e.value("failed", uint64_t{0});
+        } catch (const json::exception& ex) {
+            return fail(Code::InvalidArgument, "trigger list: {}", ex.what());
+        }
+        TRY_ASSIGN(t.nextRun, getTime(e, "nextRun"));
+        TRY_ASSIGN(t.lastRun, getTime(e, "lastRun"));
+        list.push_back(std::move(t));
+    }
+    return list;
+}
+
 } // namespace faasd::api

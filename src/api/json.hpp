@@ -44,6 +44,9 @@ Result<LogMessage> parseLogMessage(std::string_view line);
 std::string toJson(const ProviderInfo& info);
 Result<ProviderInfo> parseProviderInfo(std::string_view body);
 
+std::string toJson(const std::vector<TriggerStatus>& list);
+Result<std::vector<TriggerStatus>> parseTriggerList(std::string_view body);
+
 std::string formatRfc3339(std::chrono::system_clock::time_point tp);
 Result<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text);
 

@@ -119,6 +119,26 @@ struct VersionInfo {
     std::string release;
 };
 
+// GET /system/triggers: one trigger of a function (a cron schedule, an
+// MQTT topic), its runs and counts.
+struct TriggerStatus {
+    std::string kind; // "cron", "mqtt"
+    std::string function;
+    std::string ns;
+    std::string spec;     // "trigger": the schedule, or the topic filter
+    std::string timeZone; // cron: the schedule's zone
+    std::string mode;     // "async" (through the queue) or "sync"
+    std::string state;    // "scheduled", "running"; mqtt: "subscribed", "disconnected"
+    std::optional<std::chrono::system_clock::time_point> nextRun;
+    std::optional<std::chrono::system_clock::time_point> lastRun;
+    std::string lastStatus; // "accepted", "completed (200)", "failed (500)", "skipped", ...
+    std::string lastCallId;
+    uint64_t runs = 0;    // started
+    uint64_t skipped = 0; // dropped by the overlap rule
+    uint64_t missed = 0;  // due while the daemon was down and not caught up
+    uint64_t failed = 0;  // could not start, or ended failed
+};
+
 // GET /system/info
 struct ProviderInfo {
     std::string provider;      // never exactly "faasd" (see OPENFAAS-CONTRACT)

@@ -37,6 +37,7 @@ int run(int argc, char** argv) {
     addLogs(app);
     addSecret(app);
     addNamespace(app);
+    addTriggers(app);
     addLogin(app);
     addTemplate(app);
     addNew(app);

@@ -20,6 +20,7 @@ void addRemove(Command& app);
 void addLogs(Command& app);
 void addSecret(Command& app);
 void addNamespace(Command& app);
+void addTriggers(Command& app);
 void addLogin(Command& app); // login and logout
 void addTemplate(Command& app);
 void addNew(Command& app);

@@ -197,6 +197,7 @@ std::vector<EnvVar> makeEnvVars() {
     using C = DaemonConfig;
     using Q = QueueSettings;
     using B = BuilderSettings;
+    using T = TriggerSettings;
     constexpr uint64_t kMaxBody = 1ull << 34;
     return {
         // gateway
@@ -298,6 +299,24 @@ std::vector<EnvVar> makeEnvVars() {
          "completed requests stay listed this long"},
         {"FAASD_QUEUE_ACCEPT_THREADS", "64", number<&C::queue, &Q::acceptThreads>(1, 4096),
          "accepts waiting for their group commit at once"},
+        // function triggers
+        {"FAASD_TRIGGERS", "true", flag<&C::triggers, &T::enabled>(),
+         "run cron and MQTT triggers; false: trigger annotations are deployed unread"},
+        {"FAASD_TRIGGER_NAMESPACES", "", list<&C::triggers, &T::namespaces>(','),
+         "comma-separated namespaces whose functions may have triggers; none: all"},
+        {"FAASD_TRIGGER_RESYNC", "5s", duration<&C::triggers, &T::resync>(milliseconds(100)),
+         "how often the triggers re-read the functions (changes through the API apply at once)"},
+        {"FAASD_MQTT_BROKER", "", text<&C::triggers, &T::mqttBroker>(),
+         "mqtt://host:port or mqtts://host:port of the broker for MQTT topics; none: no MQTT"},
+        {"FAASD_MQTT_CLIENT_ID", "", text<&C::triggers, &T::mqttClientId>(),
+         "the MQTT session's client id; none: faasd-<hostname>"},
+        {"FAASD_MQTT_USERNAME", "", text<&C::triggers, &T::mqttUsername>(), "MQTT user name"},
+        {"FAASD_MQTT_PASSWORD_FILE", "", text<&C::triggers, &T::mqttPasswordFile>(),
+         "file holding the MQTT password"},
+        {"FAASD_MQTT_SHARE_GROUP", "faasd", text<&C::triggers, &T::mqttShareGroup>(),
+         "shared-subscription group ($share/GROUP/topic); empty: plain subscriptions"},
+        {"FAASD_MQTT_CA_FILE", "", text<&C::triggers, &T::mqttCaFile>(),
+         "mqtts: the CA certificates to trust; none: the system's"},
         // the function builder API
         {"FAASD_BUILDER", "true", flag<&C::builder, &B::enabled>(), "false: /build answers 404"},
         {"FAASD_BUILDER_MAX_BYTES", "FAASD_MAX_BODY_BYTES", builderMaxBytes,

@@ -54,6 +54,22 @@ struct BuilderSettings {
     bool operator==(const BuilderSettings&) const = default;
 };
 
+// Function triggers: cron schedules and MQTT topics (FAASD_TRIGGER*,
+// FAASD_MQTT_*).
+struct TriggerSettings {
+    bool enabled = true;
+    std::vector<std::string> namespaces; // that may have triggers; empty: all
+    std::chrono::milliseconds resync{5'000};
+    std::string mqttBroker;   // mqtt://host:port or mqtts://host:port; empty: no MQTT
+    std::string mqttClientId; // empty: faasd-<hostname>
+    std::string mqttUsername;
+    std::string mqttPasswordFile;
+    std::string mqttShareGroup = "faasd";
+    std::string mqttCaFile; // mqtts: the CA to trust; empty: the system's
+
+    bool operator==(const TriggerSettings&) const = default;
+};
+
 struct DaemonConfig {
     // gateway
     std::string gatewayAddress = "0.0.0.0";
@@ -104,6 +120,10 @@ struct DaemonConfig {
 
     QueueSettings queue;
     std::string queueDatabase() const { return stateDir + "/queue.db"; }
+
+    TriggerSettings triggers;
+    // The last run of each cron trigger, to catch up what a restart missed.
+    std::string triggersStateFile() const { return stateDir + "/triggers.json"; }
 
     BuilderSettings builder;
     // The function builder API's HMAC key, beside the basic-auth files.

@@ -9,6 +9,7 @@
 #include "daemon/containerd_supervisor.hpp"
 #include "daemon/credentials.hpp"
 #include "daemon/systemd_notify.hpp"
+#include "daemon/triggers_adapter.hpp"
 #include "gateway/gateway.hpp"
 #include "provider/containerd_provider.hpp"
 #include "queue/queue.hpp"
@@ -35,6 +36,8 @@ struct Daemon {
     std::unique_ptr<GatewayBuilder> builderPort;
     std::unique_ptr<gateway::Gateway> gateway;
     std::unique_ptr<scaler::Scaler> scaler;
+    std::unique_ptr<queue::HttpInvoker> syncInvoker; // the triggers' sync runs
+    std::unique_ptr<triggers::Hub> triggers;
     std::string internalToken; // the queue's workers' pass to the gateway
 };
 
@@ -120,6 +123,11 @@ Result<void> buildComponents(const config::DaemonConfig& c, const DaemonCredenti
     if (d.queue) {
         d.gateway->addMetricsSource([q = d.queue.get()] { return q->prometheusText(); });
     }
+    if (c.triggers.enabled) {
+        TRY_ASSIGN(d.triggers, makeTriggers(c, *d.provider, d.queue.get(), d.syncInvoker));
+        d.gateway->setFunctionTriggers(d.triggers.get());
+        d.gateway->addMetricsSource([t = d.triggers.get()] { return t->prometheusText(); });
+    }
     if (c.scalerEnabled) {
         d.scaler = std::make_unique<scaler::Scaler>(scaler::configFrom(c), *d.provider,
                                                     d.gateway->metrics());
@@ -133,13 +141,18 @@ Result<void> buildComponents(const config::DaemonConfig& c, const DaemonCredenti
 // Binds the gateway, then starts the queue's workers and the scaler.
 Result<void> serve(const config::DaemonConfig& c, Daemon& d) {
     TRY(d.gateway->start());
+    const bool anyAddress = c.gatewayAddress == "0.0.0.0" || c.gatewayAddress == "::";
+    const queue::HttpInvokerConfig loopback{.gatewayHost =
+                                                anyAddress ? "127.0.0.1" : c.gatewayAddress,
+                                            .gatewayPort = d.gateway->port(),
+                                            .invokeTimeout = c.queue.invokeTimeout,
+                                            .internalToken = d.internalToken};
     if (d.queue) {
-        bool anyAddress = c.gatewayAddress == "0.0.0.0" || c.gatewayAddress == "::";
-        d.queue->start(std::make_unique<queue::HttpInvoker>(
-            queue::HttpInvokerConfig{.gatewayHost = anyAddress ? "127.0.0.1" : c.gatewayAddress,
-                                     .gatewayPort = d.gateway->port(),
-                                     .invokeTimeout = c.queue.invokeTimeout,
-                                     .internalToken = d.internalToken}));
+        d.queue->start(std::make_unique<queue::HttpInvoker>(loopback));
+    }
+    if (d.triggers) {
+        d.syncInvoker = std::make_unique<queue::HttpInvoker>(loopback);
+        d.triggers->start();
     }
     kUpLog.info("faasd {} serving on {}:{} (containerd {})", FAASD_VERSION, c.gatewayAddress,
                 d.gateway->port(), c.containerdSocket);
@@ -165,9 +178,16 @@ void removeAllFunctions(provider::Provider& provider) {
     }
 }
 
-// The queue first (its running jobs still invoke through the gateway), then
-// the gateway, the scaler, and what runs under them.
+// The triggers first (no new runs; their sync calls cut), the queue (its
+// running jobs still invoke through the gateway), then the gateway, the
+// scaler, and what runs under them.
 void shutDown(const config::DaemonConfig& c, Daemon& d) {
+    if (d.syncInvoker) {
+        d.syncInvoker->cancel();
+    }
+    if (d.triggers) {
+        d.triggers->stop();
+    }
     if (d.queue) {
         d.queue->stop();
     }
@@ -177,6 +197,8 @@ void shutDown(const config::DaemonConfig& c, Daemon& d) {
         removeAllFunctions(*d.provider);
     }
     d.gateway.reset();
+    d.triggers.reset();
+    d.syncInvoker.reset();
     d.builderPort.reset();
     d.builder.reset();
     d.queue.reset();

@@ -36,13 +36,25 @@ Result<api::FunctionDeployment> decodeDeployment(const Services& s, const Reques
 
 Result<Response> deployFunction(const Services& s, const Request& r) {
     TRY_ASSIGN(auto d, decodeDeployment(s, r));
+    if (s.triggers) {
+        TRY(s.triggers->check(d)); // a wrong trigger deploys nothing
+    }
     TRY(s.provider->deploy(d)); // its errors name the operation and function
+    if (s.triggers) {
+        s.triggers->deployed(d);
+    }
     return Response::empty(202);
 }
 
 Result<Response> updateFunction(const Services& s, const Request& r) {
     TRY_ASSIGN(auto d, decodeDeployment(s, r));
+    if (s.triggers) {
+        TRY(s.triggers->check(d));
+    }
     TRY(s.provider->update(d));
+    if (s.triggers) {
+        s.triggers->deployed(d);
+    }
     return Response::empty(202);
 }
 
@@ -51,6 +63,9 @@ Result<Response> deleteFunction(const Services& s, const Request& r) {
     TRY(api::validateName("function name", d.functionName));
     TRY_ASSIGN(auto ns, resolveNamespace(r, d.ns, s.defaultNs()));
     TRY(s.provider->remove(d.functionName, ns));
+    if (s.triggers) {
+        s.triggers->removed(d.functionName, ns);
+    }
     s.metrics->remove({d.functionName, ns});
     return Response::empty(202);
 }

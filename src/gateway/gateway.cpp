@@ -27,6 +27,7 @@ Result<void> Gateway::start() {
     services.queue = queue_;
     services.alerts = alerts_;
     services.builder = builder_;
+    services.triggers = triggers_;
     services.metricsSources = &metricsSources_;
     auto server = std::make_unique<Server>(config_, services);
     TRY(server->start());

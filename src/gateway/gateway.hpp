@@ -15,6 +15,7 @@
 #include "gateway/function_metrics.hpp"
 #include "ports/alerts.hpp"
 #include "ports/async_queue.hpp"
+#include "ports/function_triggers.hpp"
 #include "ports/replica_waker.hpp"
 #include "provider/provider.hpp"
 
@@ -71,6 +72,9 @@ public:
     void setAlertHandler(AlertHandler* handler) { alerts_ = handler; }
     // POST /build; without one it answers 404.
     void setFunctionBuilder(FunctionBuilder* builder) { builder_ = builder; }
+    // Trigger annotations checked at deploy, GET /system/triggers; without
+    // one the annotations are deployed unread and that route answers 501.
+    void setFunctionTriggers(FunctionTriggers* triggers) { triggers_ = triggers; }
     // More Prometheus text for /metrics (the scaler's and the queue's
     // series), called on each scrape from an I/O thread; keep it cheap.
     void addMetricsSource(MetricsSource source) { metricsSources_.push_back(std::move(source)); }
@@ -92,6 +96,7 @@ private:
     AsyncQueue* queue_ = nullptr;
     AlertHandler* alerts_ = nullptr;
     FunctionBuilder* builder_ = nullptr;
+    FunctionTriggers* triggers_ = nullptr;
     std::vector<MetricsSource> metricsSources_;
     std::unique_ptr<Server> server_;
 };

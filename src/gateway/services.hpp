@@ -17,6 +17,7 @@ struct Services {
     AsyncQueue* queue = nullptr;
     AlertHandler* alerts = nullptr;
     FunctionBuilder* builder = nullptr;
+    FunctionTriggers* triggers = nullptr;
     const std::vector<MetricsSource>* metricsSources = nullptr;
 
     const std::string& defaultNs() const { return config->defaultNamespace; }
@@ -42,6 +43,7 @@ void addInvokeRoutes(Router& router, const Services& services); // invoke.cpp
 void addLogRoutes(Router& router);                              // logs.cpp
 void addAsyncRequestRoutes(Router& router, const Services& services); // async_requests.cpp
 void addBuildRoutes(Router& router, const Services& services);        // build.cpp
+void addTriggerRoutes(Router& router, const Services& services);      // triggers.cpp
 
 // The full table.
 Router buildRouter(const Services& services);

@@ -117,6 +117,7 @@ Router buildRouter(const Services& services) {
     addLogRoutes(router);
     addAsyncRequestRoutes(router, services);
     addBuildRoutes(router, services);
+    addTriggerRoutes(router, services);
     addUiRoutes(router, services);
     return router;
 }

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 #include <utility>
@@ -48,6 +49,16 @@ struct AsyncListFilter {
     size_t limit = 100;
 };
 
+// A request the queue is done with: completed, or failed for good (the
+// dead-letter list). The function's last answer, or 503 when none came.
+struct AsyncFinished {
+    std::string callId;
+    bool failed = false;
+    int status = 0;
+    std::string body;
+};
+using AsyncFinishedListener = std::function<void(const AsyncFinished&)>;
+
 class AsyncQueue {
 public:
     virtual ~AsyncQueue() = default;
@@ -71,6 +82,11 @@ public:
     virtual Result<void> remove(const std::string&) {
         return fail(Code::Unimplemented, "deleting asynchronous requests is not supported");
     }
+
+    // Called from a worker once per finished request, after the database
+    // records it; set before the workers start. Keep it short: the worker
+    // waits for it.
+    virtual void setFinishedListener(AsyncFinishedListener) {}
 
     // Prometheus text of the queue's own series (depth, in flight, ...).
     virtual std::string prometheusText() const { return {}; }

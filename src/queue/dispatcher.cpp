@@ -228,6 +228,9 @@ void Dispatcher::settle(const Task& task, const Verdict& verdict) {
     if (finished && !verdict.failed && completedHook_) {
         completedHook_(task.size); // its room is free before it counts as completed
     }
+    if (finished && finishedHook_) {
+        finishedHook_(verdict);
+    }
     std::lock_guard lock(mutex_);
     if (verdict.kind == Verdict::Kind::Again) {
         retried_ += verdict.retried ? 1 : 0;

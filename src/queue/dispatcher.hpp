@@ -57,6 +57,12 @@ public:
     Dispatcher(const Dispatcher&) = delete;
     Dispatcher& operator=(const Dispatcher&) = delete;
 
+    // Called with each Finished verdict, from the worker, without the
+    // dispatcher's lock held; set before start().
+    void setFinishedHook(std::function<void(const Verdict&)> hook) {
+        finishedHook_ = std::move(hook);
+    }
+
     // A request to run now, or (replayed retries) when dueMs has come.
     void add(Task task, int64_t enqueuedMs);
     void addDelayed(Task task, int64_t dueMs, int64_t enqueuedMs);
@@ -93,6 +99,7 @@ private:
     Store& store_;
     Writer& writer_;
     std::function<void(uint64_t)> completedHook_;
+    std::function<void(const Verdict&)> finishedHook_;
     std::unique_ptr<Invoker> invoker_;
     AbortSignal abort_;
 

@@ -41,6 +41,14 @@ Queue::~Queue() {
     stop();
 }
 
+void Queue::setFinishedListener(gateway::AsyncFinishedListener listener) {
+    dispatcher_.setFinishedHook([listener = std::move(listener)](const Verdict& v) {
+        if (listener) {
+            listener({.callId = v.callId, .failed = v.failed, .status = v.status, .body = v.body});
+        }
+    });
+}
+
 void Queue::start(std::unique_ptr<Invoker> invoker) {
     dispatcher_.start(std::move(invoker));
 }

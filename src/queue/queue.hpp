@@ -66,6 +66,7 @@ public:
     list(const gateway::AsyncListFilter& filter) override;
     Result<void> retry(const std::string& callId) override;
     Result<void> remove(const std::string& callId) override;
+    void setFinishedListener(gateway::AsyncFinishedListener listener) override;
     std::string prometheusText() const override;
 
     QueueStats stats() const;

@@ -77,8 +77,12 @@ Verdict Runner::run(int64_t id) {
                    attempts, error, delay);
         return {.kind = Verdict::Kind::Again, .dueMs = due, .retried = true};
     }
-    Verdict verdict{.kind = Verdict::Kind::Finished, .failed = retryable};
     const int status = outcome.reached ? outcome.status : 503;
+    Verdict verdict{.kind = Verdict::Kind::Finished,
+                    .failed = retryable,
+                    .callId = job.callId,
+                    .status = status,
+                    .body = outcome.reached ? outcome.body : outcome.error};
     std::string callbackStatus;
     if (!job.callbackUrl.empty()) {
         std::string callbackError;

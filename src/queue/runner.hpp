@@ -44,6 +44,10 @@ struct Verdict {
     bool retried = false;        // Again: after a failed invocation
     bool failed = false;         // Finished: on the dead-letter list
     bool callbackFailed = false; // Finished: the callback was not delivered
+    // Finished: the request, the function's last status and answer.
+    std::string callId;
+    int status = 0;
+    std::string body;
 };
 
 class Runner {

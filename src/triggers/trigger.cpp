@@ -36,11 +36,13 @@ Result<std::optional<CronTrigger>> cronTrigger(const api::StringMap& annotations
     auto missed =
         withContext(parseMissed(annotation(annotations, kMissedAnnotation)), kMissedAnnotation);
     TRY(missed);
+    TRY_ASSIGN(bool sync, syncMode(annotations));
     return std::optional<CronTrigger>(CronTrigger{
         .schedule = std::move(*schedule),
         .overlap = *overlap,
         .missed = *missed,
-        .async = annotation(annotations, kAsyncAnnotation) == "true",
+        .body = std::string(annotation(annotations, kBodyAnnotation)),
+        .sync = sync,
     });
 }
 

@@ -37,13 +37,14 @@ TEST_CASE("cron-connector's annotations give a trigger with the defaults") {
     CHECK(t.schedule.timeZone() == "UTC");
     CHECK(t.overlap == Overlap::Skip);
     CHECK(t.missed == Missed::One);
-    CHECK_FALSE(t.async);
+    CHECK_FALSE(t.sync);
 }
 
-TEST_CASE("faasd's annotations set zone and policies; async as cron-connector reads it") {
+TEST_CASE("faasd's annotations set zone, policies, body and mode") {
     auto trigger = cronTrigger({{"topic", "kafka, cron-function"},
                                 {"schedule", "0 9 * * MON-FRI"},
-                                {"async", "true"},
+                                {"com.openfaas.trigger.mode", "sync"},
+                                {"com.openfaas.schedule.body", "{\"job\":1}"},
                                 {"com.openfaas.schedule.timezone", "Europe/Berlin"},
                                 {"com.openfaas.schedule.overlap", "queue"},
                                 {"com.openfaas.schedule.missed", "all"}});
@@ -53,9 +54,11 @@ TEST_CASE("faasd's annotations set zone and policies; async as cron-connector re
     CHECK(t.schedule.timeZone() == "Europe/Berlin");
     CHECK(t.overlap == Overlap::Queue);
     CHECK(t.missed == Missed::All);
-    CHECK(t.async);
-    auto other = cronTrigger({{"topic", "cron-function"}, {"schedule", "@daily"}, {"async", "1"}});
-    CHECK_FALSE((**other).async);
+    CHECK(t.sync);
+    CHECK(t.body == "{\"job\":1}");
+    auto other = cronTrigger({{"topic", "cron-function"}, {"schedule", "@daily"}});
+    CHECK_FALSE((**other).sync);
+    CHECK((**other).body.empty());
 }
 
 TEST_CASE("errors name the annotation") {
@@ -75,4 +78,8 @@ TEST_CASE("errors name the annotation") {
                  {"schedule", "@daily"},
                  {"com.openfaas.schedule.missed", "most"}}) ==
           "com.openfaas.schedule.missed: \"most\" is not one of one, none, all");
+    CHECK(error({{"topic", "cron-function"},
+                 {"schedule", "@daily"},
+                 {"com.openfaas.trigger.mode", "later"}}) ==
+          "com.openfaas.trigger.mode: \"later\" is not one of async, sync");
 }
