@@ -552,6 +552,11 @@ Result<std::optional<std::chrono::system_clock::time_point>> getTime(const json&
 std::string toJson(const std::vector<TriggerStatus>& list) {
     json out = json::array();
     for (const auto& t : list) {
+        json recent = json::array();
+        for (const auto& r : t.recentRuns) {
+            recent.push_back(
+                {{"at", formatRfc3339(r.at)}, {"callId", r.callId}, {"status", r.status}});
+        }
         out.push_back({
             {"kind", t.kind},
             {"function", t.function},
@@ -568,6 +573,7 @@ std::string toJson(const std::vector<TriggerStatus>& list) {
             {"skipped", t.skipped},
             {"missed", t.missed},
             {"failed", t.failed},
+            {"recentRuns", recent},
         });
     }
     return out.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -603,6 +609,17 @@ Result<std::vector<TriggerStatus>> parseTriggerList(std::string_view body) {
         }
         TRY_ASSIGN(t.nextRun, getTime(e, "nextRun"));
         TRY_ASSIGN(t.lastRun, getTime(e, "lastRun"));
+        if (e.contains("recentRuns") && e["recentRuns"].is_array()) {
+            for (const auto& r : e["recentRuns"]) {
+                if (!r.is_object()) {
+                    return fail(Code::InvalidArgument, "trigger list: runs must be objects");
+                }
+                TRY_ASSIGN(auto at, getTime(r, "at"));
+                t.recentRuns.push_back({.at = at.value_or(std::chrono::system_clock::time_point{}),
+                                        .callId = r.value("callId", ""),
+                                        .status = r.value("status", "")});
+            }
+        }
         list.push_back(std::move(t));
     }
     return list;

@@ -119,6 +119,14 @@ struct VersionInfo {
     std::string release;
 };
 
+// One run of a trigger: when it was due (or the message came), its call id
+// and how it went ("accepted", "completed (200)", "failed (500)", ...).
+struct TriggerRun {
+    std::chrono::system_clock::time_point at;
+    std::string callId;
+    std::string status;
+};
+
 // GET /system/triggers: one trigger of a function (a cron schedule, an
 // MQTT topic), its runs and counts.
 struct TriggerStatus {
@@ -133,10 +141,11 @@ struct TriggerStatus {
     std::optional<std::chrono::system_clock::time_point> lastRun;
     std::string lastStatus; // "accepted", "completed (200)", "failed (500)", "skipped", ...
     std::string lastCallId;
-    uint64_t runs = 0;    // started
-    uint64_t skipped = 0; // dropped by the overlap rule
-    uint64_t missed = 0;  // due while the daemon was down and not caught up
-    uint64_t failed = 0;  // could not start, or ended failed
+    uint64_t runs = 0;                  // started
+    uint64_t skipped = 0;               // dropped by the overlap rule
+    uint64_t missed = 0;                // due while the daemon was down and not caught up
+    uint64_t failed = 0;                // could not start, or ended failed
+    std::vector<TriggerRun> recentRuns; // the last few, newest first
 };
 
 // GET /system/info

@@ -4,6 +4,7 @@
 #include "triggers/logger.hpp"
 
 #include <date/date.h>
+#include <deque>
 #include <fmt/chrono.h>
 #include <nlohmann/json.hpp>
 #include <system_error>
@@ -26,6 +27,9 @@ std::string rfc3339(SysSeconds t) {
 // suspended, the clock jumped) counts as missed rather than late.
 constexpr std::chrono::seconds kLateLimit{60};
 
+// Runs each trigger lists in /system/triggers.
+constexpr size_t kRecentRuns = 10;
+
 } // namespace
 
 struct CronSource::Trigger {
@@ -38,11 +42,28 @@ struct CronSource::Trigger {
     std::optional<SysSeconds> waitingAt; // the run waiting its turn (Overlap::Queue)
     std::string lastStatus;
     std::string lastCallId;
-    std::string lastEnded; // the call id of the last run that ended
+    std::string lastEnded; // the call id of the last run that ended, and how
+    std::string lastEndedStatus;
     uint64_t runs = 0;
     uint64_t skipped = 0;
     uint64_t missed = 0;
     uint64_t failed = 0;
+    std::deque<api::TriggerRun> recent; // newest first, at most kRecentRuns
+
+    void record(SysSeconds at, const std::string& callId, std::string status) {
+        recent.push_front({.at = at, .callId = callId, .status = std::move(status)});
+        if (recent.size() > kRecentRuns) {
+            recent.pop_back();
+        }
+    }
+    void settle(const std::string& callId, const std::string& status) {
+        for (auto& run : recent) {
+            if (run.callId == callId) {
+                run.status = status;
+                return;
+            }
+        }
+    }
 };
 
 CronSource::CronSource(CronConfig config, Delivery& delivery)
@@ -181,13 +202,16 @@ void CronSource::fire(const std::vector<Pending>& runs) {
         if (started) {
             trigger.runs++;
             trigger.lastCallId = *started;
-            if (trigger.lastEnded != *started) {
-                trigger.lastStatus = t.cron.sync ? "running" : "accepted";
-            }
+            // A quick run may have ended before deliver() returned.
+            trigger.lastStatus = trigger.lastEnded == *started ? trigger.lastEndedStatus
+                                 : t.cron.sync                 ? "running"
+                                                               : "accepted";
+            trigger.record(p.scheduled, *started, trigger.lastStatus);
             continue;
         }
         trigger.failed++;
         trigger.lastStatus = "not started: " + started.error().message();
+        trigger.record(p.scheduled, "", trigger.lastStatus);
         kLog.warn("{}: run at {} not started: {}", trigger.function.qualified(),
                   rfc3339(p.scheduled), started.error().message());
         if (runEnded(trigger.run) && trigger.waitingAt) {
@@ -203,10 +227,13 @@ void CronSource::ended(const std::weak_ptr<Trigger>& weak, const RunEnd& end) {
         return;
     }
     std::lock_guard lock(mutex_);
+    std::string status = end.failed ? fmt::format("failed ({})", end.status)
+                                    : fmt::format("completed ({})", end.status);
     t->lastEnded = end.callId;
-    if (t->lastCallId == end.callId || t->lastCallId.empty()) {
-        t->lastStatus = end.failed ? fmt::format("failed ({})", end.status)
-                                   : fmt::format("completed ({})", end.status);
+    t->lastEndedStatus = status;
+    t->settle(end.callId, status);
+    if (t->lastCallId == end.callId) {
+        t->lastStatus = std::move(status);
     }
     if (end.failed) {
         t->failed++;
@@ -279,6 +306,7 @@ std::vector<gateway::TriggerInfo> CronSource::list() const {
         if (t->lastRun) {
             info.lastRun = *t->lastRun;
         }
+        info.recentRuns.assign(t->recent.begin(), t->recent.end());
         out.push_back(std::move(info));
     }
     return out;

@@ -1,6 +1,7 @@
 // Drives Debian's Chromium (headless, through playwright-core) against a
 // running faasd: sign in, deploy from the form, see it ready, invoke, read
-// logs, scale to 2 and to 0, secrets, delete; bad input shows its error.
+// logs, scale to 2 and to 0, secrets, a cron function's runs, delete; bad
+// input shows its error.
 // Prints "ok: STEP" / "FAILED: STEP" lines; exits non-zero on a failure.
 //
 // Environment: GW (http://127.0.0.1:PORT), FAASD_USER, FAASD_PASS,
@@ -288,6 +289,21 @@ try {
     assert(overflow <= 1, `the page is ${overflow}px wider than the window`);
     await shot('functions-narrow');
     await page.setViewportSize({width: 1280, height: 860});
+  });
+
+  await step('a cron function shows its schedule and its last runs', async () => {
+    const res = await fetch(gw + '/system/functions', {method: 'POST', headers: {Authorization: auth},
+      body: JSON.stringify({service: 'webcron', image, envProcess: 'cat',
+        annotations: {'topic': 'cron-function', 'schedule': '@every 2s'}})});
+    assert(res.status === 202 || res.status === 200, `deploy answered ${res.status}`);
+    await page.goto(`${gw}/ui/#/function/${ns}/webcron`);
+    const panel = page.locator('#triggers');
+    await panel.locator('code', {hasText: '@every 2s'}).waitFor({timeout: kSlow});
+    await panel.locator('td', {hasText: 'completed (200)'}).first().waitFor({timeout: 60000});
+    await shot('function-triggers');
+    const gone = await fetch(gw + '/system/functions', {method: 'DELETE', headers: {Authorization: auth},
+      body: JSON.stringify({functionName: 'webcron'})});
+    assert(gone.status === 202, `delete answered ${gone.status}`);
   });
 
   await step('delete it, after a confirmation (cancel keeps it)', async () => {

@@ -111,6 +111,10 @@ export const asyncApi = {
   remove: (id) => api('DELETE', `/system/async-requests/${encodeURIComponent(id)}`),
 };
 
+export const triggersApi = {
+  list: (ns, signal) => api('GET', '/system/triggers', {query: {namespace: ns}, signal}),
+};
+
 export function namespaces() {
   return api('GET', '/system/namespaces');
 }

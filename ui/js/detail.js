@@ -4,6 +4,7 @@
 import {functionsApi, functionUrl, streamLogs} from './api.js';
 import {chips, clear, field, h, poll, progress, setFieldError, sleep, timeAgo} from './dom.js';
 import {stateOf} from './functions.js';
+import {triggersPanel} from './triggers.js';
 import * as v from './validate.js';
 
 const kMaxLogLines = 2000;
@@ -20,6 +21,7 @@ export function render(main, ctx, ns, name) {
     h('p', {}, h('a', {href: '#/functions'}, '← All functions')),
     h('section', {class: 'panel', 'aria-labelledby': 'status-title'},
       h('h2', {id: 'status-title'}, 'Status'), facts),
+    triggersPanel(name, ns, ctx, abort.signal),
     h('div', {class: 'grid2'}, invokePanel(name, ns, () => stopPolling.now()),
       logsPanel(name, ns, abort.signal)),
     h('div', {class: 'grid2 spaced'},

@@ -144,6 +144,48 @@ TEST_CASE("info names a provider other than faasd", "[api]") {
     CHECK(back->orchestration == "containerd");
 }
 
+TEST_CASE("a trigger list round-trips, times as RFC 3339 or null", "[api]") {
+    using namespace std::chrono;
+    TriggerStatus t{.kind = "cron",
+                    .function = "tick",
+                    .ns = "openfaas-fn",
+                    .spec = "@every 2s",
+                    .timeZone = "UTC",
+                    .mode = "async",
+                    .state = "scheduled",
+                    .nextRun = system_clock::time_point(seconds(1'780'000'002)),
+                    .lastStatus = "completed (200)",
+                    .lastCallId = "c1",
+                    .runs = 3,
+                    .skipped = 1,
+                    .missed = 2,
+                    .failed = 0,
+                    .recentRuns = {{.at = system_clock::time_point(seconds(1'780'000'000)),
+                                    .callId = "c1",
+                                    .status = "completed (200)"}}};
+    std::string text = toJson(std::vector<TriggerStatus>{t});
+    CHECK(text.find(R"("lastRun":null)") != std::string::npos);
+    CHECK(text.find(R"("trigger":"@every 2s")") != std::string::npos);
+    auto parsed = parseTriggerList(text);
+    REQUIRE(parsed);
+    REQUIRE(parsed->size() == 1);
+    const auto& back = parsed->front();
+    CHECK(back.spec == "@every 2s");
+    CHECK(back.nextRun == t.nextRun);
+    CHECK_FALSE(back.lastRun);
+    CHECK(back.runs == 3);
+    CHECK(back.missed == 2);
+    REQUIRE(back.recentRuns.size() == 1);
+    CHECK(back.recentRuns[0].at == t.recentRuns[0].at);
+    CHECK(back.recentRuns[0].status == "completed (200)");
+    for (const char* bad : {"", "{}", "[1]", R"([{"nextRun":"yesterday"}])"}) {
+        INFO(bad);
+        auto wrong = parseTriggerList(bad);
+        REQUIRE_FALSE(wrong);
+        CHECK(wrong.error().code() == Code::InvalidArgument);
+    }
+}
+
 TEST_CASE("a namespace list is an array of names", "[api]") {
     auto names = parseNamespaceList(R"(["openfaas-fn","team-a"])");
     REQUIRE(names);

@@ -104,10 +104,39 @@ TEST_CASE("runs fall due on the schedule with cron-connector's headers") {
     CHECK(info.lastStatus == "accepted");
     CHECK(info.lastCallId == "call-1");
     CHECK(info.state == "running");
+    REQUIRE(info.recentRuns.size() == 1);
+    CHECK(info.recentRuns[0].callId == "call-1");
+    CHECK(info.recentRuns[0].status == "accepted");
     d.end("call-1");
     info = only(cron);
     CHECK(info.lastStatus == "completed (200)");
     CHECK(info.state == "scheduled");
+    CHECK(info.recentRuns[0].status == "completed (200)");
+}
+
+TEST_CASE("a run that ends before its delivery returns is recorded as ended") {
+    class Instant : public Delivery {
+    public:
+        Result<std::string> deliver(Fire, RunEnded ended) override {
+            ended({.callId = "quick", .status = 204});
+            return std::string("quick");
+        }
+    } d;
+    Clock clock{at("2026-06-01T10:00:00Z")};
+    CronSource cron({.clock = clock.fn()}, d);
+    cron.sync({cronFunction("f", "@every 1s")});
+    for (int i = 0; i < 12; ++i) {
+        clock.now += std::chrono::seconds(1);
+        cron.tick(clock.now);
+    }
+    auto info = only(cron);
+    CHECK(info.runs == 12);
+    CHECK(info.skipped == 0);
+    CHECK(info.lastStatus == "completed (204)");
+    REQUIRE(info.recentRuns.size() == 10); // the last ten
+    CHECK(info.recentRuns[0].status == "completed (204)");
+    CHECK(iso(std::chrono::floor<std::chrono::seconds>(info.recentRuns[0].at)) ==
+          "2026-06-01T10:00:12Z");
 }
 
 TEST_CASE("overlap skip: a run due while one runs is skipped") {
