@@ -20,41 +20,15 @@
 // of the group's messages for every persistent session it has seen, gone or
 // not (mosquitto 2.0.11 deals them round robin to offline members too).
 
+#include "triggers/mqtt_config.hpp"
 #include "triggers/source.hpp"
 
-#include <chrono>
-#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace faasd::triggers {
-
-struct MqttConfig {
-    std::string broker; // mqtt://host[:port] (1883), mqtts://host[:port] (8883)
-    std::string clientId = "faasd";
-    std::string username;
-    std::string password;
-    // The shared subscription group; empty: plain subscriptions.
-    std::string shareGroup = "faasd";
-    std::string caFile; // mqtts: the CA bundle; empty: the system's
-    std::chrono::seconds keepAlive{30};
-    std::chrono::seconds reconnectMin{1}, reconnectMax{30};
-};
-
-struct BrokerAddress {
-    std::string host;
-    uint16_t port = 0;
-    bool tls = false;
-};
-
-// "mqtt://broker:1883" -> {broker, 1883, false}; "mqtts://[::1]" ->
-// {::1, 8883, true}. An error says what is wrong with the URL.
-Result<BrokerAddress> parseBrokerUrl(std::string_view url);
-
-// The whole configuration: the URL, a client id, a group name MQTT allows,
-// keep-alive and reconnect delays in range.
-Result<void> checkMqttConfig(const MqttConfig& config);
 
 class MqttSource : public Source {
 public:
