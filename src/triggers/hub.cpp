@@ -95,7 +95,7 @@ Result<void> Hub::check(const api::FunctionDeployment& d) {
         TRY_ASSIGN(bool has, source->check(d.annotations));
         any = any || has;
     }
-    TRY_ASSIGN(auto cron, cronTrigger(d.annotations));
+    // Without a broker there is no MQTT source to refuse its topics.
     TRY_ASSIGN(auto topics, mqttTopics(d.annotations));
     TRY(syncMode(d.annotations));
     if (!topics.empty() && !config_.mqttBroker) {
@@ -104,7 +104,7 @@ Result<void> Hub::check(const api::FunctionDeployment& d) {
                     "(FAASD_MQTT_BROKER)",
                     kTopicAnnotation, topics.front());
     }
-    if ((any || cron || !topics.empty()) && !serves(d.ns)) {
+    if ((any || !topics.empty()) && !serves(d.ns)) {
         return fail(Code::InvalidArgument,
                     "{}: triggers are not enabled in namespace {} (FAASD_TRIGGER_NAMESPACES: {})",
                     kTopicAnnotation, d.ns, fmt::join(config_.namespaces, ","));

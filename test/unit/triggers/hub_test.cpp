@@ -3,6 +3,7 @@
 // it) or as sync calls, sources kept in step with the provider's functions.
 
 #include "fake_provider.hpp"
+#include "triggers/cron_source.hpp"
 #include "triggers/hub.hpp"
 #include "wait.hpp"
 
@@ -89,6 +90,7 @@ std::string checkError(Hub& hub, const api::FunctionDeployment& d) {
 TEST_CASE("deploys are checked: annotations, broker, namespaces") {
     gateway::test::FakeProvider provider;
     Hub hub({.namespaces = {"openfaas-fn"}}, provider, nullptr, {});
+    hub.add(std::make_unique<CronSource>(CronConfig{}, hub));
     hub.add(std::make_unique<RecordingSource>());
     const api::StringMap cron{{"topic", "cron-function"}, {"schedule", "@daily"}};
     CHECK(checkError(hub, deployment("openfaas-fn", cron)) == "ok");
@@ -103,6 +105,8 @@ TEST_CASE("deploys are checked: annotations, broker, namespaces") {
           "topic: \"orders/#\" is an MQTT topic, and no MQTT broker is configured "
           "(FAASD_MQTT_BROKER)");
     CHECK(checkError(hub, deployment("openfaas-fn", {{"test.bad", "1"}})) == "test.bad: refused");
+    CHECK(checkError(hub, deployment("openfaas-fn", {{"topic", "cron-function"}})) ==
+          "schedule: missing (topic cron-function needs a schedule)");
     CHECK(checkError(hub, deployment("openfaas-fn", {{"topic", "cron-function"},
                                                      {"schedule", "@daily"},
                                                      {"com.openfaas.trigger.mode", "soon"}})) ==
