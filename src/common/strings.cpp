@@ -75,4 +75,20 @@ std::string percentDecodeLenient(std::string_view text, PlusIs plus) {
     return *decode(text, plus, false);
 }
 
+std::string prometheusLabelValue(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        if (c == '\\' || c == '"') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 } // namespace faasd

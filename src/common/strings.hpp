@@ -82,4 +82,7 @@ std::optional<std::string> percentDecode(std::string_view text, PlusIs plus = Pl
 // The same, keeping a '%' that is not followed by two hex digits as it is.
 std::string percentDecodeLenient(std::string_view text, PlusIs plus = PlusIs::Plus);
 
+// A Prometheus label value: backslash, double quote and newline escaped.
+std::string prometheusLabelValue(std::string_view text);
+
 } // namespace faasd

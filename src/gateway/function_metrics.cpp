@@ -1,31 +1,12 @@
 #include "gateway/function_metrics.hpp"
 
+#include "common/strings.hpp"
+
 #include <algorithm>
 #include <fmt/format.h>
 #include <vector>
 
 namespace faasd::gateway {
-
-namespace {
-
-// Label values escape backslash, double quote and newline.
-std::string escapeLabel(std::string_view value) {
-    std::string out;
-    out.reserve(value.size());
-    for (char c : value) {
-        if (c == '\\' || c == '"') {
-            out += '\\';
-            out += c;
-        } else if (c == '\n') {
-            out += "\\n";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
-} // namespace
 
 FunctionMetrics::Series& FunctionMetrics::Shard::at(api::FunctionRefView function) {
     auto it = series.find(function);
@@ -176,7 +157,7 @@ std::string FunctionMetrics::prometheusText() const {
     std::sort(all.begin(), all.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& [label, series] : all) {
-        label = escapeLabel(label);
+        label = prometheusLabelValue(label);
     }
     std::string out;
 

@@ -3,6 +3,8 @@
 #include "common/files.hpp"
 #include "triggers/logger.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <date/date.h>
 #include <deque>
 #include <fmt/chrono.h>
@@ -30,6 +32,12 @@ constexpr std::chrono::seconds kLateLimit{60};
 // Runs each trigger lists in /system/triggers.
 constexpr size_t kRecentRuns = 10;
 
+// Threads that deliver the runs due at one tick.
+constexpr size_t kDeliverThreads = 16;
+
+// Runs that ended before their delivery returned, kept until it does.
+constexpr size_t kEndedEarlyKept = 128;
+
 } // namespace
 
 struct CronSource::Trigger {
@@ -42,8 +50,9 @@ struct CronSource::Trigger {
     std::optional<SysSeconds> waitingAt; // the run waiting its turn (Overlap::Queue)
     std::string lastStatus;
     std::string lastCallId;
-    std::string lastEnded; // the call id of the last run that ended, and how
-    std::string lastEndedStatus;
+    // Runs that ended before their deliver() returned (call id, status);
+    // the last few, as a run that ends long after is no longer listed.
+    std::deque<std::pair<std::string, std::string>> endedEarly;
     uint64_t runs = 0;
     uint64_t skipped = 0;
     uint64_t missed = 0;
@@ -56,13 +65,15 @@ struct CronSource::Trigger {
             recent.pop_back();
         }
     }
-    void settle(const std::string& callId, const std::string& status) {
+    // false when the run is not recorded yet.
+    bool settle(const std::string& callId, const std::string& status) {
         for (auto& run : recent) {
             if (run.callId == callId) {
                 run.status = status;
-                return;
+                return true;
             }
         }
+        return false;
     }
 };
 
@@ -184,7 +195,11 @@ std::optional<SysTime> CronSource::tick(SysTime now) {
 }
 
 void CronSource::fire(const std::vector<Pending>& runs) {
-    for (const auto& p : runs) {
+    // Runs due together are delivered at once (up to kDeliverThreads), so
+    // that the queue commits them together rather than one after another.
+    std::vector<std::optional<Result<std::string>>> started(runs.size());
+    auto deliver = [&](size_t i) {
+        const Pending& p = runs[i];
         const auto& t = *p.trigger;
         Fire fire{.function = t.function,
                   .body = t.cron.body,
@@ -193,27 +208,52 @@ void CronSource::fire(const std::vector<Pending>& runs) {
                               {"X-Scheduled-Time", rfc3339(p.scheduled)}},
                   .sync = t.cron.sync};
         std::weak_ptr<Trigger> weak = p.trigger;
-        auto started = delivery_.deliver(std::move(fire),
-                                         [this, weak](const RunEnd& end) { ended(weak, end); });
-        std::lock_guard lock(mutex_);
+        started[i] = delivery_.deliver(std::move(fire),
+                                       [this, weak](const RunEnd& end) { ended(weak, end); });
+    };
+    if (runs.size() == 1) {
+        deliver(0);
+    } else if (runs.size() > 1) {
+        std::atomic<size_t> next{0};
+        std::vector<std::thread> threads;
+        for (size_t n = 0; n < std::min(runs.size(), kDeliverThreads); ++n) {
+            threads.emplace_back([&] {
+                for (size_t i = next++; i < runs.size(); i = next++) {
+                    deliver(i);
+                }
+            });
+        }
+        for (auto& thread : threads) {
+            thread.join();
+        }
+    }
+    std::lock_guard lock(mutex_);
+    for (size_t i = 0; i < runs.size(); ++i) {
+        const Pending& p = runs[i];
         Trigger& trigger = *p.trigger;
-        trigger.lastRun = p.scheduled;
+        const auto& result = *started[i];
+        trigger.lastRun = std::max(trigger.lastRun.value_or(p.scheduled), p.scheduled);
         dirty_ = true;
-        if (started) {
+        if (result) {
             trigger.runs++;
-            trigger.lastCallId = *started;
+            trigger.lastCallId = *result;
             // A quick run may have ended before deliver() returned.
-            trigger.lastStatus = trigger.lastEnded == *started ? trigger.lastEndedStatus
-                                 : t.cron.sync                 ? "running"
-                                                               : "accepted";
-            trigger.record(p.scheduled, *started, trigger.lastStatus);
+            auto early = std::find_if(trigger.endedEarly.begin(), trigger.endedEarly.end(),
+                                      [&](const auto& e) { return e.first == *result; });
+            if (early != trigger.endedEarly.end()) {
+                trigger.lastStatus = std::move(early->second);
+                trigger.endedEarly.erase(early);
+            } else {
+                trigger.lastStatus = trigger.cron.sync ? "running" : "accepted";
+            }
+            trigger.record(p.scheduled, *result, trigger.lastStatus);
             continue;
         }
         trigger.failed++;
-        trigger.lastStatus = "not started: " + started.error().message();
+        trigger.lastStatus = "not started: " + result.error().message();
         trigger.record(p.scheduled, "", trigger.lastStatus);
         kLog.warn("{}: run at {} not started: {}", trigger.function.qualified(),
-                  rfc3339(p.scheduled), started.error().message());
+                  rfc3339(p.scheduled), result.error().message());
         if (runEnded(trigger.run) && trigger.waitingAt) {
             released_.push_back({p.trigger, *trigger.waitingAt});
             trigger.waitingAt.reset();
@@ -229,9 +269,12 @@ void CronSource::ended(const std::weak_ptr<Trigger>& weak, const RunEnd& end) {
     std::lock_guard lock(mutex_);
     std::string status = end.failed ? fmt::format("failed ({})", end.status)
                                     : fmt::format("completed ({})", end.status);
-    t->lastEnded = end.callId;
-    t->lastEndedStatus = status;
-    t->settle(end.callId, status);
+    if (!t->settle(end.callId, status) && t->lastCallId != end.callId) {
+        t->endedEarly.emplace_back(end.callId, status);
+        if (t->endedEarly.size() > kEndedEarlyKept) {
+            t->endedEarly.pop_front();
+        }
+    }
     if (t->lastCallId == end.callId) {
         t->lastStatus = std::move(status);
     }

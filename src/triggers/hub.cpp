@@ -1,6 +1,7 @@
 #include "triggers/hub.hpp"
 
 #include "common/random.hpp"
+#include "common/strings.hpp"
 #include "triggers/logger.hpp"
 #include "triggers/topics.hpp"
 #include "triggers/trigger.hpp"
@@ -10,27 +11,6 @@
 #include <fmt/ranges.h>
 
 namespace faasd::triggers {
-
-namespace {
-
-// A Prometheus label value: backslash, quote and newline escaped.
-std::string labelValue(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        if (c == '\\' || c == '"') {
-            out += '\\';
-            out += c;
-        } else if (c == '\n') {
-            out += "\\n";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
-} // namespace
 
 Hub::Hub(HubConfig config, provider::Provider& provider, gateway::AsyncQueue* queue,
          SyncCall syncCall)
@@ -259,8 +239,8 @@ std::string Hub::prometheusText() const {
         out += fmt::format("# HELP {} {}\n# TYPE {} counter\n", name, help, name);
         for (const auto& t : all) {
             out += fmt::format("{}{{kind=\"{}\",function=\"{}.{}\",trigger=\"{}\"}} {}\n", name,
-                               t.kind, labelValue(t.function), labelValue(t.ns), labelValue(t.spec),
-                               value(t));
+                               t.kind, prometheusLabelValue(t.function), prometheusLabelValue(t.ns),
+                               prometheusLabelValue(t.spec), value(t));
         }
     };
     series("faasd_trigger_runs_total", "Trigger runs started.",

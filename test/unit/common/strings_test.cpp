@@ -67,6 +67,12 @@ TEST_CASE("percentDecodeLenient keeps a bad escape as it is", "[strings]") {
     CHECK(percentDecodeLenient("x+y") == "x+y");
 }
 
+TEST_CASE("Prometheus label values escape backslash, quote and newline", "[strings]") {
+    CHECK(prometheusLabelValue("echo.openfaas-fn") == "echo.openfaas-fn");
+    CHECK(prometheusLabelValue("a\\b\"c\nd") == "a\\\\b\\\"c\\nd");
+    CHECK(prometheusLabelValue("").empty());
+}
+
 TEST_CASE("blanks, trimming and splitting", "[strings]") {
     CHECK(trimBlank(" \t\r\n\f\va b\v ") == "a b");
     CHECK(trimBlank(" \t ").empty());

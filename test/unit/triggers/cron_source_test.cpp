@@ -7,6 +7,7 @@
 #include "triggers/cron_source.hpp"
 
 #include <catch2/catch.hpp>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 
@@ -118,9 +119,11 @@ TEST_CASE("a run that ends before its delivery returns is recorded as ended") {
     class Instant : public Delivery {
     public:
         Result<std::string> deliver(Fire, RunEnded ended) override {
-            ended({.callId = "quick", .status = 204});
-            return std::string("quick");
+            std::string id = "quick-" + std::to_string(++n);
+            ended({.callId = id, .status = 204});
+            return id;
         }
+        int n = 0;
     } d;
     Clock clock{at("2026-06-01T10:00:00Z")};
     CronSource cron({.clock = clock.fn()}, d);
@@ -135,6 +138,7 @@ TEST_CASE("a run that ends before its delivery returns is recorded as ended") {
     CHECK(info.lastStatus == "completed (204)");
     REQUIRE(info.recentRuns.size() == 10); // the last ten
     CHECK(info.recentRuns[0].status == "completed (204)");
+    CHECK(info.recentRuns[9].status == "completed (204)");
     CHECK(iso(std::chrono::floor<std::chrono::seconds>(info.recentRuns[0].at)) ==
           "2026-06-01T10:00:12Z");
 }
@@ -269,6 +273,40 @@ TEST_CASE("a run the delivery refuses counts as failed and does not block the ne
     cron.tick(clock.now);
     CHECK(d.fires.size() == 1);
     CHECK(only(cron).runs == 1);
+}
+
+TEST_CASE("runs due together are delivered at once, for the queue to commit together") {
+    // Each delivery waits (a bounded while) for all eight to be under way.
+    class Gathering : public Delivery {
+    public:
+        Result<std::string> deliver(Fire fire, RunEnded) override {
+            std::unique_lock lock(mutex);
+            ++inside;
+            most = std::max(most, inside);
+            cv.notify_all();
+            cv.wait_for(lock, std::chrono::seconds(10), [&] { return inside >= 8 || most >= 8; });
+            --inside;
+            return fire.function.name;
+        }
+        std::mutex mutex;
+        std::condition_variable cv;
+        int inside = 0;
+        int most = 0;
+    } d;
+    Clock clock{at("2026-06-01T10:00:00Z")};
+    CronSource cron({.clock = clock.fn()}, d);
+    std::vector<FunctionAnnotations> functions;
+    for (int i = 0; i < 8; ++i) {
+        functions.push_back(cronFunction("f" + std::to_string(i), "@every 1s"));
+    }
+    cron.sync(functions);
+    clock.now += std::chrono::seconds(1);
+    cron.tick(clock.now);
+    CHECK(d.most == 8);
+    for (const auto& t : cron.list()) {
+        CHECK(t.runs == 1);
+        CHECK(t.lastCallId == t.function);
+    }
 }
 
 TEST_CASE("a run far behind its time (a suspended machine) is missed, not late") {
