@@ -152,6 +152,14 @@ check "faasd triggers list prints it" bash -c \
   "echo '$pass' | '$faasd' login -g '$gw' -u admin --password-stdin >/dev/null &&
    '$faasd' triggers list -g '$gw' | grep -q 'tick.openfaas-fn  *cron  *@every 2s'"
 
+# --- sync mode: a direct call, not a queue request
+check "a sync cron function deploys" deploy POST \
+  "{\"service\":\"direct\",\"image\":\"faasd.test/echo:1\",\"envProcess\":\"cat\",\"annotations\":{$cron,\"schedule\":\"@every 1s\",\"com.openfaas.trigger.mode\":\"sync\"}}"
+check "it runs twice" wait_for 30 runs_at_least direct 2
+check "its runs complete" wait_for 10 bash -c "[[ \$(curl -fsS -u 'admin:$pass' '$gw/system/triggers' | python3 -c 'import json,sys; print(next(t[\"lastStatus\"] for t in json.load(sys.stdin) if t[\"function\"] == \"direct\"))') == 'completed (200)' ]]"
+check "none of them went through the queue" test -z "$(requests direct)"
+check "the sync function is removed" test "$(status -X DELETE -d '{"functionName":"direct"}' "$gw/system/functions")" = 202
+
 # --- overlap skip: a 3 s function every second never runs twice at once
 check "a slow cron function deploys" deploy POST \
   "{\"service\":\"slow\",\"image\":\"faasd.test/slow:1\",\"envProcess\":\"sh /overlap.sh\",\"labels\":{\"faasd.queue.concurrency\":\"4\"},\"annotations\":{$cron,\"schedule\":\"@every 1s\"}}"
