@@ -29,7 +29,8 @@ const Logger kUpLog("up");
 // What runs, declared in start order: the members are destroyed in reverse,
 // so a start that fails half way stops what it made, last first.
 struct Daemon {
-    std::unique_ptr<ContainerdSupervisor> containerd; // null: one already answered
+    std::unique_ptr<ContainerdSupervisor> containerd; // null: someone else's answered
+    std::unique_ptr<ContainerdWatch> containerdWatch;
     std::unique_ptr<provider::ContainerdProvider> provider;
     std::unique_ptr<queue::Queue> queue;
     std::unique_ptr<build::RemoteBuilder> builder;
@@ -72,9 +73,16 @@ Result<void> prepareStateDirs(const config::DaemonConfig& c) {
     return {};
 }
 
-// The containerd that answers on the socket, else one of our own.
+// The containerd that answers on the socket (supervised when an earlier run
+// of ours started it), else one of our own.
 Result<void> startOrAdoptContainerd(const config::DaemonConfig& c, Daemon& d) {
     if (containerdAnswers(c.containerdSocket, std::chrono::milliseconds(2000))) {
+        if (c.startContainerd) {
+            TRY_ASSIGN(d.containerd, ContainerdSupervisor::adopt(c));
+        }
+        if (!d.containerd) {
+            kUpLog.info("using the containerd on {}; it is left to its owner", c.containerdSocket);
+        }
         return {};
     }
     if (!c.startContainerd || !isExecutable(c.containerdBinary)) {
@@ -118,6 +126,10 @@ Result<void> buildComponents(const config::DaemonConfig& c, const DaemonCredenti
     }
     d.gateway = std::make_unique<gateway::Gateway>(gatewayConfigFrom(c, creds, d.internalToken),
                                                    *d.provider);
+    d.containerdWatch =
+        std::make_unique<ContainerdWatch>(c.containerdSocket, d.containerd ? "faasd" : "its owner");
+    d.gateway->addHealthDetail([w = d.containerdWatch.get()] { return w->healthDetail(); });
+    d.gateway->addMetricsSource([w = d.containerdWatch.get()] { return w->prometheusText(); });
     d.gateway->setAsyncQueue(d.queue.get());
     d.gateway->setFunctionBuilder(d.builderPort.get());
     if (d.queue) {
@@ -192,6 +204,7 @@ void shutDown(const config::DaemonConfig& c, Daemon& d) {
         d.queue->stop();
     }
     d.gateway->stop();
+    d.containerdWatch.reset(); // no "not answering" while containerd stops, last
     d.scaler.reset();
     if (c.stopFunctionsOnExit) {
         removeAllFunctions(*d.provider);

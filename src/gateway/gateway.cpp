@@ -29,6 +29,7 @@ Result<void> Gateway::start() {
     services.builder = builder_;
     services.triggers = triggers_;
     services.metricsSources = &metricsSources_;
+    services.healthDetails = &healthDetails_;
     auto server = std::make_unique<Server>(config_, services);
     TRY(server->start());
     server_ = std::move(server);

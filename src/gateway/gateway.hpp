@@ -30,6 +30,9 @@ namespace faasd::gateway {
 
 // Returns Prometheus text exposition lines to append to /metrics.
 using MetricsSource = std::function<std::string()>;
+// Returns a line for /healthz about something degraded, or "" when all is
+// well (the answer stays 200: the gateway serves).
+using HealthDetail = std::function<std::string()>;
 
 struct GatewayConfig {
     std::string bindAddress = "0.0.0.0";
@@ -78,6 +81,8 @@ public:
     // More Prometheus text for /metrics (the scaler's and the queue's
     // series), called on each scrape from an I/O thread; keep it cheap.
     void addMetricsSource(MetricsSource source) { metricsSources_.push_back(std::move(source)); }
+    // More lines for /healthz (containerd away), called on each request.
+    void addHealthDetail(HealthDetail detail) { healthDetails_.push_back(std::move(detail)); }
 
     Result<void> start();
     // Stops accepting, closes idle connections, lets in-flight requests
@@ -98,6 +103,7 @@ private:
     FunctionBuilder* builder_ = nullptr;
     FunctionTriggers* triggers_ = nullptr;
     std::vector<MetricsSource> metricsSources_;
+    std::vector<HealthDetail> healthDetails_;
     std::unique_ptr<Server> server_;
 };
 

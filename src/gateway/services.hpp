@@ -19,6 +19,7 @@ struct Services {
     FunctionBuilder* builder = nullptr;
     FunctionTriggers* triggers = nullptr;
     const std::vector<MetricsSource>* metricsSources = nullptr;
+    const std::vector<HealthDetail>* healthDetails = nullptr;
 
     const std::string& defaultNs() const { return config->defaultNamespace; }
 };

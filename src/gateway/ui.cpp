@@ -83,8 +83,15 @@ Response serveAsset(const Request& request) {
 void addUiRoutes(Router& router, const Services& s) {
     const FunctionMetrics* metrics = s.metrics;
     const std::vector<MetricsSource>* sources = s.metricsSources;
-    router.add({"/healthz", {"GET", "HEAD"}, false, RouteKind::Inline, [](const Request&) {
-                    return Response::text(200, "OK");
+    const std::vector<HealthDetail>* details = s.healthDetails;
+    router.add({"/healthz", {"GET", "HEAD"}, false, RouteKind::Inline, [details](const Request&) {
+                    std::string text = "OK";
+                    for (size_t i = 0; details != nullptr && i < details->size(); ++i) {
+                        if (auto line = (*details)[i](); !line.empty()) {
+                            text += "\n" + line;
+                        }
+                    }
+                    return Response::text(200, text == "OK" ? text : text + "\n");
                 }});
     router.add({"/metrics", {"GET"}, false, RouteKind::Inline, [metrics, sources](const Request&) {
                     std::string text = metrics->prometheusText();

@@ -32,7 +32,7 @@ Labels namespaceLabels(const api::NamespaceRequest& ns) {
 } // namespace
 
 Result<std::vector<std::string>> ContainerdProvider::listNamespaces() {
-    TRY_ASSIGN(auto all, withContext(client_.namespaces().list(), "listing namespaces"));
+    TRY_ASSIGN(auto all, client_.namespaces().list()); // its error names the call
     std::vector<std::string> out = {config_.defaultNamespace};
     for (const auto& ns : all) {
         if (ns.name != config_.defaultNamespace && isFunctionNamespace(ns.labels)) {

@@ -138,9 +138,14 @@ std::optional<TickSnapshot> Scaler::observe() {
     TickSnapshot snapshot{.now = now_()};
     auto namespaces = provider_.listNamespaces();
     if (!namespaces) {
-        log.warn("listing namespaces: {}", namespaces.error().message());
+        // Said once: while containerd is away this fails every tick.
+        if (namespaces.error().message() != observeError_) {
+            observeError_ = namespaces.error().message();
+            log.warn("no tick until the functions can be listed: {}", observeError_);
+        }
         return std::nullopt;
     }
+    observeError_.clear();
     std::vector<api::FunctionStatus> functions;
     for (const auto& ns : *namespaces) {
         auto list = provider_.list(ns);

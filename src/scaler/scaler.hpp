@@ -113,6 +113,8 @@ private:
     std::map<api::FunctionRef, std::shared_ptr<Flight>> flights_;
     std::map<api::FunctionRef, std::future<void>> running_;
     Counters counters_;
+    // Why the last observe step failed; each new reason is a warning once.
+    std::string observeError_;
 
     std::mutex tickerMu_;
     std::condition_variable tickerCv_;

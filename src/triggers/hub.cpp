@@ -126,7 +126,7 @@ std::vector<gateway::TriggerInfo> Hub::list(const std::string& ns) {
 bool Hub::resync() {
     auto namespaces = provider_.listNamespaces();
     if (!namespaces) {
-        kLog.debug("listing namespaces: {}", namespaces.error().message());
+        kLog.debug("resync: {}", namespaces.error().message());
         return false;
     }
     std::vector<FunctionAnnotations> functions;
@@ -136,7 +136,7 @@ bool Hub::resync() {
         }
         auto listed = provider_.list(ns);
         if (!listed) {
-            kLog.debug("listing functions in {}: {}", ns, listed.error().message());
+            kLog.debug("resync: {}", listed.error().message());
             return false; // a partial list would drop the others' triggers
         }
         for (auto& fn : *listed) {

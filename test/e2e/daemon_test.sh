@@ -2,7 +2,10 @@
 # End to end: `faasd up` on this machine with nothing else running. It
 # starts its own containerd, serves the OpenFaaS API, deploys a function
 # whose image is built here (fwatchdog + busybox, imported with ctr), and
-# answers invocations through the gateway; it survives a restart.
+# answers invocations through the gateway; it survives a restart. After a
+# kill -9 it supervises the containerd it left running (restarts it when it
+# dies); a containerd someone else runs is left to them, and /healthz and
+# /metrics say when it stops answering.
 #
 # Usage: daemon_test.sh FAASD FWATCHDOG   (exits 77 when not root)
 set -uo pipefail
@@ -13,7 +16,7 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "SKIP: needs root"
   exit 77
 fi
-for bin in containerd ctr runc curl busybox; do
+for bin in containerd ctr runc curl busybox setpriv; do
   command -v "$bin" >/dev/null || { echo "SKIP: needs $bin"; exit 77; }
 done
 
@@ -93,11 +96,51 @@ check "still two replicas, not duplicated" bash -c \
 check "exactly two replica tasks in containerd" test "$(ctr -a "$FAASD_CONTAINERD_SOCKET" \
   -n openfaas-fn tasks list -q | wc -l)" -eq 2
 
+# --- the containerd the killed daemon started is supervised again
+cpid=$(cut -d' ' -f1 "$FAASD_STATE_DIR/containerd/pid")
+check "the restarted daemon supervises the containerd it left (pid $cpid)" \
+  grep -q "supervising the containerd an earlier run started (pid $cpid)" "$tmp/faasd.log"
+kill -KILL "$cpid"
+replaced() {
+  [[ $(cut -d' ' -f1 "$FAASD_STATE_DIR/containerd/pid" 2>/dev/null) != "$cpid" ]] &&
+    curl -fsS -o /dev/null -u "admin:$pass" "$gw/system/functions"
+}
+check "containerd killed: the daemon starts another and the API answers" wait_for 60 replaced
+check "invoke after containerd's restart" \
+  test "$(curl -fsS -d 'after containerd' "$gw/function/echo")" = "after containerd"
+
 code=$(curl -s -o /dev/null -w '%{http_code}' -u "admin:$pass" -X DELETE \
   -d '{"functionName":"echo"}' "$gw/system/functions")
 check "delete answers 200 or 202" bash -c "[[ $code == 200 || $code == 202 ]]"
 check "the function is gone" \
   test "$(curl -s -o /dev/null -w '%{http_code}' -u "admin:$pass" "$gw/system/function/echo")" = 404
+
+# --- a containerd someone else runs is left to them; its outage is reported
+stop_daemon # stops the containerd it supervises
+check "a graceful stop stops the supervised containerd" \
+  wait_for 20 bash -c "! ctr -a '$FAASD_CONTAINERD_SOCKET' version >/dev/null 2>&1"
+own_containerd() {
+  setpriv --pdeathsig KILL -- containerd --config "$FAASD_STATE_DIR/containerd/config.toml" \
+    >>"$tmp/own-containerd.log" 2>&1 &
+  own=$!
+  wait_for 30 ctr -a "$FAASD_CONTAINERD_SOCKET" version >/dev/null
+}
+check "a containerd started by hand answers" own_containerd
+check "faasd up starts beside it" start_daemon
+check "it is left to its owner" grep -q "it is left to its owner" "$tmp/faasd.log"
+kill -KILL "$own"
+wait "$own" 2>/dev/null
+healthz_says() { curl -fsS "$gw/healthz" | grep -qF "$1"; }
+check "/healthz says containerd is not answering" \
+  wait_for 20 healthz_says "containerd: not answering on $FAASD_CONTAINERD_SOCKET"
+check "faasd_containerd_up says so" bash -c \
+  "curl -fsS $gw/metrics | grep -q '^faasd_containerd_up{managed_by=\"its owner\"} 0'"
+check "the daemon starts no containerd of its own" test ! -e "$FAASD_STATE_DIR/containerd/pid"
+check "the owner starts it again" own_containerd
+check "/healthz is OK again" wait_for 20 bash -c "[[ \$(curl -fsS $gw/healthz) == OK ]]"
+stop_daemon
+kill "$own" 2>/dev/null
+wait "$own" 2>/dev/null
 
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

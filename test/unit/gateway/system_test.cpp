@@ -4,6 +4,7 @@
 #include "common/base64.hpp"
 #include "harness.hpp"
 
+#include <atomic>
 #include <nlohmann/json.hpp>
 
 using namespace faasd;
@@ -175,6 +176,26 @@ TEST_CASE("healthz, / redirects to /ui/, ui page") {
     REQUIRE(res);
     CHECK(res->status == 200);
     CHECK(res->body.find("<html") != std::string::npos);
+}
+
+TEST_CASE("healthz adds a line for each degraded part, and stays 200") {
+    Harness h;
+    std::atomic<bool> down{false};
+    h.gateway->addHealthDetail([] { return std::string(); });
+    h.gateway->addHealthDetail([&] {
+        return down ? std::string("containerd: not answering on /run/c.sock") : std::string();
+    });
+    REQUIRE(h.gateway->start());
+    auto c = h.client();
+    auto res = c.Get("/healthz");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->body == "OK");
+    down = true;
+    res = c.Get("/healthz");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->body == "OK\ncontainerd: not answering on /run/c.sock\n");
 }
 
 TEST_CASE("basic auth guards /system and /ui, not /healthz, /metrics or /function") {
