@@ -1,5 +1,7 @@
 #include "config/daemon_config.hpp"
 
+#include "common/outbound_policy.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -156,6 +158,12 @@ bool validPullPolicy(const std::string& p) {
     return p == "Always" || p == "IfNotPresent" || p == "Never";
 }
 
+Result<void> callbackAllow(DaemonConfig& c, std::string_view name, const std::string& v) {
+    TRY(withContext(OutboundPolicy::restrictive(v), std::string(name)));
+    c.callbackAllow = v;
+    return {};
+}
+
 Result<void> queueSync(DaemonConfig& c, std::string_view name, const std::string& v) {
     if (v != "full" && v != "normal") {
         return fail(Code::InvalidArgument, "{}=\"{}\": want full or normal", name, v);
@@ -299,6 +307,9 @@ std::vector<EnvVar> makeEnvVars() {
          "completed requests stay listed this long"},
         {"FAASD_QUEUE_ACCEPT_THREADS", "64", number<&C::queue, &Q::acceptThreads>(1, 4096),
          "accepts waiting for their group commit at once"},
+        {"FAASD_CALLBACK_ALLOW", "", callbackAllow,
+         "CIDRs, addresses or host names X-Callback-Url may reach although loopback, "
+         "link-local or this machine's"},
         // function triggers
         {"FAASD_TRIGGERS", "true", flag<&C::triggers, &T::enabled>(),
          "run cron and MQTT triggers; false: trigger annotations are deployed unread"},

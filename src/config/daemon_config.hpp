@@ -121,6 +121,11 @@ struct DaemonConfig {
     QueueSettings queue;
     std::string queueDatabase() const { return stateDir + "/queue.db"; }
 
+    // Where X-Callback-Url may point besides public addresses (CIDRs,
+    // addresses, host names): loopback, link-local and own addresses are
+    // refused unless listed.
+    std::string callbackAllow;
+
     TriggerSettings triggers;
     // The last run of each cron trigger, to catch up what a restart missed.
     std::string triggersStateFile() const { return stateDir + "/triggers.json"; }

@@ -8,6 +8,16 @@
 
 namespace faasd::daemon {
 
+namespace {
+
+// FAASD_CALLBACK_ALLOW was checked when the configuration was read.
+OutboundPolicy callbackPolicyFrom(const config::DaemonConfig& c) {
+    auto policy = OutboundPolicy::restrictive(c.callbackAllow);
+    return policy ? *policy : *OutboundPolicy::restrictive(""); // never open by mistake
+}
+
+} // namespace
+
 provider::ProviderConfig providerConfigFrom(const config::DaemonConfig& c) {
     provider::ProviderConfig p;
     p.stateDir = c.providerStateDir;
@@ -47,6 +57,7 @@ queue::QueueConfig queueConfigFrom(const config::DaemonConfig& c) {
             .retryDelay = q.retryDelay,
             .maxRetryDelay = q.maxRetryDelay,
             .callbackAttempts = static_cast<unsigned>(q.callbackAttempts),
+            .callbackPolicy = callbackPolicyFrom(c),
             .shutdownTimeout = q.shutdownTimeout,
             .keepCompleted = q.keepCompleted};
 }
@@ -61,6 +72,7 @@ gateway::GatewayConfig gatewayConfigFrom(const config::DaemonConfig& c,
     g.credentials = {credentials.user, credentials.password};
     g.maxBodyBytes = c.maxBodyBytes;
     g.internalToken = std::move(internalToken);
+    g.callbackPolicy = callbackPolicyFrom(c);
     if (c.queue.enabled) {
         // Accepts wait on the blocking pool for their group commit.
         g.blockingThreads = std::max<unsigned>(g.blockingThreads, c.queue.acceptThreads);

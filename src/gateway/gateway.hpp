@@ -10,6 +10,7 @@
 //   ... gw.port() ...
 //   gw.stop();                        // graceful, bounded
 
+#include "common/outbound_policy.hpp"
 #include "gateway/auth.hpp"
 #include "gateway/function_builder.hpp"
 #include "gateway/function_metrics.hpp"
@@ -45,6 +46,8 @@ struct GatewayConfig {
 
     uint64_t maxBodyBytes = 32ull << 20; // larger bodies get 413
     std::string defaultNamespace = "openfaas-fn";
+    // Where X-Callback-Url may point; a URL it refuses is 400. Default: anywhere.
+    OutboundPolicy callbackPolicy;
 
     std::chrono::milliseconds upstreamConnectTimeout{5'000};
     std::chrono::milliseconds upstreamTimeout{60'000}; // each upstream read/write

@@ -87,6 +87,9 @@ Result<Response> enqueueAsync(const Services& s, const Request& r) {
     if (!a.callbackUrl.empty() && !isCallbackUrl(a.callbackUrl)) {
         return fail(Code::InvalidArgument, "X-Callback-Url is not a valid URL: {}", a.callbackUrl);
     }
+    if (!a.callbackUrl.empty()) {
+        TRY(withContext(s.config->callbackPolicy.check(a.callbackUrl), "X-Callback-Url"));
+    }
     // Only a function that exists now is queued (the provider answers from memory).
     const api::FunctionRef& function = target.function;
     if (auto found = s.provider->get(function.name, function.ns); !found) {

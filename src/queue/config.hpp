@@ -2,6 +2,8 @@
 
 // The durable queue's settings (FAASD_QUEUE_* in the daemon's environment).
 
+#include "common/outbound_policy.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -23,6 +25,7 @@ struct QueueConfig {
     std::chrono::milliseconds retryDelay{1'000}; // doubled after each attempt
     std::chrono::milliseconds maxRetryDelay{300'000};
     unsigned callbackAttempts = 5;
+    OutboundPolicy callbackPolicy; // checked again before each delivery
     std::chrono::milliseconds callbackRetryDelay{500};
     std::chrono::milliseconds shutdownTimeout{30'000};
     std::chrono::milliseconds keepCompleted{3'600'000}; // then completed rows go

@@ -131,6 +131,10 @@ Runner::Delivery Runner::deliver(const Job& job, const Outcome& outcome, int sta
     headers.emplace_back("X-Function-Name", job.function.name);
     headers.emplace_back("X-Duration-Seconds", fmt::format("{:.6f}", seconds));
     const std::string& body = outcome.reached ? outcome.body : outcome.error;
+    if (auto allowed = config_.callbackPolicy.check(job.callbackUrl); !allowed) {
+        error = "callback refused: " + allowed.error().message(); // a name may point elsewhere now
+        return Delivery::Failed;
+    }
     for (unsigned attempt = 1;; ++attempt) {
         Outcome answer = invoker_.callback(job.callbackUrl, headers, body);
         if (answer.reached && answer.status < 300) {

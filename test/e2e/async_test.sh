@@ -26,6 +26,9 @@ cp "$helper" "$tmp/async_helper.py" # its command line names $tmp: cleanup kills
 # A network of its own, so it never meets another e2e test's replicas.
 export FAASD_CNI_BRIDGE=faasdasync0
 export FAASD_CNI_SUBNET=10.196.0.0/24
+# The callback receiver listens on loopback, which callbacks may not reach
+# unless allowed.
+export FAASD_CALLBACK_ALLOW=127.0.0.1/32
 async_cleanup() {
   ip link del faasdasync0 2>/dev/null
   for table in nat filter; do
@@ -56,6 +59,10 @@ status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 check "unknown function is 404" test "$(status -d x "$gw/async-function/nothere")" = 404
 check "bad X-Callback-Url is 400" \
   test "$(status -H 'X-Callback-Url: not a url' -d x "$gw/async-function/echo")" = 400
+check "a callback to the metadata address is 400" \
+  test "$(status -H 'X-Callback-Url: http://169.254.169.254/latest/meta-data/' -d x "$gw/async-function/echo")" = 400
+check "a callback to this machine's loopback outside the allow-list is 400" \
+  test "$(status -H 'X-Callback-Url: http://127.0.0.2:9/cb' -d x "$gw/async-function/echo")" = 400
 head -c $((9 * 1024 * 1024)) /dev/zero >"$tmp/big"
 check "a body over FAASD_QUEUE_MAX_BODY_BYTES is 413" \
   test "$(status --data-binary "@$tmp/big" "$gw/async-function/echo")" = 413

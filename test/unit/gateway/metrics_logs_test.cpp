@@ -183,6 +183,30 @@ TEST_CASE("async-function: 501 without a queue; 202 with X-Call-Id; 400 bad call
     CHECK(res->get_header_value("X-Call-Id").size() == 36);
 }
 
+TEST_CASE("a callback the policy refuses is 400 and nothing is queued") {
+    auto config = Harness::defaultConfig();
+    config.callbackPolicy = *OutboundPolicy::restrictive("127.0.0.1/32");
+    Harness h(config);
+    h.provider.addFunction("say", "openfaas-fn", "img");
+    MemoryQueue queue;
+    h.gateway->setAsyncQueue(&queue);
+    REQUIRE(h.gateway->start());
+    auto c = h.client();
+    auto res =
+        c.Post("/async-function/say",
+               {{"X-Callback-Url", "http://169.254.169.254/latest/meta-data/"}}, "x", "text/plain");
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    CHECK(res->body == "X-Callback-Url: 169.254.169.254 is a link-local address (allow it in "
+                       "FAASD_CALLBACK_ALLOW)\n");
+    CHECK(queue.requests.empty());
+    res = c.Post("/async-function/say", {{"X-Callback-Url", "http://127.0.0.1:9/cb"}}, "x",
+                 "text/plain");
+    REQUIRE(res);
+    CHECK(res->status == 202); // allowed by the list
+    CHECK(queue.requests.size() == 1);
+}
+
 TEST_CASE("/metrics appends the text of added metrics sources") {
     Harness h;
     int scrapes = 0;
