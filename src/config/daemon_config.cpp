@@ -215,6 +215,8 @@ std::vector<EnvVar> makeEnvVars() {
         {"FAASD_BASIC_AUTH", "true", flag<&C::basicAuth>(), "basic auth on /system/* and /ui/"},
         {"FAASD_MAX_BODY_BYTES", "33554432", number<&C::maxBodyBytes>(1024, kMaxBody),
          "larger request bodies get 413"},
+        {"FAASD_UPSTREAM_TIMEOUT", "60s", duration<&C::upstreamTimeout>(milliseconds(1000)),
+         "how long a sync invocation may wait for each read or write of the function's answer"},
         // state
         {"FAASD_STATE_DIR", "/var/lib/faasd", text<&C::stateDir>(),
          "credentials, the queue, own containerd"},

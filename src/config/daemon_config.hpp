@@ -76,6 +76,9 @@ struct DaemonConfig {
     uint16_t gatewayPort = 8080;
     bool basicAuth = true;
     uint64_t maxBodyBytes = 32ull << 20;
+    // How long the invoke proxy waits on a function's each read and write
+    // (a streaming answer keeps flowing past it).
+    std::chrono::milliseconds upstreamTimeout{60'000};
 
     // state
     std::string stateDir = "/var/lib/faasd";

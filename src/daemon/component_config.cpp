@@ -71,6 +71,7 @@ gateway::GatewayConfig gatewayConfigFrom(const config::DaemonConfig& c,
     g.authEnabled = c.basicAuth;
     g.credentials = {credentials.user, credentials.password};
     g.maxBodyBytes = c.maxBodyBytes;
+    g.upstreamTimeout = c.upstreamTimeout;
     g.internalToken = std::move(internalToken);
     g.callbackPolicy = callbackPolicyFrom(c);
     if (c.queue.enabled) {

@@ -73,3 +73,27 @@ TEST_CASE("the gateway's blocking pool grows for the queue and the builder", "[d
     CHECK(gatewayConfigFrom(*c, creds, "token").blockingThreads ==
           gateway::GatewayConfig{}.blockingThreads);
 }
+
+TEST_CASE("the gateway's upstream timeout and callback policy follow the daemon's", "[daemon]") {
+    const DaemonCredentials creds{.user = "admin", .password = "pw"};
+    auto c = config::fromEnv(
+        {{"FAASD_UPSTREAM_TIMEOUT", "3h"}, {"FAASD_CALLBACK_ALLOW", "127.0.0.1/32"}});
+    REQUIRE(c);
+    auto g = gatewayConfigFrom(*c, creds, "token");
+    CHECK(g.upstreamTimeout == 3h);
+    CHECK(g.callbackPolicy.restricts());
+    CHECK(g.callbackPolicy.check("http://127.0.0.1:9/cb"));
+    CHECK_FALSE(g.callbackPolicy.check("http://127.0.0.2:9/cb"));
+    auto q = queueConfigFrom(*c);
+    CHECK(q.callbackPolicy.restricts());
+    CHECK_FALSE(q.callbackPolicy.check("http://169.254.169.254/"));
+
+    auto none = config::fromEnv({});
+    REQUIRE(none);
+    CHECK(gatewayConfigFrom(*none, creds, "token").upstreamTimeout == 60s);
+    CHECK(gatewayConfigFrom(*none, creds, "token").callbackPolicy.restricts()); // by default
+    auto bad = config::fromEnv({{"FAASD_CALLBACK_ALLOW", "10.0.0.0/40"}});
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message() ==
+          "FAASD_CALLBACK_ALLOW: \"10.0.0.0/40\": the prefix length must be 0 to 32");
+}
