@@ -136,11 +136,18 @@ void CronSource::sync(const std::vector<FunctionAnnotations>& functions) {
         }
         next.emplace(fn.function, std::move(t));
     }
+    // Most resyncs change nothing: then neither the file nor the timer is touched.
+    const bool changed =
+        !saved_.empty() || next.size() != triggers_.size() ||
+        !std::equal(next.begin(), next.end(), triggers_.begin(),
+                    [](const auto& a, const auto& b) { return a.second == b.second; });
     triggers_ = std::move(next);
     saved_.clear(); // read once: functions not deployed now are gone
-    dirty_ = true;
-    generation_++;
-    wake_.notify_all();
+    if (changed) {
+        dirty_ = true;
+        generation_++;
+        wake_.notify_all();
+    }
 }
 
 void CronSource::forget(const api::FunctionRef& function) {

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <mutex>
 
@@ -319,6 +320,27 @@ TEST_CASE("a run far behind its time (a suspended machine) is missed, not late")
     REQUIRE(d.fires.size() == 1);
     CHECK(d.header(0, "X-Scheduled-Time") == "2026-06-01T10:10:00Z");
     CHECK(only(cron).missed == 9);
+}
+
+TEST_CASE("a resync that changes nothing leaves the state file alone") {
+    auto dir = TempDir::create("cron-state");
+    REQUIRE(dir);
+    auto file = dir->path() / "triggers.json";
+    Clock clock{at("2026-06-01T10:00:00Z")};
+    FakeDelivery d;
+    CronSource cron({.stateFile = file, .clock = clock.fn()}, d);
+    const std::vector<FunctionAnnotations> functions{cronFunction("f", "@every 1m")};
+    cron.sync(functions);
+    clock.now = at("2026-06-01T10:01:00Z");
+    cron.tick(clock.now);
+    REQUIRE(std::filesystem::exists(file));
+    std::filesystem::remove(file);
+    cron.sync(functions); // the same functions again
+    cron.tick(clock.now);
+    CHECK_FALSE(std::filesystem::exists(file));
+    cron.sync({}); // the function is gone: its last run goes from the file
+    cron.tick(clock.now);
+    CHECK(std::filesystem::exists(file));
 }
 
 TEST_CASE("a broken state file is ignored") {
