@@ -76,18 +76,16 @@ api::FunctionUsage UsageMeter::measure(const std::vector<std::string>& cgroupPat
                                        Clock::time_point now) {
     api::FunctionUsage usage;
     std::lock_guard lock(mu_);
-    const std::set<std::string> asked(cgroupPaths.begin(), cgroupPaths.end());
-    for (auto it = last_.begin(); it != last_.end();) {
-        it = asked.contains(it->first) ? std::next(it) : last_.erase(it);
-    }
+    std::erase_if(last_, [&](const auto& kv) { return now - kv.second.seen > kForget; });
     for (const auto& path : cgroupPaths) {
         auto sample = readCgroup(root_, path);
         if (!sample) {
             continue;
         }
         usage.totalMemoryBytes += sample->memoryBytes;
-        auto [it, inserted] = last_.try_emplace(path, Last{*sample, now, 0});
+        auto [it, inserted] = last_.try_emplace(path, Last{*sample, now, now, 0});
         Last& last = it->second;
+        last.seen = now;
         // A rate over less than a second is mostly noise: keep the last one.
         if (!inserted && now - last.at >= std::chrono::seconds(1)) {
             const auto spent = sample->cpu - last.sample.cpu;

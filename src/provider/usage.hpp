@@ -38,14 +38,19 @@ public:
 
     // The sum over the cgroups: memory now; CPU as the rate since this
     // meter last read each cgroup (0 for one read for the first time).
-    // Cgroups not asked for are forgotten. Thread-safe.
+    // Each function's cgroups are measured in calls of their own, so a
+    // cgroup is forgotten only once no call has asked for it for kForget.
+    // Thread-safe.
     api::FunctionUsage measure(const std::vector<std::string>& cgroupPaths,
                                Clock::time_point now = Clock::now());
+
+    static constexpr std::chrono::seconds kForget{60};
 
 private:
     struct Last {
         CgroupSample sample;
-        Clock::time_point at;
+        Clock::time_point at;   // when sample was taken
+        Clock::time_point seen; // when last asked for
         double cores = 0;
     };
 

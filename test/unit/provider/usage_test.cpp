@@ -68,3 +68,28 @@ TEST_CASE("UsageMeter sums replicas: memory now, CPU as cores between readings")
     CHECK(one.totalMemoryBytes == 1000);
     CHECK(one.cpu == Approx(0.05)); // 0.1 s over 2 s
 }
+
+TEST_CASE("UsageMeter keeps each function's rate when functions are measured in turn") {
+    auto dir = TempDir::create("faasd-usage-turns").value();
+    auto set = [&](const std::string& id, uint64_t cpuNs) {
+        write(dir.path() / "memory/faasd/fn" / id / "memory.usage_in_bytes", "1000");
+        write(dir.path() / "cpuacct/faasd/fn" / id / "cpuacct.usage", std::to_string(cpuNs));
+    };
+    UsageMeter meter(dir.path());
+    auto t0 = UsageMeter::Clock::time_point(100s);
+    set("a", 0);
+    set("b", 0);
+    // A listing measures one function, then the next.
+    CHECK(meter.measure({"/faasd/fn/a"}, t0).cpu == 0);
+    CHECK(meter.measure({"/faasd/fn/b"}, t0).cpu == 0);
+    set("a", 250'000'000);
+    set("b", 2'000'000'000);
+    CHECK(meter.measure({"/faasd/fn/a"}, t0 + 1s).cpu == Approx(0.25));
+    CHECK(meter.measure({"/faasd/fn/b"}, t0 + 1s).cpu == Approx(2.0));
+
+    // A cgroup nobody asks for is forgotten after a while: read again, it
+    // starts over.
+    set("b", 3'000'000'000);
+    CHECK(meter.measure({"/faasd/fn/a"}, t0 + 1s + UsageMeter::kForget + 1s).cpu == 0);
+    CHECK(meter.measure({"/faasd/fn/b"}, t0 + 1s + UsageMeter::kForget + 1s).cpu == 0);
+}
