@@ -3,7 +3,8 @@
 //   bench_gateway gateway PORT [N]    the Gateway with N I/O threads, function
 //                                     "echo" resolving to 127.0.0.1:PORT
 // Each prints "port <n>" on stdout, then serves on 127.0.0.1 until SIGINT
-// or SIGTERM.
+// or SIGTERM. FAASD_METRICS_HISTORY=false turns the gateway's metrics
+// history off (bench/history/run.sh compares the two).
 
 #include "fake_provider.hpp"
 #include "gateway/gateway.hpp"
@@ -92,12 +93,15 @@ int main(int argc, char** argv) {
     }
     if (argc >= 3 && std::strcmp(argv[1], "gateway") == 0) {
         faasd::gateway::test::FakeProvider provider;
+        provider.addFunction("echo", "openfaas-fn", "bench");
         provider.setEndpoints("echo", "openfaas-fn",
                               {{"echo-0", "127.0.0.1", static_cast<uint16_t>(std::atoi(argv[2]))}});
         faasd::gateway::GatewayConfig config;
         config.bindAddress = "127.0.0.1";
         config.port = 0;
         config.ioThreads = argc >= 4 ? static_cast<unsigned>(std::atoi(argv[3])) : 1;
+        const char* history = std::getenv("FAASD_METRICS_HISTORY");
+        config.history = history == nullptr || std::strcmp(history, "false") != 0;
         faasd::gateway::Gateway gateway(config, provider);
         if (auto started = gateway.start(); !started) {
             std::fprintf(stderr, "%s\n", started.error().message().c_str());

@@ -46,22 +46,15 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$nginx" ] || { echo "nginx is not installed (apt-get install nginx-light)" >&2; exit 1; }
 
-# Starts "$@" in the background, waits for its "port N" line; sets $port.
-start() {
-    out="$tmp/$1.out"
-    shift
-    "$bin" "$@" >"$out" &
-    started_pid=$!
-    i=0
-    while ! grep -q '^port ' "$out" 2>/dev/null; do
-        i=$((i + 1))
-        [ "$i" -gt 100 ] && { echo "no port from $bin $*" >&2; exit 1; }
-        sleep 0.05
-    done
-    port=$(sed -n 's/^port //p' "$out")
-}
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Starts the helper in a role, waits for its "port N" line; sets $port.
+start() {
+    name=$1
+    shift
+    start_helper "$name" "$bin" "$@"
+}
 
 case $upstream in
 trivial)
@@ -151,23 +144,7 @@ until curl -fsS -o /dev/null "http://127.0.0.1:$ngx_port/" 2>/dev/null &&
     sleep 0.05
 done
 
-# wrk URL -> "req_per_s p50_ms p99_ms"
-measure() {
-    timeout 60 wrk -t2 -c50 -d"$duration" --latency "$1" >"$tmp/wrk.out"
-    awk '
-        function ms(v) {
-            if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
-            if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
-            if (v ~ /s$/)  { sub(/s$/, "", v);  return v * 1000 }
-            return v
-        }
-        /Requests\/sec:/ { rps = $2 }
-        $1 == "50%" { p50 = ms($2) }
-        $1 == "99%" { p99 = ms($2) }
-        END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' "$tmp/wrk.out"
-}
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+measure() { wrk_measure "$1"; }
 
 : >"$tmp/direct"
 : >"$tmp/proxied"

@@ -217,6 +217,8 @@ std::vector<EnvVar> makeEnvVars() {
          "larger request bodies get 413"},
         {"FAASD_UPSTREAM_TIMEOUT", "60s", duration<&C::upstreamTimeout>(milliseconds(1000)),
          "how long a sync invocation may wait for each read or write of the function's answer"},
+        {"FAASD_METRICS_HISTORY", "true", flag<&C::metricsHistory>(),
+         "keep each function's last 24 h of metrics in memory for the UI's charts"},
         // state
         {"FAASD_STATE_DIR", "/var/lib/faasd", text<&C::stateDir>(),
          "credentials, the queue, own containerd"},

@@ -79,6 +79,8 @@ struct DaemonConfig {
     // How long the invoke proxy waits on a function's each read and write
     // (a streaming answer keeps flowing past it).
     std::chrono::milliseconds upstreamTimeout{60'000};
+    // The metrics history behind the UI's charts (in memory).
+    bool metricsHistory = true;
 
     // state
     std::string stateDir = "/var/lib/faasd";

@@ -72,6 +72,7 @@ gateway::GatewayConfig gatewayConfigFrom(const config::DaemonConfig& c,
     g.credentials = {credentials.user, credentials.password};
     g.maxBodyBytes = c.maxBodyBytes;
     g.upstreamTimeout = c.upstreamTimeout;
+    g.history = c.metricsHistory;
     g.internalToken = std::move(internalToken);
     g.callbackPolicy = callbackPolicyFrom(c);
     if (c.queue.enabled) {

@@ -145,6 +145,7 @@ Result<void> buildComponents(const config::DaemonConfig& c, const DaemonCredenti
                                                     d.gateway->metrics());
         d.gateway->setReplicaWaker(d.scaler.get());
         d.gateway->setAlertHandler(d.scaler.get());
+        d.scaler->setEventSink(d.gateway->history());
         d.gateway->addMetricsSource([s = d.scaler.get()] { return s->prometheusText(); });
     }
     return {};

@@ -8,10 +8,14 @@
 
 namespace faasd::gateway {
 
-FunctionMetrics::Series& FunctionMetrics::Shard::at(api::FunctionRefView function) {
+FunctionMetrics::Series& FunctionMetrics::Shard::at(api::FunctionRefView function,
+                                                    bool latencyDetail) {
     auto it = series.find(function);
     if (it == series.end()) {
         it = series.emplace(api::FunctionRef::from(function), Series{}).first;
+        if (latencyDetail) {
+            it->second.latency = std::make_unique<LatencyCounts>();
+        }
     }
     return it->second;
 }
@@ -25,7 +29,7 @@ FunctionMetrics::Shard& FunctionMetrics::shard() {
 void FunctionMetrics::started(api::FunctionRefView function) {
     Shard& sh = shard();
     std::lock_guard lock(sh.mutex);
-    auto& s = sh.at(function).snapshot;
+    auto& s = sh.at(function, latencyDetail_).snapshot;
     ++s.started;
     ++s.inFlight;
 }
@@ -34,7 +38,7 @@ void FunctionMetrics::started(api::FunctionRefView function, uint64_t replicas) 
     const uint64_t version = ++replicasVersion_;
     Shard& sh = shard();
     std::lock_guard lock(sh.mutex);
-    auto& series = sh.at(function);
+    auto& series = sh.at(function, latencyDetail_);
     ++series.snapshot.started;
     ++series.snapshot.inFlight;
     series.snapshot.replicas = replicas;
@@ -46,12 +50,16 @@ void FunctionMetrics::finished(api::FunctionRefView function, unsigned code,
     const double seconds = std::chrono::duration<double>(took).count();
     Shard& sh = shard();
     std::lock_guard lock(sh.mutex);
-    auto& series = sh.at(function);
+    auto& series = sh.at(function, latencyDetail_);
     auto& s = series.snapshot;
     ++s.completed;
     ++s.byCode[code];
     if (s.inFlight > 0) {
         --s.inFlight;
+    }
+    if (series.latency) {
+        const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
+        ++(*series.latency)[latencyBucket(micros > 0 ? static_cast<uint64_t>(micros) : 0)];
     }
     auto& h = series.seconds[code];
     ++h.count;
@@ -67,7 +75,7 @@ void FunctionMetrics::setReplicas(api::FunctionRefView function, uint64_t replic
     const uint64_t version = ++replicasVersion_;
     Shard& sh = shard();
     std::lock_guard lock(sh.mutex);
-    auto& series = sh.at(function);
+    auto& series = sh.at(function, latencyDetail_);
     series.snapshot.replicas = replicas;
     series.replicasVersion = version;
 }
@@ -105,6 +113,14 @@ std::map<api::FunctionRef, FunctionMetrics::Series> FunctionMetrics::merged() co
                 sum.count += h.count;
                 sum.sum += h.sum;
             }
+            if (from.latency) {
+                if (!to.latency) {
+                    to.latency = std::make_unique<LatencyCounts>();
+                }
+                for (size_t i = 0; i < kLatencyBuckets; ++i) {
+                    (*to.latency)[i] += (*from.latency)[i];
+                }
+            }
         }
     }
     return out;
@@ -141,6 +157,18 @@ std::map<api::FunctionRef, FunctionMetrics::Snapshot> FunctionMetrics::all() con
     std::map<api::FunctionRef, Snapshot> out;
     for (auto& [function, series] : merged()) {
         out.emplace(function, std::move(series.snapshot));
+    }
+    return out;
+}
+
+std::map<api::FunctionRef, FunctionMetrics::Detail> FunctionMetrics::details() const {
+    std::map<api::FunctionRef, Detail> out;
+    for (auto& [function, series] : merged()) {
+        Detail& d = out[function];
+        d.snapshot = std::move(series.snapshot);
+        if (series.latency) {
+            d.latency = *series.latency;
+        }
     }
     return out;
 }

@@ -11,12 +11,14 @@
 // the same shard.
 
 #include "api/function_ref.hpp"
+#include "gateway/latency_buckets.hpp"
 
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -36,6 +38,16 @@ public:
         uint64_t replicas = 0; // gateway_service_count
         std::map<unsigned, uint64_t> byCode;
     };
+    // A snapshot with the function's latency buckets, cumulative (all zero
+    // unless latency detail is kept).
+    struct Detail {
+        Snapshot snapshot;
+        LatencyCounts latency{};
+    };
+
+    // latencyDetail: also count every call's latency in fine buckets
+    // (latency_buckets.hpp), for the metrics history's percentiles.
+    explicit FunctionMetrics(bool latencyDetail = false) : latencyDetail_(latencyDetail) {}
 
     // The invoke path's calls look a function up by view: no string is
     // made, except for a function's first series in a shard.
@@ -49,6 +61,7 @@ public:
 
     std::optional<Snapshot> get(api::FunctionRefView function) const;
     std::map<api::FunctionRef, Snapshot> all() const;
+    std::map<api::FunctionRef, Detail> details() const;
 
     // The Prometheus text exposition of every series.
     std::string prometheusText() const;
@@ -63,13 +76,14 @@ private:
         Snapshot snapshot;
         uint64_t replicasVersion = 0; // the latest setting wins across shards
         std::map<unsigned, Histogram> seconds;
+        std::unique_ptr<LatencyCounts> latency; // with latencyDetail_
     };
     struct Shard {
         mutable std::mutex mutex;
         api::FunctionMap<Series> series;
 
         // The function's series, made on first use. Called with mutex held.
-        Series& at(api::FunctionRefView function);
+        Series& at(api::FunctionRefView function, bool latencyDetail);
     };
     static constexpr size_t kShards = 16;
 
@@ -77,6 +91,7 @@ private:
     // Every series, merged over the shards, in function order.
     std::map<api::FunctionRef, Series> merged() const;
 
+    const bool latencyDetail_;
     std::array<Shard, kShards> shards_;
     std::atomic<uint64_t> replicasVersion_{0};
 };

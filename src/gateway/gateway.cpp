@@ -1,11 +1,16 @@
 #include "gateway/gateway.hpp"
 
+#include "gateway/history_sampler.hpp"
 #include "gateway/server.hpp"
 
 namespace faasd::gateway {
 
 Gateway::Gateway(GatewayConfig config, provider::Provider& provider)
-    : config_(std::move(config)), provider_(provider) {}
+    : config_(std::move(config)), provider_(provider), metrics_(config_.history) {
+    if (config_.history) {
+        history_ = std::make_unique<MetricsHistory>();
+    }
+}
 
 Gateway::~Gateway() {
     stop();
@@ -28,15 +33,24 @@ Result<void> Gateway::start() {
     services.alerts = alerts_;
     services.builder = builder_;
     services.triggers = triggers_;
+    services.history = history_.get();
     services.metricsSources = &metricsSources_;
     services.healthDetails = &healthDetails_;
     auto server = std::make_unique<Server>(config_, services);
     TRY(server->start());
     server_ = std::move(server);
+    if (history_) {
+        sampler_ = std::make_unique<HistorySampler>(*history_, metrics_, provider_, queue_);
+        sampler_->start();
+    }
     return {};
 }
 
 void Gateway::stop() {
+    if (sampler_) {
+        sampler_->stop();
+        sampler_.reset();
+    }
     if (server_) {
         server_->stop();
         server_.reset();

@@ -14,6 +14,7 @@
 #include "gateway/auth.hpp"
 #include "gateway/function_builder.hpp"
 #include "gateway/function_metrics.hpp"
+#include "gateway/history_store.hpp"
 #include "ports/alerts.hpp"
 #include "ports/async_queue.hpp"
 #include "ports/function_triggers.hpp"
@@ -60,10 +61,14 @@ struct GatewayConfig {
     std::chrono::milliseconds wakeTimeout{30'000};     // ReplicaWaker deadline
     std::chrono::milliseconds shutdownTimeout{10'000}; // stop() waits this long for in-flight
     size_t maxIdlePerUpstream = 64;                    // pooled keep-alive connections
+    // Keep the metrics history (GET /system/metrics/history, the UI's
+    // charts): a sample per function each second, in memory.
+    bool history = true;
     std::chrono::milliseconds upstreamIdleTimeout{30'000};
 };
 
 class Server;
+class HistorySampler;
 
 class Gateway {
 public:
@@ -94,6 +99,8 @@ public:
     uint16_t port() const;
 
     FunctionMetrics& metrics() { return metrics_; }
+    // The metrics history (where the scaler marks its changes); null when off.
+    MetricsHistory* history() { return history_.get(); }
     const GatewayConfig& config() const { return config_; }
 
 private:
@@ -107,6 +114,8 @@ private:
     FunctionTriggers* triggers_ = nullptr;
     std::vector<MetricsSource> metricsSources_;
     std::vector<HealthDetail> healthDetails_;
+    std::unique_ptr<MetricsHistory> history_;
+    std::unique_ptr<HistorySampler> sampler_;
     std::unique_ptr<Server> server_;
 };
 

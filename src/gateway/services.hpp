@@ -18,6 +18,7 @@ struct Services {
     AlertHandler* alerts = nullptr;
     FunctionBuilder* builder = nullptr;
     FunctionTriggers* triggers = nullptr;
+    MetricsHistory* history = nullptr;
     const std::vector<MetricsSource>* metricsSources = nullptr;
     const std::vector<HealthDetail>* healthDetails = nullptr;
 
@@ -45,6 +46,7 @@ void addLogRoutes(Router& router);                              // logs.cpp
 void addAsyncRequestRoutes(Router& router, const Services& services); // async_requests.cpp
 void addBuildRoutes(Router& router, const Services& services);        // build.cpp
 void addTriggerRoutes(Router& router, const Services& services);      // triggers.cpp
+void addHistoryRoutes(Router& router, const Services& services);      // history_route.cpp
 
 // The full table.
 Router buildRouter(const Services& services);

@@ -125,6 +125,7 @@ Router buildRouter(const Services& services) {
     addAsyncRequestRoutes(router, services);
     addBuildRoutes(router, services);
     addTriggerRoutes(router, services);
+    addHistoryRoutes(router, services);
     addUiRoutes(router, services);
     return router;
 }

@@ -4,12 +4,14 @@
 // must persist the request before enqueue() returns, because the caller is
 // then told 202. Without a queue the gateway answers 501.
 
+#include "api/function_ref.hpp"
 #include "common/error.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -87,6 +89,9 @@ public:
     // records it; set before the workers start. Keep it short: the worker
     // waits for it.
     virtual void setFinishedListener(AsyncFinishedListener) {}
+
+    // Requests waiting, per function with any (the metrics history's depth).
+    virtual std::map<api::FunctionRef, uint64_t> depthByFunction() const { return {}; }
 
     // Prometheus text of the queue's own series (depth, in flight, ...).
     virtual std::string prometheusText() const { return {}; }

@@ -112,6 +112,23 @@ DispatchStats Dispatcher::stats() const {
     return s;
 }
 
+std::map<api::FunctionRef, uint64_t> Dispatcher::depthByFunction() const {
+    std::lock_guard lock(mutex_);
+    std::map<api::FunctionRef, uint64_t> out;
+    for (const auto& [function, st] : functions_) {
+        if (!st.ready.empty()) {
+            out[function] += st.ready.size();
+        }
+    }
+    for (const auto& [due, task] : delayed_) {
+        out[task.function] += 1;
+    }
+    for (const Task& task : handed_) {
+        out[task.function] += 1;
+    }
+    return out;
+}
+
 // --- the dispatcher thread
 
 unsigned Dispatcher::limitFor(const api::FunctionRef& function) {

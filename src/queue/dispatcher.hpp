@@ -74,6 +74,8 @@ public:
     void stop();
 
     DispatchStats stats() const;
+    // Requests waiting (ready, to retry, or handed out), per function with any.
+    std::map<api::FunctionRef, uint64_t> depthByFunction() const;
 
 private:
     struct FunctionState {

@@ -129,4 +129,8 @@ QueueStats Queue::stats() const {
     return s;
 }
 
+std::map<api::FunctionRef, uint64_t> Queue::depthByFunction() const {
+    return dispatcher_.depthByFunction();
+}
+
 } // namespace faasd::queue

@@ -68,6 +68,7 @@ public:
     Result<void> remove(const std::string& callId) override;
     void setFinishedListener(gateway::AsyncFinishedListener listener) override;
     std::string prometheusText() const override;
+    std::map<api::FunctionRef, uint64_t> depthByFunction() const override;
 
     QueueStats stats() const;
 

@@ -200,6 +200,13 @@ void Scaler::count(const api::FunctionRef& function, const char* action) {
     counters_.decisions[{function, action}] += 1;
 }
 
+void Scaler::tell(const api::FunctionRef& function, uint64_t from, uint64_t to,
+                  std::string_view reason) {
+    if (events_ != nullptr) {
+        events_->scaled(function, from, to, reason);
+    }
+}
+
 void Scaler::apply(const Change& change) {
     const api::FunctionRef& k = change.function;
     const std::string& name = k.name;
@@ -240,6 +247,19 @@ void Scaler::apply(const Change& change) {
     if (!r) {
         log.warn("{}: {} failed: {}", k, actionName(d.action), r.error().message());
         return;
+    }
+    switch (d.action) {
+    case Action::Scale:
+        tell(k, from, d.replicas, d.reason);
+        break;
+    case Action::Park:
+        tell(k, from, 0, fmt::format("parked: {}", d.reason));
+        break;
+    case Action::Evict:
+        tell(k, from, 0, fmt::format("evicted: {}", d.reason));
+        break;
+    case Action::None:
+        break;
     }
     log.debug("{}: {} took {:.1f} ms", k, actionName(d.action),
               millis(std::chrono::steady_clock::now() - t0));
@@ -337,6 +357,7 @@ Result<void> Scaler::doWake(const api::FunctionRef& k,
     t.parked = false;
     t.policy.reset();
     counters_.decisions[{k, "wake"}] += 1;
+    tell(k, 0, std::max<uint64_t>(labels.min, 1), fmt::format("woken from {}", from));
     counters_.wakes[{k, from}] += 1;
     counters_.wakeSeconds[from] += std::chrono::duration<double>(took).count();
     counters_.wakeCount[from] += 1;
@@ -380,6 +401,7 @@ Result<void> Scaler::handle(const gateway::AlertNotification& notification) {
             continue;
         }
         count(k, to > from ? "scale_up" : "scale_down");
+        tell(k, from, to, fmt::format("alert {} {}", a.alertName, a.status));
     }
     if (firstError) {
         return fail(*firstError);

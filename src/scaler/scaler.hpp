@@ -24,6 +24,7 @@
 #include "gateway/function_metrics.hpp"
 #include "ports/alerts.hpp"
 #include "ports/replica_waker.hpp"
+#include "ports/scale_events.hpp"
 #include "provider/provider.hpp"
 #include "scaler/plan.hpp"
 #include "scaler/policy.hpp"
@@ -55,6 +56,10 @@ public:
     ~Scaler() override;
     Scaler(const Scaler&) = delete;
     Scaler& operator=(const Scaler&) = delete;
+
+    // Told every replica change made (the metrics history's markers);
+    // optional, set before start(). Not owned.
+    void setEventSink(gateway::ScaleEventSink* sink) { events_ = sink; }
 
     // The ticker thread; stop() ends it and waits for running changes.
     void start();
@@ -99,6 +104,9 @@ private:
     // Makes one change on its own thread, then logs and counts it.
     void apply(const Change& change);
     void count(const api::FunctionRef& function, const char* action);
+    // Tells the event sink, if any.
+    void tell(const api::FunctionRef& function, uint64_t from, uint64_t to,
+              std::string_view reason);
 
     Result<void> doWake(const api::FunctionRef& function,
                         std::chrono::steady_clock::time_point deadline);
@@ -107,6 +115,7 @@ private:
     provider::Provider& provider_;
     const gateway::FunctionMetrics& metrics_;
     Now now_;
+    gateway::ScaleEventSink* events_ = nullptr;
 
     mutable std::mutex mu_;
     TrackedFunctions tracked_;

@@ -1,7 +1,9 @@
 // Drives Debian's Chromium (headless, through playwright-core) against a
-// running faasd: sign in, deploy from the form, see it ready, invoke, read
-// logs, scale to 2 and to 0, secrets, a cron function's runs, delete; bad
-// input shows its error.
+// running faasd: sign in, deploy from the form, see it ready, invoke, watch
+// its charts and the dashboard under a bounded load (with the scaler's
+// scale-up marked), read logs, scale to 2 and to 0, secrets, a cron
+// function's runs, sparklines for 20 functions, a page opened through a
+// URL holding credentials, delete; bad input shows its error.
 // Prints "ok: STEP" / "FAILED: STEP" lines; exits non-zero on a failure.
 //
 // Environment: GW (http://127.0.0.1:PORT), FAASD_USER, FAASD_PASS,
@@ -24,6 +26,41 @@ const auth = 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64');
 async function apiGet(path) {
   const res = await fetch(gw + path, {headers: {Authorization: auth}});
   return {status: res.status, body: res.status === 200 ? await res.json() : await res.text()};
+}
+
+// Calls the function for at most `seconds` and `max` requests, `workers`
+// at a time, until stop() is called; resolves to the count of 200s.
+function boundedLoad(name, {seconds, max, workers}) {
+  const deadline = Date.now() + seconds * 1000;
+  let sent = 0;
+  let ok = 0;
+  let stopped = false;
+  const worker = async () => {
+    while (!stopped && sent < max && Date.now() < deadline) {
+      sent++;
+      const res = await fetch(`${gw}/function/${name}`, {method: 'POST', body: 'load'}).catch(() => null);
+      if (res) {
+        await res.arrayBuffer();
+        if (res.status === 200) ok++;
+      }
+    }
+  };
+  const done = Promise.all(Array.from({length: workers}, worker)).then(() => ok);
+  return {done, stop: () => { stopped = true; return done; }};
+}
+
+// The count of points with a value in a chart (its data-points attribute).
+function chartPoints(id) {
+  return page.evaluate((sel) => Number(document.querySelector(sel)?.dataset.points || 0), `#${id}`);
+}
+
+async function pointsGrow(id, timeout = 30000) {
+  await page.waitForFunction((sel) => Number(document.querySelector(sel)?.dataset.points || 0) > 0,
+    `#${id}`, {timeout});
+  const before = await chartPoints(id);
+  await page.waitForFunction(([sel, n]) => Number(document.querySelector(sel)?.dataset.points || 0) > n,
+    [`#${id}`, before], {timeout});
+  assert(await page.locator(`#${id} canvas`).count() > 0, `${id} has no canvas`);
 }
 
 function assert(cond, message) {
@@ -171,6 +208,58 @@ try {
     await shot('function-invoke');
   });
 
+  await step('charts: under a bounded load the function page and the dashboard draw new points', async () => {
+    // A function of its own, so the load leaves the others' logs and counts alone.
+    const loaded = 'webload';
+    const res = await fetch(gw + '/system/functions', {method: 'POST', headers: {Authorization: auth},
+      body: JSON.stringify({service: loaded, image, envProcess: 'cat',
+        labels: {'com.openfaas.scale.min': '1', 'com.openfaas.scale.max': '2'}})});
+    assert(res.status === 202 || res.status === 200, `deploy answered ${res.status}`);
+    try {
+      await page.goto(`${gw}/ui/#/function/${ns}/${loaded}`);
+      await page.locator('#replicas', {hasText: '1 available of 1'}).waitFor({timeout: kSlow});
+      const load = boundedLoad(loaded, {seconds: 60, max: 6000, workers: 3});
+      try {
+        await page.locator('#chart-rate').scrollIntoViewIfNeeded();
+        await pointsGrow('chart-rate');
+        await pointsGrow('chart-latency');
+        await pointsGrow('chart-replicas');
+        // The scaler's built-in rule: more than 5 successful calls per second
+        // for 5 s takes it from 1 to its com.openfaas.scale.max of 2.
+        const marker = page.locator('#chart-replicas .markers li[data-from="1"][data-to="2"]');
+        await marker.waitFor({timeout: 60000});
+        const text = await marker.textContent();
+        assert(/1 → 2, .*req\/s/.test(text), `marker "${text}"`);
+        await page.waitForFunction(() => document.querySelector('#chart-rate')?.dataset.max > 5, null,
+          {timeout: 15000});
+        await page.locator('#metrics-panel').screenshot({path: `${shots}/function-charts.png`});
+        await page.getByRole('link', {name: 'Dashboard', exact: true}).click();
+        await page.getByRole('heading', {name: /Dashboard/}).waitFor();
+        await pointsGrow('chart-vm-rate');
+        await pointsGrow('chart-vm-cpu');
+        await pointsGrow('chart-vm-memory');
+        await page.locator(`#top-rate tr[data-function="${loaded}"] svg.spark polyline`).waitFor();
+        await page.locator(`#top-p99 tr[data-function="${loaded}"]`).waitFor();
+        await shot('dashboard');
+        await page.emulateMedia({colorScheme: 'dark'});
+        await page.waitForFunction(() => !document.querySelector('.chart[data-scheme="light"]'));
+        await shot('dashboard-dark');
+        await page.emulateMedia({colorScheme: 'light'});
+      } finally {
+        const ok = await load.stop();
+        assert(ok > 0, 'no call of the load succeeded');
+      }
+      // Quiet again: the scaler brings it back to its minimum (a second marker).
+      await page.goto(`${gw}/ui/#/function/${ns}/${loaded}`);
+      await page.locator('#chart-replicas .markers li[data-from="2"][data-to="1"]').waitFor({timeout: 90000});
+    } finally {
+      await fetch(gw + '/system/functions', {method: 'DELETE', headers: {Authorization: auth},
+        body: JSON.stringify({functionName: loaded})}).catch(() => {});
+    }
+    await page.goto(`${gw}/ui/#/function/${ns}/${fn}`);
+    await page.locator('#replicas', {hasText: '1 available of 1'}).waitFor();
+  });
+
   await step('read its logs, and follow new lines', async () => {
     await page.locator('#logs-tail').fill('-1');
     await page.locator('#logs-start').click();
@@ -304,6 +393,48 @@ try {
     const gone = await fetch(gw + '/system/functions', {method: 'DELETE', headers: {Authorization: auth},
       body: JSON.stringify({functionName: 'webcron'})});
     assert(gone.status === 202, `delete answered ${gone.status}`);
+  });
+
+  await step('the function list draws a sparkline for each of 20 functions', async () => {
+    const names = Array.from({length: 20}, (_, i) => `spark${String(i + 1).padStart(2, '0')}`);
+    try {
+      for (const name of names) {
+        const res = await fetch(gw + '/system/functions', {method: 'POST', headers: {Authorization: auth},
+          body: JSON.stringify({service: name, image, envProcess: 'cat'})});
+        assert(res.status === 202 || res.status === 200, `deploy ${name} answered ${res.status}`);
+      }
+      for (const name of names.slice(0, 5)) {
+        const res = await fetch(`${gw}/function/${name}`, {method: 'POST', body: 'spark'});
+        assert(res.status === 200, `invoke ${name} answered ${res.status}`);
+      }
+      await page.getByRole('link', {name: 'Functions', exact: true}).click();
+      await page.waitForFunction((n) => document.querySelectorAll(
+        '#functions-table tr[data-function^="spark"] svg.spark polyline').length === n, names.length,
+      {timeout: 60000});
+      await shot('functions-sparklines');
+    } finally {
+      for (const name of names) {
+        await fetch(gw + '/system/functions', {method: 'DELETE', headers: {Authorization: auth},
+          body: JSON.stringify({functionName: name})}).catch(() => {});
+      }
+    }
+  });
+
+  await step('opened as http://user:password@host/ui/, the page loads its function list', async () => {
+    const bare = await browser.newContext({viewport: {width: 1280, height: 860}});
+    const p = await bare.newPage();
+    const errors = [];
+    p.on('pageerror', (e) => errors.push(String(e)));
+    const url = new URL(`${gw}/ui/`);
+    url.username = user;
+    url.password = pass;
+    const res = await p.goto(url.href);
+    assert(res.status() === 200, `status ${res.status()}`);
+    await p.locator(`tr[data-function="${fn}"]`).waitFor({timeout: 30000});
+    assert(await p.locator('#banner').isHidden(), `an error banner: ${await p.locator('#banner').textContent()}`);
+    assert(!(await p.locator('#conn').getAttribute('class')).includes('bad'), 'the header says offline');
+    assert(errors.length === 0, `script errors: ${errors.join('; ')}`);
+    await bare.close();
   });
 
   await step('delete it, after a confirmation (cancel keeps it)', async () => {

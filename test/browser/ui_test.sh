@@ -48,6 +48,9 @@ ui_cleanup() {
 }
 trap ui_cleanup EXIT
 
+# The scaler's built-in rule scales the function up under the test's load;
+# a short quiet window brings it back down before the scale steps.
+export FAASD_SCALER_SCALE_DOWN_WINDOW=5s
 check "faasd up starts and answers /healthz" start_daemon || exit 1
 pass=$(cat "$FAASD_STATE_DIR/secrets/basic-auth-password")
 build_image faasd.test/echo:1

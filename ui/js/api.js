@@ -1,6 +1,11 @@
 // The gateway's REST API (OpenFaaS's), with errors turned into readable
 // messages. The browser already holds the basic-auth credentials it used
 // to open /ui/, and sends them to /system/* by itself.
+//
+// Every URL is made absolute from location.origin: a page opened as
+// http://user:password@host:8080/ui/ would otherwise give its credentials
+// to each relative URL, and browsers refuse fetch() to a URL carrying
+// credentials. The origin never holds them; the browser's auth cache does.
 
 export class ApiError extends Error {
   constructor(status, message, detail = '') {
@@ -31,13 +36,13 @@ export function describeStatus(status) {
   return kWhat[status] || `HTTP ${status}`;
 }
 
-function withQuery(path, query) {
-  const params = new URLSearchParams();
+// The gateway's URL for a path (and query), without credentials.
+export function gatewayUrl(path, query) {
+  const url = new URL(path, location.origin);
   for (const [k, v] of Object.entries(query || {})) {
-    if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+    if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
   }
-  const qs = params.toString();
-  return qs ? `${path}?${qs}` : path;
+  return url.href;
 }
 
 // Sends a request; answers the parsed JSON (or text, or null for an empty
@@ -50,7 +55,7 @@ export async function api(method, path, {body, query, signal, raw} = {}) {
   }
   let res;
   try {
-    res = await fetch(withQuery(path, query), init);
+    res = await fetch(gatewayUrl(path, query), init);
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, 'The gateway did not answer (network error): is faasd running?');
@@ -111,6 +116,13 @@ export const asyncApi = {
   remove: (id) => api('DELETE', `/system/async-requests/${encodeURIComponent(id)}`),
 };
 
+// The metrics history: ?function=&namespace= for one function, or the VM
+// with a summary of each function; range 15m, 1h or 24h; since (unix
+// seconds) for the points from then on.
+export const historyApi = {
+  get: (query, signal) => api('GET', '/system/metrics/history', {query, signal}),
+};
+
 export const triggersApi = {
   list: (ns, signal) => api('GET', '/system/triggers', {query: {namespace: ns}, signal}),
 };
@@ -144,13 +156,13 @@ export async function streamLogs(query, onLine, signal) {
   }
 }
 
-// The URL a function answers at: /function/name.ns/path?query
+// The URL a function answers at: ORIGIN/function/name.ns/path?query
 export function functionUrl(name, ns, path = '', query = '') {
   let p = path.trim();
   if (p && !p.startsWith('/')) p = `/${p}`;
   const q = query.trim().replace(/^\?/, '');
-  return `/function/${encodeURIComponent(name)}.${encodeURIComponent(ns)}${encodePath(p)}` +
-    (q ? `?${q}` : '');
+  return `${location.origin}/function/${encodeURIComponent(name)}.${encodeURIComponent(ns)}` +
+    `${encodePath(p)}${q ? `?${q}` : ''}`;
 }
 
 function encodePath(p) {

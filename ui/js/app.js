@@ -1,10 +1,11 @@
-// The page: hash routes (#/functions, #/deploy, #/function/NS/NAME,
-// #/secrets, #/async), the namespace selector, the error banner and the
+// The page: hash routes (#/functions, #/dashboard, #/deploy,
+// #/function/NS/NAME, #/secrets, #/async), the namespace selector, the error banner and the
 // confirmation dialog. Each view renders into <main> and returns a cleanup
 // that stops its polling and streams.
 
 import {namespaces} from './api.js';
 import {clear} from './dom.js';
+import * as dashboardView from './dashboard.js';
 import * as functionsView from './functions.js';
 import * as deployView from './deploy.js';
 import * as detailView from './detail.js';
@@ -91,6 +92,7 @@ function route() {
   clear(main);
   let result;
   switch (view) {
+  case 'dashboard': result = dashboardView.render(main, ctx); break;
   case 'deploy': result = deployView.render(main, ctx); break;
   case 'function': result = detailView.render(main, ctx, parts[1] || ctx.ns, parts[2] || ''); break;
   case 'secrets': result = secretsView.render(main, ctx); break;

@@ -2,6 +2,7 @@
 // update image and delete.
 
 import {functionsApi, functionUrl, streamLogs} from './api.js';
+import {metricsPanel} from './function_charts.js';
 import {chips, clear, field, h, poll, progress, setFieldError, sleep, timeAgo} from './dom.js';
 import {stateOf} from './functions.js';
 import {triggersPanel} from './triggers.js';
@@ -21,6 +22,7 @@ export function render(main, ctx, ns, name) {
     h('p', {}, h('a', {href: '#/functions'}, '← All functions')),
     h('section', {class: 'panel', 'aria-labelledby': 'status-title'},
       h('h2', {id: 'status-title'}, 'Status'), facts),
+    metricsPanel(name, ns, abort.signal),
     triggersPanel(name, ns, ctx, abort.signal),
     h('div', {class: 'grid2'}, invokePanel(name, ns, () => stopPolling.now()),
       logsPanel(name, ns, abort.signal)),
@@ -251,7 +253,7 @@ function invokePanel(name, ns, onInvoked) {
     if (m !== 'GET' && m !== 'HEAD') init.body = file || bodyText.value;
     button.disabled = true;
     clear(out).append(h('p', {class: 'muted'}, `Calling ${m} ${url}…`));
-    const curl = ['curl', '-i', '-X', m, shellQuote(location.origin + url),
+    const curl = ['curl', '-i', '-X', m, shellQuote(url),
       ...parsed.headers.map(([k, val]) => `-H ${shellQuote(`${k}: ${val}`)}`)];
     if (init.body !== undefined) {
       curl.push(file ? `--data-binary @${shellQuote(file.name)}` : `--data-binary ${shellQuote(bodyText.value)}`);

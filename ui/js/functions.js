@@ -1,6 +1,9 @@
-// The functions table of the selected namespace, refreshed every 2 s.
+// The functions table of the selected namespace, refreshed every 2 s, with
+// each function's calls per second over the last 15 minutes as a sparkline
+// (from the metrics history, when the gateway keeps one).
 
-import {functionsApi} from './api.js';
+import {functionsApi, historyApi} from './api.js';
+import {sparkline} from './charts.js';
 import {cell, chips, clear, h, poll, timeAgo} from './dom.js';
 
 export function stateOf(f) {
@@ -20,6 +23,14 @@ export function render(main, ctx) {
     h('section', {class: 'panel'}, body));
 
   let last = null;
+  let sparks = null; // name -> summary, or null without a history
+  const trend = (f) => {
+    const s = sparks && sparks.get(f.name);
+    if (!s) return h('span', {class: 'muted'}, sparks ? 'no data yet' : '–');
+    const calls = (s.spark || []).some((v) => v > 0);
+    return h('span', {class: 'trend'}, sparkline(s.spark || [], `calls per second of ${f.name}, last 15 minutes`),
+      ' ', h('span', {class: 'muted'}, calls ? `${s.rate ?? 0}/s` : 'no calls'));
+  };
   const draw = () => {
     if (!last) return;
     body.setAttribute('aria-busy', 'false');
@@ -41,7 +52,8 @@ export function render(main, ctx) {
       h('thead', {}, h('tr', {},
         h('th', {scope: 'col'}, 'Name'), h('th', {scope: 'col'}, 'Namespace'),
         h('th', {scope: 'col'}, 'Image'), h('th', {scope: 'col', class: 'num'}, 'Replicas'),
-        h('th', {scope: 'col', class: 'num'}, 'Invocations'), h('th', {scope: 'col'}, 'Created'),
+        h('th', {scope: 'col', class: 'num'}, 'Invocations'), h('th', {scope: 'col'}, 'Last 15 min'),
+        h('th', {scope: 'col'}, 'Created'),
         h('th', {scope: 'col'}, 'Labels'))),
       h('tbody', {}, rows.map((f) => {
         const [state, label] = stateOf(f);
@@ -54,6 +66,7 @@ export function render(main, ctx) {
           cell('Replicas', {class: 'num replicas'},
             `${f.availableReplicas ?? 0}/${f.replicas ?? 0}`),
           cell('Invocations', {class: 'num'}, String(Math.round(f.invocationCount || 0))),
+          cell('Last 15 min', {class: 'spark-cell'}, trend(f)),
           cell('Created', {}, timeAgo(f.createdAt)),
           cell('Labels', {class: 'wrap'}, chips(f.labels)));
       }))));
@@ -62,8 +75,11 @@ export function render(main, ctx) {
 
   const stop = poll(async () => {
     try {
-      last = await functionsApi.list(ctx.ns);
-      if (!Array.isArray(last)) last = [];
+      const [list, history] = await Promise.all([functionsApi.list(ctx.ns),
+        historyApi.get({namespace: ctx.ns}).catch(() => null)]);
+      last = Array.isArray(list) ? list : [];
+      sparks = history && Array.isArray(history.functions)
+        ? new Map(history.functions.map((s) => [s.name, s])) : null;
       ctx.setConn(true);
       ctx.clearError();
       draw();
