@@ -94,6 +94,7 @@ int main(int argc, char** argv) {
     if (argc >= 3 && std::strcmp(argv[1], "gateway") == 0) {
         faasd::gateway::test::FakeProvider provider;
         provider.addFunction("echo", "openfaas-fn", "bench");
+        provider.namespaces["openfaas-fn"] = {};
         provider.setEndpoints("echo", "openfaas-fn",
                               {{"echo-0", "127.0.0.1", static_cast<uint16_t>(std::atoi(argv[2]))}});
         faasd::gateway::GatewayConfig config;
