@@ -93,6 +93,9 @@ struct DaemonConfig {
     // network
     std::string cniBridge = "openfaas0";
     std::string cniSubnet = "10.62.0.0/16";
+    // Addresses or CIDRs of the destinations functions are refused by
+    // default (the metadata address) that they may reach after all.
+    std::vector<std::string> functionEgressAllow;
     std::string cniConfDir = "/etc/cni/net.d";
     std::vector<std::string> cniPluginDirs = {"/usr/lib/cni", "/opt/cni/bin"};
     std::string cniIpamDir = "/var/run/cni"; // host-local IPAM leases

@@ -1,6 +1,7 @@
 #include "daemon/component_config.hpp"
 
 #include "image/pull.hpp"
+#include "network/blocked_routes.hpp"
 
 #include <algorithm>
 #include <faasd_version.h>
@@ -30,6 +31,10 @@ provider::ProviderConfig providerConfigFrom(const config::DaemonConfig& c) {
     p.network.netnsDir = c.netnsDir;
     p.network.ipamDataDir = c.cniIpamDir;
     p.network.stateDir = std::filesystem::path(c.providerStateDir) / "cni";
+    // FAASD_FUNCTION_EGRESS_ALLOW was checked when the configuration was
+    // read; should it not parse here, nothing is lifted.
+    p.network.blocked = network::blockedDestinations(c.functionEgressAllow)
+                            .value_or(network::defaultBlockedDestinations());
     p.pullPolicy = image::parsePullPolicy(c.pullPolicy).value_or(image::PullPolicy::IfNotPresent);
     p.registry.insecure = c.insecureRegistries;
     p.registry.mirrors = c.registryMirrors;

@@ -5,6 +5,7 @@
 #include "common/files.hpp"
 #include "common/random.hpp"
 #include "common/scope_exit.hpp"
+#include "network/blocked_routes.hpp"
 #include "network/netns.hpp"
 #include "provider/containerd_provider.hpp"
 #include "provider/labels.hpp"
@@ -165,6 +166,8 @@ Result<Replica> ContainerdProvider::startReplica(const api::FunctionDeployment& 
                                     what + ": creating its network namespace"));
     TRY_ASSIGN(auto attached, withContext(cni_->attach(r.cniId, r.netns), what));
     r.ip = attached.ip;
+    TRY(withContext(network::addProhibitRoutes(r.netns, config_.network.blocked),
+                    what + ": refusing its blocked destinations"));
 
     const auto dir = functionDir(d.ns, d.service) / "replicas" / r.id;
     TRY(makeOwnedDir(dir, 0700, 0, 0));
