@@ -38,7 +38,7 @@ const std::vector<std::string_view>& allowedTable() {
             "brk", "mmap", "mmap2", "munmap", "mremap", "mprotect", "madvise", "mlock", "mlock2",
             "munlock", "mlockall", "munlockall", "mincore", "msync", "remap_file_pages",
             "membarrier", "memfd_create", "pkey_alloc", "pkey_free", "pkey_mprotect",
-            "get_mempolicy", "map_shadow_stack",
+            "get_mempolicy", "map_shadow_stack", "mseal", "cachestat",
             // processes, threads, identity
             "fork", "vfork", "execve", "execveat", "exit", "exit_group", "wait4", "waitid",
             "waitpid", "kill", "tkill", "tgkill", "getpid", "getppid", "gettid", "getpgid",
@@ -56,8 +56,8 @@ const std::vector<std::string_view>& allowedTable() {
             "sched_getattr", "sched_setattr", "getpriority", "setpriority", "ioprio_get",
             "ioprio_set", "getrlimit", "ugetrlimit", "setrlimit", "prlimit64", "getrusage", "times",
             "uname", "sysinfo", "getrandom", "getcpu", "pidfd_open", "pidfd_send_signal",
-            "restart_syscall", "seccomp", "landlock_create_ruleset", "landlock_add_rule",
-            "landlock_restrict_self",
+            "restart_syscall", "uretprobe", "seccomp", "landlock_create_ruleset",
+            "landlock_add_rule", "landlock_restrict_self",
             // time (reading it and sleeping, never setting it)
             "clock_gettime", "clock_gettime64", "clock_getres", "clock_getres_time64",
             "gettimeofday", "time", "nanosleep", "clock_nanosleep", "clock_nanosleep_time64",
