@@ -183,6 +183,23 @@ Result<void> functionEgressAllow(DaemonConfig& c, std::string_view name, const s
     return {};
 }
 
+// "START:COUNT", START at least 1, COUNT at least 65536, within 32 bits
+// (the provider's parseIdRange reads it).
+bool validIdRange(const std::string& text) {
+    auto parts = split(text, ':');
+    if (parts.size() != 2 || std::count(text.begin(), text.end(), ':') != 1) {
+        return false;
+    }
+    for (const auto& p : parts) {
+        if (p.size() > 10 || p.find_first_not_of("0123456789") != std::string::npos) {
+            return false;
+        }
+    }
+    uint64_t start = std::stoull(parts[0]);
+    uint64_t count = std::stoull(parts[1]);
+    return start >= 1 && count >= 65536 && start + count <= 0xFFFFFFFFull;
+}
+
 bool validBridge(const std::string& name) {
     return name.size() <= 15;
 }
@@ -279,6 +296,11 @@ std::vector<EnvVar> makeEnvVars() {
         {"FAASD_FUNCTION_EGRESS_ALLOW", "", functionEgressAllow,
          "comma-separated addresses or CIDRs functions may reach although refused by default "
          "(the metadata address 169.254.169.254); none: all such refused"},
+        {"FAASD_FUNCTION_USERNS", "",
+         checked<&C::functionUserns>(validIdRange,
+                                     "want START:COUNT (START at least 1, COUNT at least 65536)"),
+         "START:COUNT: each function in a user namespace of its own, its ids 0.. the host's "
+         "START..; none: functions use the host's ids"},
         {"FAASD_NAMESERVERS", "", list<&C::nameservers>(','),
          "comma-separated nameservers for functions' resolv.conf; none: the host's"},
         // images

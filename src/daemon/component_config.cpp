@@ -2,6 +2,7 @@
 
 #include "image/pull.hpp"
 #include "network/blocked_routes.hpp"
+#include "provider/userns.hpp"
 
 #include <algorithm>
 #include <faasd_version.h>
@@ -41,6 +42,11 @@ provider::ProviderConfig providerConfigFrom(const config::DaemonConfig& c) {
     std::error_code ec;
     if (std::filesystem::exists(c.dockerConfig, ec)) {
         p.registry.dockerConfig = c.dockerConfig;
+    }
+    if (!c.functionUserns.empty()) { // checked when the configuration was read
+        if (auto range = provider::parseIdRange(c.functionUserns)) {
+            p.userns = *range;
+        }
     }
     p.nameservers = c.nameservers;
     p.readinessTimeout = c.readinessTimeout;

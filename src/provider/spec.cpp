@@ -298,7 +298,12 @@ Result<std::string> generateSpec(const SpecInput& in) {
         mount("/dev/shm", "tmpfs", "shm",
               {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}),
         mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
-        mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}),
+        // A new sysfs needs the network namespace to belong to the user
+        // namespace; a user-namespaced replica joins one the host's owns,
+        // so it sees the host's sysfs through a read-only recursive bind, as
+        // rootless containers do.
+        in.userns ? mount("/sys", "bind", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"})
+                  : mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}),
         mount("/sys/fs/cgroup", "cgroup", "cgroup",
               {"nosuid", "noexec", "nodev", "relatime", "ro"}),
         mount("/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777", "size=65536k"}),
@@ -339,6 +344,8 @@ Result<std::string> generateSpec(const SpecInput& in) {
     if (!in.netnsPath.empty()) {
         network["path"] = in.netnsPath;
     }
+    json namespaces = {
+        {{"type", "pid"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "mount"}}, network};
     json spec = {
         {"ociVersion", "1.0.2"},
         {"process", process},
@@ -346,8 +353,7 @@ Result<std::string> generateSpec(const SpecInput& in) {
         {"hostname", in.hostname},
         {"mounts", mounts},
         {"linux",
-         {{"namespaces",
-           {{{"type", "pid"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "mount"}}, network}},
+         {{"namespaces", namespaces},
           {"cgroupsPath", in.cgroupsPath},
           {"resources", resources},
           {"maskedPaths", maskedPaths()},
@@ -355,6 +361,13 @@ Result<std::string> generateSpec(const SpecInput& in) {
     };
     if (seccomp) {
         spec["linux"]["seccomp"] = seccompProfile();
+    }
+    if (in.userns) {
+        json map = json::array(
+            {{{"containerID", 0}, {"hostID", in.userns->hostStart}, {"size", in.userns->count}}});
+        spec["linux"]["namespaces"].push_back({{"type", "user"}});
+        spec["linux"]["uidMappings"] = map;
+        spec["linux"]["gidMappings"] = map;
     }
     return spec.dump();
 }

@@ -80,6 +80,13 @@ struct CgroupLimits {
 Result<CgroupLimits> cgroupLimits(const std::optional<api::Resources>& limits,
                                   const std::optional<api::Resources>& requests);
 
+// Host ids hostStart.. that a user namespace's 0..count-1 are (userns.hpp).
+struct IdRange {
+    uint32_t hostStart = 0;
+    uint32_t count = 0;
+    bool operator==(const IdRange&) const = default;
+};
+
 struct SpecInput {
     std::string id;       // container id
     std::string hostname; // the function's name
@@ -92,6 +99,9 @@ struct SpecInput {
     std::string hostsPath;      // host file bind-mounted at /etc/hosts
     std::string secretsDir;     // host dir bind-mounted read-only; empty: none
     int64_t pidsLimit = 0;      // 0: none
+    // A user namespace of its own mapping 0..count-1 to these host ids;
+    // nullopt: the host's ids.
+    std::optional<IdRange> userns;
 };
 
 // The spec as JSON, with the seccomp filter of seccomp.hpp unless the

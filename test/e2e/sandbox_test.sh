@@ -14,7 +14,8 @@
 # 169.254.169.253 live in a network namespace the test makes, with a
 # listener each, routed from the host over a veth pair; nothing is sent to
 # either address before the host's route to it is checked to be that one,
-# so nothing leaves the machine. It uses its own bridge and subnet, so it may
+# so nothing leaves the machine. Last, the user-namespaced mode: the
+# function's root is an unprivileged uid of the host. It uses its own bridge and subnet, so it may
 # run beside the other e2e tests.
 #
 # Usage: sandbox_test.sh FAASD FWATCHDOG   (exits 77 when not root)
@@ -215,6 +216,28 @@ while True:
   check "with the allowance a function reaches 169.254.169.254" \
     is sbx metadata 'nc 169.254.169.254 80 </dev/null'
 fi
+
+# --- the user-namespaced mode: the function's root is uid 200000 on the host
+stop_daemon
+export FAASD_FUNCTION_USERNS=200000:65536
+# The bundles are under $tmp (mktemp's 0700): the namespace's root must be
+# able to pass through, as through /run/containerd.
+chmod 0711 "$tmp"
+check "faasd up restarts with FAASD_FUNCTION_USERNS=200000:65536" start_daemon
+auth -o /dev/null -X DELETE -d '{"functionName":"sbx"}' "$gw/system/functions"
+check "deploy the function in its own user namespace" deployed sbx ',"secrets":["sbx-secret-a"]'
+check "it is root inside" is sbx "0" id -u
+# shellcheck disable=SC2016 # expanded in the function
+check "its ids 0.. are the host's 200000.." is sbx "0 200000 65536" \
+  'read -r a b c </proc/self/uid_map; echo "$a $b $c"'
+check "its watchdog runs as uid 200000 on the host" bash -c \
+  "p=\$(ctr -a '$FAASD_CONTAINERD_SOCKET' -n openfaas-fn tasks ls | awk '\$1 ~ /^sbx-/ {print \$2}');
+   [[ -n \$p && \$(stat -c %u /proc/\$p) == 200000 ]]"
+check "its image's files are its own (root may write to /)" is sbx "ok" \
+  'echo x >/written && echo ok'
+check "it reads its secret" is sbx "value-of-a" cat /var/openfaas/secrets/sbx-secret-a
+check "the filter still applies" is sbx EPERM /probe settime
+check "  ... and so do the capabilities: no mount even as the namespace's root" is sbx EPERM /probe mount
 
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

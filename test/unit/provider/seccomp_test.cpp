@@ -1,6 +1,7 @@
 #include "provider/labels.hpp"
 #include "provider/seccomp.hpp"
 #include "provider/spec.hpp"
+#include "provider/userns.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -153,4 +154,48 @@ TEST_CASE("the sandbox's capabilities and hidden paths", "[provider][seccomp]") 
         CHECK(std::find(readonlyPaths().begin(), readonlyPaths().end(), path) !=
               readonlyPaths().end());
     }
+}
+
+TEST_CASE("the user-namespaced mode maps the function's ids", "[provider][userns]") {
+    api::FunctionDeployment d{.service = "f", .image = "f:1", .ns = "openfaas-fn"};
+    auto plain = specOf(d);
+    CHECK_FALSE(plain["linux"].contains("uidMappings"));
+    for (const auto& ns : plain["linux"]["namespaces"]) {
+        CHECK(ns["type"] != "user");
+    }
+
+    image::ImageConfig img;
+    img.cmd = {"/fwatchdog"};
+    SpecInput in{.image = &img, .deployment = &d, .userns = IdRange{200000, 65536}};
+    auto spec = json::parse(generateSpec(in).value());
+    const json map = json::array({{{"containerID", 0}, {"hostID", 200000}, {"size", 65536}}});
+    CHECK(spec["linux"]["uidMappings"] == map);
+    CHECK(spec["linux"]["gidMappings"] == map);
+    bool user = false;
+    for (const auto& ns : spec["linux"]["namespaces"]) {
+        user = user || ns["type"] == "user";
+    }
+    CHECK(user);
+    CHECK(spec["linux"].contains("seccomp")); // the rest of the sandbox stays
+    // sysfs cannot be mounted for a network namespace the host's user
+    // namespace owns: the host's, read-only, recursively (the kernel
+    // refuses a plain bind of a tree with locked submounts).
+    const json* sys = nullptr;
+    for (const auto& m : spec["mounts"]) {
+        if (m["destination"] == "/sys") {
+            sys = &m;
+        }
+    }
+    REQUIRE(sys);
+    CHECK((*sys)["type"] == "bind");
+    CHECK((*sys)["source"] == "/sys");
+    CHECK((*sys)["options"] == json({"rbind", "nosuid", "noexec", "nodev", "ro"}));
+
+    CHECK(parseIdRange("200000:65536").value() == IdRange{200000, 65536});
+    for (const char* bad :
+         {"", "200000", "0:65536", "1:100", "x:65536", "4294967000:65536", "200000:65536:1"}) {
+        INFO(bad);
+        CHECK_FALSE(parseIdRange(bad));
+    }
+    CHECK(remappedName("sha256:abc", {200000, 65536}) == "sha256:abc-userns-200000-65536");
 }
