@@ -81,6 +81,27 @@ bool validCidr(const std::string& cidr) {
            std::stoi(bits) <= 30;
 }
 
+// "a.b.c.d" or "a.b.c.d/n" (n from 0 to 32).
+bool validAddressOrCidr(const std::string& text) {
+    auto slash = text.find('/');
+    auto octets = split(text.substr(0, slash), '.');
+    if (octets.size() != 4 || std::count(text.begin(), text.end(), '.') != 3) {
+        return false;
+    }
+    for (const auto& o : octets) {
+        if (o.size() > 3 || o.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoi(o) > 255) {
+            return false;
+        }
+    }
+    if (slash == std::string::npos) {
+        return true;
+    }
+    auto bits = text.substr(slash + 1);
+    return !bits.empty() && bits.size() <= 2 &&
+           bits.find_first_not_of("0123456789") == std::string::npos && std::stoi(bits) <= 32;
+}
+
 // The table's parsers. Each writes the field Path names: one member of
 // DaemonConfig, or a member of one of its members (&DaemonConfig::queue,
 // &QueueSettings::workers).
@@ -148,6 +169,35 @@ template <auto... Path> Apply list(char sep) {
         field<Path...>(c) = split(v, sep);
         return {};
     };
+}
+
+Result<void> functionEgressAllow(DaemonConfig& c, std::string_view name, const std::string& v) {
+    auto entries = split(v, ',');
+    for (const auto& entry : entries) {
+        if (!validAddressOrCidr(entry)) {
+            return fail(Code::InvalidArgument, "{}: \"{}\" is not an IPv4 address or CIDR", name,
+                        entry);
+        }
+    }
+    c.functionEgressAllow = std::move(entries);
+    return {};
+}
+
+// "START:COUNT", START at least 1, COUNT at least 65536, within 32 bits
+// (the provider's parseIdRange reads it).
+bool validIdRange(const std::string& text) {
+    auto parts = split(text, ':');
+    if (parts.size() != 2 || std::count(text.begin(), text.end(), ':') != 1) {
+        return false;
+    }
+    for (const auto& p : parts) {
+        if (p.size() > 10 || p.find_first_not_of("0123456789") != std::string::npos) {
+            return false;
+        }
+    }
+    uint64_t start = std::stoull(parts[0]);
+    uint64_t count = std::stoull(parts[1]);
+    return start >= 1 && count >= 65536 && start + count <= 0xFFFFFFFFull;
 }
 
 bool validBridge(const std::string& name) {
@@ -245,6 +295,14 @@ std::vector<EnvVar> makeEnvVars() {
          "CNI plugin directories"},
         {"FAASD_CNI_IPAM_DIR", "/var/run/cni", text<&C::cniIpamDir>(), "host-local IPAM leases"},
         {"FAASD_NETNS_DIR", "/var/run/netns", text<&C::netnsDir>(), "replicas' network namespaces"},
+        {"FAASD_FUNCTION_EGRESS_ALLOW", "", functionEgressAllow,
+         "comma-separated addresses or CIDRs functions may reach although refused by default "
+         "(the metadata address 169.254.169.254); none: all such refused"},
+        {"FAASD_FUNCTION_USERNS", "",
+         checked<&C::functionUserns>(validIdRange,
+                                     "want START:COUNT (START at least 1, COUNT at least 65536)"),
+         "START:COUNT: each function in a user namespace of its own, its ids 0.. the host's "
+         "START..; none: functions use the host's ids"},
         {"FAASD_NAMESERVERS", "", list<&C::nameservers>(','),
          "comma-separated nameservers for functions' resolv.conf; none: the host's"},
         // images

@@ -95,6 +95,12 @@ struct DaemonConfig {
     // network
     std::string cniBridge = "openfaas0";
     std::string cniSubnet = "10.62.0.0/16";
+    // Addresses or CIDRs of the destinations functions are refused by
+    // default (the metadata address) that they may reach after all.
+    std::vector<std::string> functionEgressAllow;
+    // START:COUNT host ids functions' ids map to in a user namespace of
+    // their own; empty: none.
+    std::string functionUserns;
     std::string cniConfDir = "/etc/cni/net.d";
     std::vector<std::string> cniPluginDirs = {"/usr/lib/cni", "/opt/cni/bin"};
     std::string cniIpamDir = "/var/run/cni"; // host-local IPAM leases

@@ -1,6 +1,8 @@
 #include "daemon/component_config.hpp"
 
 #include "image/pull.hpp"
+#include "network/blocked_routes.hpp"
+#include "provider/userns.hpp"
 
 #include <algorithm>
 #include <faasd_version.h>
@@ -30,12 +32,21 @@ provider::ProviderConfig providerConfigFrom(const config::DaemonConfig& c) {
     p.network.netnsDir = c.netnsDir;
     p.network.ipamDataDir = c.cniIpamDir;
     p.network.stateDir = std::filesystem::path(c.providerStateDir) / "cni";
+    // FAASD_FUNCTION_EGRESS_ALLOW was checked when the configuration was
+    // read; should it not parse here, nothing is lifted.
+    p.network.blocked = network::blockedDestinations(c.functionEgressAllow)
+                            .value_or(network::defaultBlockedDestinations());
     p.pullPolicy = image::parsePullPolicy(c.pullPolicy).value_or(image::PullPolicy::IfNotPresent);
     p.registry.insecure = c.insecureRegistries;
     p.registry.mirrors = c.registryMirrors;
     std::error_code ec;
     if (std::filesystem::exists(c.dockerConfig, ec)) {
         p.registry.dockerConfig = c.dockerConfig;
+    }
+    if (!c.functionUserns.empty()) { // checked when the configuration was read
+        if (auto range = provider::parseIdRange(c.functionUserns)) {
+            p.userns = *range;
+        }
     }
     p.nameservers = c.nameservers;
     p.readinessTimeout = c.readinessTimeout;

@@ -5,6 +5,8 @@
 // environment, tests point every path at a temp dir and pick their own
 // bridge and subnet.
 
+#include "network/blocked_routes.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -40,6 +42,10 @@ struct NetworkConfig {
     std::filesystem::path stateDir = "/var/run/faasd/cni";
     // Where named network namespaces are mounted (as `ip netns` does).
     std::filesystem::path netnsDir = "/var/run/netns";
+    // Refused in every replica's namespace (a prohibit route each, made
+    // right after the attachment): the metadata address unless the
+    // daemon's FAASD_FUNCTION_EGRESS_ALLOW lifts it.
+    std::vector<Ipv4Net> blocked = defaultBlockedDestinations();
     // The interface created in each namespace.
     std::string ifName = "eth0";
     // Longest a single plugin run may take before it is killed.

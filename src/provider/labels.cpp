@@ -2,6 +2,7 @@
 
 #include "api/json.hpp"
 #include "api/validate.hpp"
+#include "provider/seccomp.hpp"
 #include "provider/spec.hpp"
 
 #include <charconv>
@@ -131,6 +132,7 @@ Result<void> validateDeployment(const api::FunctionDeployment& d) {
         }
     }
     TRY(cgroupLimits(d.limits, d.requests));
+    TRY(seccompWanted(d.annotations));
     return {};
 }
 

@@ -65,7 +65,7 @@ api::FunctionStatus makeStatus(const api::FunctionDeployment& d,
                                uint64_t available, std::chrono::system_clock::time_point created);
 
 // Checks what needs no I/O: the name, namespace name, secret names, limits
-// and requests. InvalidArgument naming the field.
+// and requests, the seccomp annotation. InvalidArgument naming the field.
 Result<void> validateDeployment(const api::FunctionDeployment& d);
 
 } // namespace faasd::provider

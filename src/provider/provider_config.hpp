@@ -6,9 +6,11 @@
 
 #include "image/pull.hpp"
 #include "network/network_config.hpp"
+#include "provider/spec.hpp"
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,9 @@ struct ProviderConfig {
 
     uint64_t maxReplicas = 20;
     int64_t pidsLimit = 1024;
+    // The user-namespaced mode (userns.hpp): host ids the functions' ids
+    // map to; nullopt: functions use the host's ids.
+    std::optional<IdRange> userns;
     // A replica's log file is rotated (copied to .1, truncated) past this.
     uint64_t maxLogBytes = 1 << 20;
     // Whether to enable /proc/sys/net/ipv4/ip_forward at start.

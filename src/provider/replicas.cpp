@@ -5,11 +5,13 @@
 #include "common/files.hpp"
 #include "common/random.hpp"
 #include "common/scope_exit.hpp"
+#include "network/blocked_routes.hpp"
 #include "network/netns.hpp"
 #include "provider/containerd_provider.hpp"
 #include "provider/labels.hpp"
 #include "provider/logger.hpp"
 #include "provider/probe.hpp"
+#include "provider/userns.hpp"
 
 #include <fstream>
 #include <signal.h>
@@ -134,7 +136,11 @@ ContainerdProvider::makeTemplate(const api::FunctionDeployment& d) {
     TRY(writeFileAtomic(t->resolvConf, resolv, 0644));
     if (!d.secrets.empty()) {
         t->secretsDir = (dir / ("secrets-" + randomHex(3))).string();
-        TRY(withContext(secrets_.materialize(d.ns, d.secrets, t->secretsDir, t->user),
+        User owner = t->user;
+        if (config_.userns) { // the function's user as the host sees it
+            owner = {owner.uid + config_.userns->hostStart, owner.gid + config_.userns->hostStart};
+        }
+        TRY(withContext(secrets_.materialize(d.ns, d.secrets, t->secretsDir, owner),
                         "copying secrets"));
     }
     return std::shared_ptr<const ReplicaTemplate>(std::move(t));
@@ -159,12 +165,21 @@ Result<Replica> ContainerdProvider::startReplica(const api::FunctionDeployment& 
                                        what + ": taking a lease"));
     ScopeExit leaseGuard([&] { (void)plain.leases().remove(lease.id); });
     auto c = plain.withLease(lease.id);
-    TRY(withContext(c.snapshots(config_.snapshotter).prepare(r.id, t.chainId),
+    std::string parent = t.chainId;
+    if (config_.userns) {
+        TRY_ASSIGN(parent,
+                   withContext(remappedSnapshot(c.snapshots(config_.snapshotter), t.chainId,
+                                                *config_.userns, config_.stateDir / "userns"),
+                               what + ": shifting its image's owners"));
+    }
+    TRY(withContext(c.snapshots(config_.snapshotter).prepare(r.id, parent),
                     what + ": preparing its snapshot"));
     TRY_ASSIGN(r.netns, withContext(network::createNetns(config_.network.netnsDir, r.cniId),
                                     what + ": creating its network namespace"));
     TRY_ASSIGN(auto attached, withContext(cni_->attach(r.cniId, r.netns), what));
     r.ip = attached.ip;
+    TRY(withContext(network::addProhibitRoutes(r.netns, config_.network.blocked),
+                    what + ": refusing its blocked destinations"));
 
     const auto dir = functionDir(d.ns, d.service) / "replicas" / r.id;
     TRY(makeOwnedDir(dir, 0700, 0, 0));
@@ -186,6 +201,7 @@ Result<Replica> ContainerdProvider::startReplica(const api::FunctionDeployment& 
         .hostsPath = hosts.string(),
         .secretsDir = t.secretsDir,
         .pidsLimit = config_.pidsLimit,
+        .userns = config_.userns,
     };
     TRY_ASSIGN(auto spec, withContext(generateSpec(in), what));
     containerd::Container container{

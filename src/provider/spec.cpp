@@ -1,6 +1,7 @@
 #include "provider/spec.hpp"
 
 #include "api/validate.hpp"
+#include "provider/seccomp.hpp"
 
 #include <charconv>
 #include <nlohmann/json.hpp>
@@ -63,11 +64,34 @@ json bindMount(const std::string& source, const std::string& destination, bool r
 
 const std::vector<std::string>& defaultCapabilities() {
     static const std::vector<std::string> caps = {
-        "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FSETID",     "CAP_FOWNER",
-        "CAP_NET_RAW", "CAP_SETGID",           "CAP_SETUID",     "CAP_SETFCAP",
-        "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
+        "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+        "CAP_SETGID", "CAP_SETUID",       "CAP_NET_BIND_SERVICE", "CAP_KILL",
     };
     return caps;
+}
+
+const std::vector<std::string>& maskedPaths() {
+    static const std::vector<std::string> paths = {
+        "/proc/acpi",
+        "/proc/asound",
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/latency_stats",
+        "/proc/timer_list",
+        "/proc/timer_stats",
+        "/proc/sched_debug",
+        "/proc/scsi",
+        "/sys/firmware",
+        "/sys/devices/virtual/powercap",
+    };
+    return paths;
+}
+
+const std::vector<std::string>& readonlyPaths() {
+    static const std::vector<std::string> paths = {
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+    };
+    return paths;
 }
 
 bool userNeedsLookup(std::string_view user) {
@@ -252,6 +276,7 @@ Result<std::string> generateSpec(const SpecInput& in) {
         return fail(Code::InvalidArgument, "image {} has neither Entrypoint nor Cmd", d.image);
     }
     TRY_ASSIGN(auto limits, cgroupLimits(d.limits, d.requests));
+    TRY_ASSIGN(const bool seccomp, seccompWanted(d.annotations));
 
     const auto& caps = defaultCapabilities();
     json process = {
@@ -273,7 +298,12 @@ Result<std::string> generateSpec(const SpecInput& in) {
         mount("/dev/shm", "tmpfs", "shm",
               {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}),
         mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
-        mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}),
+        // A new sysfs needs the network namespace to belong to the user
+        // namespace; a user-namespaced replica joins one the host's owns,
+        // so it sees the host's sysfs through a read-only recursive bind, as
+        // rootless containers do.
+        in.userns ? mount("/sys", "bind", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"})
+                  : mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}),
         mount("/sys/fs/cgroup", "cgroup", "cgroup",
               {"nosuid", "noexec", "nodev", "relatime", "ro"}),
         mount("/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777", "size=65536k"}),
@@ -314,6 +344,8 @@ Result<std::string> generateSpec(const SpecInput& in) {
     if (!in.netnsPath.empty()) {
         network["path"] = in.netnsPath;
     }
+    json namespaces = {
+        {{"type", "pid"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "mount"}}, network};
     json spec = {
         {"ociVersion", "1.0.2"},
         {"process", process},
@@ -321,17 +353,22 @@ Result<std::string> generateSpec(const SpecInput& in) {
         {"hostname", in.hostname},
         {"mounts", mounts},
         {"linux",
-         {{"namespaces",
-           {{{"type", "pid"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "mount"}}, network}},
+         {{"namespaces", namespaces},
           {"cgroupsPath", in.cgroupsPath},
           {"resources", resources},
-          {"maskedPaths",
-           {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-            "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
-            "/proc/scsi"}},
-          {"readonlyPaths",
-           {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}}}},
+          {"maskedPaths", maskedPaths()},
+          {"readonlyPaths", readonlyPaths()}}},
     };
+    if (seccomp) {
+        spec["linux"]["seccomp"] = seccompProfile();
+    }
+    if (in.userns) {
+        json map = json::array(
+            {{{"containerID", 0}, {"hostID", in.userns->hostStart}, {"size", in.userns->count}}});
+        spec["linux"]["namespaces"].push_back({{"type", "user"}});
+        spec["linux"]["uidMappings"] = map;
+        spec["linux"]["gidMappings"] = map;
+    }
     return spec.dump();
 }
 

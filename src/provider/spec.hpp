@@ -21,9 +21,18 @@ inline constexpr const char* kSecretsMountPath = "/var/openfaas/secrets";
 inline constexpr int64_t kCpuPeriod = 100'000; // microseconds
 
 // The capabilities a function keeps (containerd's default set without
-// CAP_MKNOD and CAP_AUDIT_WRITE): enough to bind low ports, change users
-// and own files; nothing that reaches the host.
+// CAP_MKNOD, CAP_AUDIT_WRITE, CAP_NET_RAW, CAP_SETFCAP, CAP_SETPCAP and
+// CAP_SYS_CHROOT): enough to bind low ports, change users and own files;
+// nothing that reaches the host. Without CAP_NET_RAW a function cannot
+// write raw frames past its network namespace's routes (the blocked
+// destinations of network::NetworkConfig), nor spoof its address.
 const std::vector<std::string>& defaultCapabilities();
+
+// What runc hides in a function's /proc and /sys (a bind of /dev/null or
+// an empty read-only tmpfs over each), and what it remounts read-only: the
+// host's hardware, kernel memory, keys, timers and kernel settings.
+const std::vector<std::string>& maskedPaths();
+const std::vector<std::string>& readonlyPaths();
 
 struct User {
     uint32_t uid = 0;
@@ -71,6 +80,13 @@ struct CgroupLimits {
 Result<CgroupLimits> cgroupLimits(const std::optional<api::Resources>& limits,
                                   const std::optional<api::Resources>& requests);
 
+// Host ids hostStart.. that a user namespace's 0..count-1 are (userns.hpp).
+struct IdRange {
+    uint32_t hostStart = 0;
+    uint32_t count = 0;
+    bool operator==(const IdRange&) const = default;
+};
+
 struct SpecInput {
     std::string id;       // container id
     std::string hostname; // the function's name
@@ -83,10 +99,15 @@ struct SpecInput {
     std::string hostsPath;      // host file bind-mounted at /etc/hosts
     std::string secretsDir;     // host dir bind-mounted read-only; empty: none
     int64_t pidsLimit = 0;      // 0: none
+    // A user namespace of its own mapping 0..count-1 to these host ids;
+    // nullopt: the host's ids.
+    std::optional<IdRange> userns;
 };
 
-// The spec as JSON. InvalidArgument when the image gives nothing to run or
-// a limit does not parse.
+// The spec as JSON, with the seccomp filter of seccomp.hpp unless the
+// deployment's com.openfaas.security.seccomp annotation is "unconfined".
+// InvalidArgument when the image gives nothing to run, a limit does not
+// parse or the annotation has another value.
 Result<std::string> generateSpec(const SpecInput& input);
 
 } // namespace faasd::provider

@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <memory>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 extern char** environ;
@@ -72,6 +73,12 @@ int run(int argc, char** argv) {
         std::fprintf(stderr, "unable to find lock file.\n");
         return 1;
     }
+
+    // The function's code runs as the watchdog's user: not dumpable, the
+    // watchdog cannot be traced by it, nor its memory read or written
+    // through /proc/1/mem (the function's own processes are dumpable again
+    // after their execve).
+    ::prctl(PR_SET_DUMPABLE, 0);
 
     logLine(std::string("Version: ") + FAASD_VERSION + "\tSHA: " + FAASD_GIT_SHA);
     auto config = fromEnv(env);

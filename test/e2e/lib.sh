@@ -2,7 +2,8 @@
 # containerd socket, CNI bridge and subnet, port, all test-only), checks
 # counted as "N passed, N failed", daemon start/stop, a function image built
 # here, and a cleanup that leaves nothing behind. Source it after setting
-# $faasd (the binary) and $fwatchdog.
+# $faasd (the binary) and $fwatchdog; a test that runs beside the others
+# sets $e2e_bridge and $e2e_subnet (a /24) to a bridge and subnet of its own.
 # shellcheck shell=bash
 : "${faasd:?faasd must be set}" "${fwatchdog:?fwatchdog must be set}"
 
@@ -13,8 +14,8 @@ export FAASD_PROVIDER_STATE_DIR=$tmp/provider
 export FAASD_CONTAINERD_SOCKET=$tmp/c.sock
 export FAASD_GATEWAY_ADDRESS=127.0.0.1
 export FAASD_GATEWAY_PORT=$port
-export FAASD_CNI_BRIDGE=faasde2e0
-export FAASD_CNI_SUBNET=10.197.0.0/24
+export FAASD_CNI_BRIDGE=${e2e_bridge:-faasde2e0}
+export FAASD_CNI_SUBNET=${e2e_subnet:-10.197.0.0/24}
 export FAASD_CNI_CONF_DIR=$tmp/cni
 export FAASD_CNI_IPAM_DIR=$tmp/ipam
 export FAASD_NETNS_DIR=$tmp/netns
@@ -69,9 +70,9 @@ cleanup() {
   pkill -KILL -f "$tmp" 2>/dev/null
   sleep 0.2
   grep " $tmp" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  ip link del faasde2e0 2>/dev/null
+  ip link del "$FAASD_CNI_BRIDGE" 2>/dev/null
   for table in nat filter; do
-    iptables -t $table -S 2>/dev/null | grep -e 10.197.0 | sed 's/^-A/-D/' |
+    iptables -t $table -S 2>/dev/null | grep -F -e "${FAASD_CNI_SUBNET%.*}." | sed 's/^-A/-D/' |
       while read -r rule; do eval "iptables -t $table $rule" 2>/dev/null; done
   done
   rm -rf "$tmp"
@@ -94,7 +95,8 @@ start_daemon() {
 # build_image [TAG [DIR [APPLET...]]]: writes DIR/image.tar (DIR defaults to
 # $tmp/img, kept in $img), a docker-save archive of TAG (default
 # faasd.test/echo:1): fwatchdog on busybox with the given applets (default
-# cat sh env), fprocess=cat.
+# cat sh env), fprocess=cat; files already in DIR/rootfs go in too, and
+# $image_user, when set, is the image's User.
 build_image() {
   local tag=${1:-faasd.test/echo:1} applet diffid cfg
   img=${2:-$tmp/img}
@@ -110,7 +112,7 @@ build_image() {
   tar -C "$img/rootfs" --numeric-owner --owner=0 --group=0 -cf "$img/layer.tar" .
   diffid=$(sha256sum "$img/layer.tar" | cut -d' ' -f1)
   cat >"$img/config.json" <<JSON
-{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin","fprocess=cat"],"Cmd":["/fwatchdog"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:$diffid"]}}
+{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin","fprocess=cat"],"Cmd":["/fwatchdog"],"WorkingDir":"/"${image_user:+,\"User\":\"$image_user\"}},"rootfs":{"type":"layers","diff_ids":["sha256:$diffid"]}}
 JSON
   cfg=$(sha256sum "$img/config.json" | cut -d' ' -f1)
   mkdir -p "$img/archive"

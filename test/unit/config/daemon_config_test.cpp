@@ -61,13 +61,33 @@ TEST_CASE("bad values name the variable", "[config]") {
              {"FAASD_SCALER_TICK", "1ms"},
              {"FAASD_SCALER_ZERO_DURATION", "later"},
              {"FAASD_SCALER_EVICT_AFTER", "-1s"},
-             {"FAASD_SCALER_MIN_FREE_MEMORY", "100"}}) {
+             {"FAASD_SCALER_MIN_FREE_MEMORY", "100"},
+             {"FAASD_FUNCTION_EGRESS_ALLOW", "169.254.169.254/33"},
+             {"FAASD_FUNCTION_EGRESS_ALLOW", "10.0.0.1,metadata"},
+             {"FAASD_FUNCTION_EGRESS_ALLOW", "169.254.169"},
+             {"FAASD_FUNCTION_USERNS", "0:65536"},
+             {"FAASD_FUNCTION_USERNS", "200000:1000"},
+             {"FAASD_FUNCTION_USERNS", "200000"},
+             {"FAASD_FUNCTION_USERNS", "4294967000:65536"}}) {
         auto c = fromEnv({{key, value}});
         INFO(key << "=" << value);
         REQUIRE_FALSE(c);
         CHECK(c.error().code() == Code::InvalidArgument);
         CHECK(c.error().message().find(key) != std::string::npos);
     }
+}
+
+TEST_CASE("functions' egress allowances", "[config]") {
+    auto d = fromEnv({});
+    REQUIRE(d);
+    CHECK(d->functionEgressAllow.empty());
+    auto c = fromEnv({{"FAASD_FUNCTION_EGRESS_ALLOW", "169.254.169.254, 169.254.0.0/16"}});
+    REQUIRE(c);
+    CHECK(c->functionEgressAllow == std::vector<std::string>{"169.254.169.254", "169.254.0.0/16"});
+    CHECK(d->functionUserns.empty());
+    auto u = fromEnv({{"FAASD_FUNCTION_USERNS", "200000:65536"}});
+    REQUIRE(u);
+    CHECK(u->functionUserns == "200000:65536");
 }
 
 TEST_CASE("scaler settings", "[config]") {
