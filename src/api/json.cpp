@@ -226,12 +226,15 @@ Result<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text
     if (*rest == 'Z' || *rest == 'z') {
         ++rest;
     } else if (*rest == '+' || *rest == '-') {
-        int sign = *rest == '-' ? -1 : 1;
-        int hh = 0, mm = 0;
-        if (std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2) {
+        // Exactly [+-]HH:MM; rest points into s, which ends in '\0'.
+        auto digit = [](char c) { return c >= '0' && c <= '9'; };
+        if (!digit(rest[1]) || !digit(rest[2]) || rest[3] != ':' || !digit(rest[4]) ||
+            !digit(rest[5])) {
             return fail(Code::InvalidArgument, "\"{}\" is not an RFC 3339 time", text);
         }
-        offset = sign * (hh * 3600 + mm * 60);
+        const int hh = (rest[1] - '0') * 10 + (rest[2] - '0');
+        const int mm = (rest[4] - '0') * 10 + (rest[5] - '0');
+        offset = (*rest == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
         rest += 6;
     } else {
         return fail(Code::InvalidArgument, "\"{}\" is not an RFC 3339 time (no zone)", text);
@@ -239,8 +242,16 @@ Result<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text
     if (*rest != '\0') {
         return fail(Code::InvalidArgument, "\"{}\" is not an RFC 3339 time", text);
     }
-    std::time_t t = timegm(&tm) - offset;
-    return std::chrono::system_clock::from_time_t(t) +
+    // strptime takes a year of any length; the clock holds about 292 years
+    // either side of 1970 (nanoseconds in 64 bits).
+    using std::chrono::seconds;
+    constexpr int64_t kLimit =
+        std::chrono::duration_cast<seconds>(std::chrono::system_clock::duration::max()).count() - 1;
+    const int64_t t = static_cast<int64_t>(timegm(&tm)) - offset;
+    if (t < -kLimit || t > kLimit) {
+        return fail(Code::InvalidArgument, "\"{}\" is out of range", text);
+    }
+    return std::chrono::system_clock::from_time_t(static_cast<std::time_t>(t)) +
            std::chrono::duration_cast<std::chrono::system_clock::duration>(
                std::chrono::nanoseconds(nanos));
 }
