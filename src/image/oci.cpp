@@ -266,6 +266,35 @@ Result<ImageConfig> parseImageConfig(std::string_view text) {
     });
 }
 
+Result<DockerSaveImage> parseDockerSaveManifest(std::string_view text) {
+    json j = json::parse(text, nullptr, false);
+    if (!j.is_array() || j.empty() || !j[0].is_object()) {
+        return fail(Code::InvalidArgument, "manifest.json is not a list of images");
+    }
+    const json& image = j[0];
+    DockerSaveImage out;
+    if (auto c = image.find("Config"); c != image.end() && c->is_string()) {
+        out.config = c->get<std::string>();
+    }
+    if (auto layers = image.find("Layers"); layers != image.end()) {
+        if (!layers->is_array()) {
+            return fail(Code::InvalidArgument, "manifest.json: Layers is not a list");
+        }
+        for (const auto& layer : *layers) {
+            if (!layer.is_string()) {
+                return fail(Code::InvalidArgument, "manifest.json names layer {}, not a path",
+                            layer.dump(-1, ' ', false, json::error_handler_t::replace));
+            }
+            out.layers.push_back(layer.get<std::string>());
+        }
+    }
+    if (auto tags = image.find("RepoTags");
+        tags != image.end() && tags->is_array() && !tags->empty() && (*tags)[0].is_string()) {
+        out.repoTag = (*tags)[0].get<std::string>();
+    }
+    return out;
+}
+
 Result<Descriptor> selectManifest(const Index& index, const Platform& platform) {
     const IndexEntry* fallback = nullptr;
     for (const auto& e : index.manifests) {

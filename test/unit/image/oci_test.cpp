@@ -72,3 +72,23 @@ TEST_CASE("chain IDs follow the OCI definition", "[image]") {
     CHECK(chains[1] == sha256Digest(a + " " + b));
     CHECK(chains[2] == sha256Digest(chains[1] + " " + c));
 }
+
+TEST_CASE("a docker save manifest.json names the first image's config, layers and tag", "[image]") {
+    auto saved = parseDockerSaveManifest(
+        R"([{"Config":"abc.json","RepoTags":["fn:1","fn:latest"],"Layers":["a/layer.tar","b/layer.tar"]},)"
+        R"({"Config":"other.json"}])");
+    REQUIRE(saved);
+    CHECK(saved->config == "abc.json");
+    CHECK(saved->repoTag == "fn:1");
+    CHECK(saved->layers == std::vector<std::string>{"a/layer.tar", "b/layer.tar"});
+
+    auto untagged = parseDockerSaveManifest(R"([{"Config":"c.json","RepoTags":null}])");
+    REQUIRE(untagged);
+    CHECK(untagged->repoTag.empty());
+    CHECK(untagged->layers.empty());
+
+    CHECK_FALSE(parseDockerSaveManifest(R"({"Config":"c.json"})"));
+    CHECK_FALSE(parseDockerSaveManifest("[]"));
+    CHECK_FALSE(parseDockerSaveManifest(R"([{"Layers":"a/layer.tar"}])"));
+    CHECK_FALSE(parseDockerSaveManifest(R"([{"Layers":[1]}])"));
+}
