@@ -1,6 +1,7 @@
 // OCI (and Docker v2) manifests, indexes and image configs, as registries
-// and image archives hand them over. The first byte picks the document; a
-// parsed one is written back and must read the same.
+// and image archives hand them over, and a `docker save` archive's
+// manifest.json. The first byte picks the document ('0' to '3'); a parsed
+// manifest, index or config is written back and must read the same.
 #include "image/oci.hpp"
 
 #include <cstddef>
@@ -29,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         return 0;
     }
     const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-    switch (data[0] % 3) {
+    switch (data[0] % 4) {
     case 0: {
         auto manifest = image::parseManifest(text);
         roundTrip(manifest, image::parseManifest);
@@ -49,6 +50,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         roundTrip(config, image::parseImageConfig);
         if (config) {
             (void)image::chainIds(config->diffIds);
+        }
+        break;
+    }
+    case 3: {
+        auto saved = image::parseDockerSaveManifest(text);
+        if (saved && saved->layers.size() > text.size()) {
+            __builtin_trap();
         }
         break;
     }
