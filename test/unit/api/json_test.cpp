@@ -196,6 +196,21 @@ TEST_CASE("a trigger list round-trips, times as RFC 3339 or null", "[api]") {
     }
 }
 
+TEST_CASE("counts that are not numbers their fields hold are refused", "[api]") {
+    CHECK(parseFunctionStatus(R"({"name":"f","replicas":2.0,"invocationCount":3})"));
+    for (const char* bad :
+         {R"({"name":"f","replicas":-1})", R"({"name":"f","replicas":1e30})",
+          R"({"name":"f","replicas":"2"})", R"({"name":"f","availableReplicas":-0.5})",
+          R"({"name":"f","invocationCount":"many"})"}) {
+        INFO(bad);
+        auto wrong = parseFunctionStatus(bad);
+        REQUIRE_FALSE(wrong);
+        CHECK(wrong.error().code() == Code::InvalidArgument);
+    }
+    CHECK_FALSE(parseTriggerList(R"([{"function":"f","runs":1e300}])"));
+    CHECK_FALSE(parseFunctionStatusList(R"([{"name":"f","replicas":-3}])"));
+}
+
 TEST_CASE("a namespace list is an array of names", "[api]") {
     auto names = parseNamespaceList(R"(["openfaas-fn","team-a"])");
     REQUIRE(names);
