@@ -22,7 +22,7 @@ if [[ ${1:-} == --list ]]; then
   targets
   exit 0
 fi
-if [[ $# -lt 2 || ! $2 =~ ^[0-9]+$ ]]; then
+if [[ $# -lt 2 || ! $2 =~ ^[1-9][0-9]*$ ]]; then
   echo "usage: hack/fuzz.sh TARGET MINUTES [libFuzzer flags...]  (targets: hack/fuzz.sh --list)" >&2
   exit 2
 fi
