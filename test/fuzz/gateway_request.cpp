@@ -1,8 +1,8 @@
 // The gateway's request reading: the header parser a connection starts
 // with (fields in the connection's arena, the header limit), the read loop
-// of exchange.hpp fed in reads of the size the first byte gives, then the body as
-// the system handlers read it (whole, string_body) or as the invoke proxy
-// relays it (buffer_body, chunked or not), and the query string.
+// of exchange.hpp fed in reads of the size the first byte gives, then the
+// body as the system handlers read it (whole, string_body) or as the
+// invoke proxy relays it (buffer_body, chunked or not), and the query.
 #include "gateway/exchange.hpp"
 #include "gateway/http_types.hpp"
 #include "input.hpp"

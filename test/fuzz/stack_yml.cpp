@@ -1,5 +1,5 @@
 // stack.yml as `faasd deploy -f` and `up` read it: ${VAR} substitution,
-// OpenFaaS's schema, --filter and --regex, and each function's deployment.
+// OpenFaaS's schema, --filter, and each function's deployment.
 #include "config/stack.hpp"
 #include "input.hpp"
 

@@ -1,5 +1,5 @@
 // The watchdog's HTTP parsing: a request from a client (or, with the first
-// first byte's low bit set, an answer from the upstream of http mode) fed to
+// byte's low bit set, an answer from the upstream of http mode) fed to
 // HeadParser in pieces, as a session does; the body into a bounded output,
 // re-framed as chunks when asked, which must decode back to the bytes the
 // parser counted.
