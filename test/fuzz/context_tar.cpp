@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <string_view>
 #include <unistd.h>
@@ -33,16 +34,22 @@ bool contained(const fs::path& dir) {
     return true;
 }
 
+const fs::path& scratchDir() {
+    static const fs::path dir =
+        fs::temp_directory_path() / ("faasd-fuzz-tar-" + std::to_string(::getpid()));
+    return dir;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace faasd;
     // <scratch>/outside/ must stay as it is; <scratch>/in/ takes the tar.
     static const fs::path scratch = [] {
-        auto p = fs::temp_directory_path() / ("faasd-fuzz-tar-" + std::to_string(::getpid()));
-        fs::remove_all(p);
-        fs::create_directories(p / "outside");
-        return p;
+        fs::remove_all(scratchDir());
+        fs::create_directories(scratchDir() / "outside");
+        std::atexit([] { fs::remove_all(scratchDir()); });
+        return scratchDir();
     }();
     const fs::path in = scratch / "in";
     fs::remove_all(in);

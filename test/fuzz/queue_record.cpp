@@ -57,16 +57,23 @@ std::vector<std::string_view> splitFields(std::string_view line) {
     }
 }
 
+// A folder of this process's own, in memory where there is /dev/shm.
+const std::filesystem::path& scratch() {
+    static const std::filesystem::path dir =
+        (std::filesystem::exists("/dev/shm") ? std::filesystem::path("/dev/shm")
+                                             : std::filesystem::temp_directory_path()) /
+        ("faasd-fuzz-queue-" + std::to_string(::getpid()));
+    return dir;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace faasd;
     static const std::filesystem::path path = [] {
-        auto dir = std::filesystem::exists("/dev/shm") ? std::filesystem::path("/dev/shm")
-                                                       : std::filesystem::temp_directory_path();
-        auto p = dir / ("faasd-fuzz-queue-" + std::to_string(::getpid()) + ".db");
-        std::filesystem::remove(p);
-        return p;
+        std::filesystem::create_directories(scratch());
+        std::atexit([] { std::filesystem::remove_all(scratch()); });
+        return scratch() / "queue.db";
     }();
     static std::unique_ptr<queue::Store> store = [] {
         auto s = queue::Store::open(path, false);
