@@ -4,8 +4,8 @@
 set -euo pipefail
 
 packages=(
-  # toolchain
-  g++ meson ninja-build pkg-config git ca-certificates
+  # toolchain; clang and libFuzzer build the fuzz targets (docs/FUZZING.md)
+  g++ meson ninja-build pkg-config git ca-certificates clang libfuzzer-14-dev
   # libraries
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libcpp-httplib-dev libyaml-cpp-dev libfmt-dev catch2 nlohmann-json3-dev

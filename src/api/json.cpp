@@ -2,8 +2,12 @@
 
 #include "common/base64.hpp"
 
+#include <cmath>
 #include <ctime>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <type_traits>
+#include <utility>
 
 namespace faasd::api {
 
@@ -32,6 +36,41 @@ Result<std::string> getString(const json& j, const char* key, std::string_view w
         return fail(Code::InvalidArgument, "{}: \"{}\" must be a string", what, key);
     }
     return it->get<std::string>();
+}
+
+// Reads an optional number field as T; null counts as absent (fallback). A
+// number T cannot hold (a negative count, 1e30) is an error, where
+// json::value() would convert it with undefined behaviour; a fraction is
+// dropped.
+template <typename T>
+Result<T> getNumber(const json& j, const char* key, T fallback, std::string_view what) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) {
+        return fallback;
+    }
+    if constexpr (std::is_floating_point_v<T>) {
+        if (it->is_number()) {
+            return it->get<T>();
+        }
+        return fail(Code::InvalidArgument, "{}: \"{}\" must be a number", what, key);
+    } else if (it->is_number_unsigned()) {
+        if (const auto v = it->get<uint64_t>(); std::in_range<T>(v)) {
+            return static_cast<T>(v);
+        }
+    } else if (it->is_number_integer()) {
+        if (const auto v = it->get<int64_t>(); std::in_range<T>(v)) {
+            return static_cast<T>(v);
+        }
+    } else if (it->is_number_float()) {
+        // [min, 2^digits): the doubles whose whole part T holds.
+        const double v = it->get<double>();
+        if (v >= static_cast<double>(std::numeric_limits<T>::min()) &&
+            v < std::ldexp(1.0, std::numeric_limits<T>::digits)) {
+            return static_cast<T>(v);
+        }
+    }
+    return fail(Code::InvalidArgument, "{}: \"{}\" must be a number from {} to {}", what, key,
+                std::numeric_limits<T>::lowest(), std::numeric_limits<T>::max());
 }
 
 Result<StringMap> getMap(const json& j, const char* key, std::string_view what) {
@@ -167,9 +206,9 @@ Result<FunctionStatus> statusFromJson(const json& j) {
     TRY_ASSIGN(s.limits, getResources(j, "limits", what));
     TRY_ASSIGN(s.requests, getResources(j, "requests", what));
     TRY_ASSIGN(s.readOnlyRootFilesystem, getBool(j, "readOnlyRootFilesystem", what));
-    s.invocationCount = j.value("invocationCount", 0.0);
-    s.replicas = j.value("replicas", uint64_t{0});
-    s.availableReplicas = j.value("availableReplicas", uint64_t{0});
+    TRY_ASSIGN(s.invocationCount, getNumber(j, "invocationCount", 0.0, what));
+    TRY_ASSIGN(s.replicas, getNumber(j, "replicas", uint64_t{0}, what));
+    TRY_ASSIGN(s.availableReplicas, getNumber(j, "availableReplicas", uint64_t{0}, what));
     TRY_ASSIGN(auto created, getString(j, "createdAt", what));
     if (!created.empty()) {
         if (auto tp = parseRfc3339(created)) {
@@ -226,12 +265,15 @@ Result<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text
     if (*rest == 'Z' || *rest == 'z') {
         ++rest;
     } else if (*rest == '+' || *rest == '-') {
-        int sign = *rest == '-' ? -1 : 1;
-        int hh = 0, mm = 0;
-        if (std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2) {
+        // Exactly [+-]HH:MM; rest points into s, which ends in '\0'.
+        auto digit = [](char c) { return c >= '0' && c <= '9'; };
+        if (!digit(rest[1]) || !digit(rest[2]) || rest[3] != ':' || !digit(rest[4]) ||
+            !digit(rest[5])) {
             return fail(Code::InvalidArgument, "\"{}\" is not an RFC 3339 time", text);
         }
-        offset = sign * (hh * 3600 + mm * 60);
+        const int hh = (rest[1] - '0') * 10 + (rest[2] - '0');
+        const int mm = (rest[4] - '0') * 10 + (rest[5] - '0');
+        offset = (*rest == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
         rest += 6;
     } else {
         return fail(Code::InvalidArgument, "\"{}\" is not an RFC 3339 time (no zone)", text);
@@ -239,8 +281,16 @@ Result<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text
     if (*rest != '\0') {
         return fail(Code::InvalidArgument, "\"{}\" is not an RFC 3339 time", text);
     }
-    std::time_t t = timegm(&tm) - offset;
-    return std::chrono::system_clock::from_time_t(t) +
+    // strptime takes a year of any length; the clock holds about 292 years
+    // either side of 1970 (nanoseconds in 64 bits).
+    using std::chrono::seconds;
+    constexpr int64_t kLimit =
+        std::chrono::duration_cast<seconds>(std::chrono::system_clock::duration::max()).count() - 1;
+    const int64_t t = static_cast<int64_t>(timegm(&tm)) - offset;
+    if (t < -kLimit || t > kLimit) {
+        return fail(Code::InvalidArgument, "\"{}\" is out of range", text);
+    }
+    return std::chrono::system_clock::from_time_t(static_cast<std::time_t>(t)) +
            std::chrono::duration_cast<std::chrono::system_clock::duration>(
                std::chrono::nanoseconds(nanos));
 }
@@ -600,10 +650,10 @@ Result<std::vector<TriggerStatus>> parseTriggerList(std::string_view body) {
             t.state = e.value("state", "");
             t.lastStatus = e.value("lastStatus", "");
             t.lastCallId = e.value("lastCallId", "");
-            t.runs = e.value("runs", uint64_t{0});
-            t.skipped = e.value("skipped", uint64_t{0});
-            t.missed = e.value("missed", uint64_t{0});
-            t.failed = e.value("failed", uint64_t{0});
+            TRY_ASSIGN(t.runs, getNumber(e, "runs", uint64_t{0}, "trigger list"));
+            TRY_ASSIGN(t.skipped, getNumber(e, "skipped", uint64_t{0}, "trigger list"));
+            TRY_ASSIGN(t.missed, getNumber(e, "missed", uint64_t{0}, "trigger list"));
+            TRY_ASSIGN(t.failed, getNumber(e, "failed", uint64_t{0}, "trigger list"));
         } catch (const json::exception& ex) {
             return fail(Code::InvalidArgument, "trigger list: {}", ex.what());
         }

@@ -83,6 +83,9 @@ Result<void> validateSecretName(std::string_view name) {
 namespace {
 
 // Parses a non-negative decimal number ("0.5", "128").
+// 2^63: the doubles below it convert to int64_t.
+constexpr double kInt64Bound = 9223372036854775808.0;
+
 std::optional<double> parseNumber(std::string_view text) {
     if (text.empty() || text.front() == '-' || text.front() == '+') {
         return std::nullopt;
@@ -122,6 +125,9 @@ Result<int64_t> parseMemory(std::string_view text) {
         return fail(Code::InvalidArgument,
                     "memory \"{}\" is not a size like 128Mi, 1Gi, 512M or a number of bytes", text);
     }
+    if (*v * factor >= kInt64Bound) {
+        return fail(Code::InvalidArgument, "memory \"{}\" is too large", text);
+    }
     return static_cast<int64_t>(*v * factor);
 }
 
@@ -135,6 +141,9 @@ Result<int64_t> parseCpu(std::string_view text) {
     if (!millis || *millis < 1) {
         return fail(Code::InvalidArgument, "cpu \"{}\" is not a quantity like 100m, 0.5 or 2",
                     text);
+    }
+    if (*millis >= kInt64Bound) {
+        return fail(Code::InvalidArgument, "cpu \"{}\" is too large", text);
     }
     return static_cast<int64_t>(*millis);
 }

@@ -10,7 +10,6 @@
 #include "image/store.hpp"
 
 #include <map>
-#include <nlohmann/json.hpp>
 
 namespace faasd::image {
 namespace {
@@ -94,38 +93,25 @@ struct Importer {
     }
 
     Result<Found> fromDockerSave() {
-        auto j = nlohmann::json::parse(contents.metadata.at("manifest.json"), nullptr, false);
-        if (!j.is_array() || j.empty() || !j[0].is_object()) {
-            return fail(Code::InvalidArgument, "manifest.json is not a list of images");
-        }
-        const auto& image = j[0];
+        TRY_ASSIGN(auto saved, parseDockerSaveManifest(contents.metadata.at("manifest.json")));
         Found out;
+        out.name = saved.repoTag;
         Manifest manifest;
         manifest.mediaType = media::kDockerManifest;
-        try {
-            TRY_ASSIGN(auto config, fileText(image.value("Config", "")));
-            manifest.config = Descriptor{std::string(media::kDockerConfig),
-                                         sha256Digest(config),
-                                         static_cast<int64_t>(config.size()),
-                                         {}};
-            TRY(writeBlob(manifest.config, config, {}));
-            for (const auto& layer : image.value("Layers", nlohmann::json::array())) {
-                auto it = contents.blobs.find(layer.get<std::string>());
-                if (it == contents.blobs.end()) {
-                    return fail(Code::InvalidArgument,
-                                "manifest.json names layer {}, which the "
-                                "archive lacks",
-                                layer.dump());
-                }
-                manifest.layers.push_back(Descriptor{
-                    std::string(kDockerLayerTar), it->second.digest, it->second.size, {}});
+        TRY_ASSIGN(auto config, fileText(saved.config));
+        manifest.config = Descriptor{std::string(media::kDockerConfig),
+                                     sha256Digest(config),
+                                     static_cast<int64_t>(config.size()),
+                                     {}};
+        TRY(writeBlob(manifest.config, config, {}));
+        for (const auto& layer : saved.layers) {
+            auto it = contents.blobs.find(layer);
+            if (it == contents.blobs.end()) {
+                return fail(Code::InvalidArgument,
+                            "manifest.json names layer \"{}\", which the archive lacks", layer);
             }
-            auto tags = image.value("RepoTags", nlohmann::json::array());
-            if (!tags.empty() && tags[0].is_string()) {
-                out.name = tags[0].get<std::string>();
-            }
-        } catch (const nlohmann::json::exception& e) {
-            return fail(Code::InvalidArgument, "manifest.json: {}", e.what());
+            manifest.layers.push_back(
+                Descriptor{std::string(kDockerLayerTar), it->second.digest, it->second.size, {}});
         }
         std::string json = toJson(manifest);
         out.target = Descriptor{std::string(media::kDockerManifest),

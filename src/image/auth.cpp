@@ -92,6 +92,19 @@ std::vector<Challenge> parseWwwAuthenticate(std::string_view header) {
     return out;
 }
 
+std::string tokenFromAnswer(std::string_view body) {
+    auto j = nlohmann::json::parse(body, nullptr, false);
+    if (!j.is_object()) {
+        return {};
+    }
+    for (const char* key : {"token", "access_token"}) {
+        if (auto it = j.find(key); it != j.end() && it->is_string()) {
+            return it->get<std::string>();
+        }
+    }
+    return {};
+}
+
 Result<std::optional<Credentials>> lookupCredentials(std::string_view configJson,
                                                      std::string_view host) {
     using nlohmann::json;

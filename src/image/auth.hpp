@@ -23,6 +23,11 @@ struct Challenge {
 //   Bearer realm="https://auth.example/token",service="registry",scope="a:b:pull"
 std::vector<Challenge> parseWwwAuthenticate(std::string_view header);
 
+// The token in a token server's answer: {"token": "..."} as Docker's
+// token spec has it, or OAuth's {"access_token": "..."}. Empty when the
+// answer names none.
+std::string tokenFromAnswer(std::string_view body);
+
 struct Credentials {
     std::string username;
     std::string password;

@@ -2,7 +2,11 @@
 
 #include "image/digest.hpp"
 
+#include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <type_traits>
+#include <utility>
 
 namespace faasd::image {
 
@@ -43,6 +47,41 @@ json descriptorJson(const Descriptor& d) {
     return j;
 }
 
+// Reads an optional number field as T; null counts as absent (fallback). A
+// number T cannot hold (a negative count, 1e30) is an error, where
+// json::value() would convert it with undefined behaviour; a fraction is
+// dropped.
+template <typename T>
+Result<T> getNumber(const json& j, const char* key, T fallback, std::string_view what) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) {
+        return fallback;
+    }
+    if constexpr (std::is_floating_point_v<T>) {
+        if (it->is_number()) {
+            return it->get<T>();
+        }
+        return fail(Code::InvalidArgument, "{}: \"{}\" must be a number", what, key);
+    } else if (it->is_number_unsigned()) {
+        if (const auto v = it->get<uint64_t>(); std::in_range<T>(v)) {
+            return static_cast<T>(v);
+        }
+    } else if (it->is_number_integer()) {
+        if (const auto v = it->get<int64_t>(); std::in_range<T>(v)) {
+            return static_cast<T>(v);
+        }
+    } else if (it->is_number_float()) {
+        // [min, 2^digits): the doubles whose whole part T holds.
+        const double v = it->get<double>();
+        if (v >= static_cast<double>(std::numeric_limits<T>::min()) &&
+            v < std::ldexp(1.0, std::numeric_limits<T>::digits)) {
+            return static_cast<T>(v);
+        }
+    }
+    return fail(Code::InvalidArgument, "{}: \"{}\" must be a number from {} to {}", what, key,
+                std::numeric_limits<T>::lowest(), std::numeric_limits<T>::max());
+}
+
 Result<Descriptor> parseDescriptor(const json& j, std::string_view where) {
     if (!j.is_object()) {
         return fail(Code::InvalidArgument, "{}: descriptor is not an object", where);
@@ -50,7 +89,7 @@ Result<Descriptor> parseDescriptor(const json& j, std::string_view where) {
     Descriptor d;
     d.mediaType = j.value("mediaType", "");
     d.digest = j.value("digest", "");
-    d.size = j.value("size", int64_t{-1});
+    TRY_ASSIGN(d.size, getNumber(j, "size", int64_t{-1}, where));
     if (auto it = j.find("annotations"); it != j.end() && it->is_object()) {
         d.annotations = it->get<Labels>();
     }
@@ -180,7 +219,8 @@ Result<Manifest> parseManifest(std::string_view text) {
     return parseJson(text, "image manifest", [](const json& j) -> Result<Manifest> {
         Manifest m;
         m.mediaType = j.value("mediaType", std::string(media::kOciManifest));
-        if (j.value("schemaVersion", 0) != 2) {
+        TRY_ASSIGN(const int version, getNumber(j, "schemaVersion", 0, "image manifest"));
+        if (version != 2) {
             return fail(Code::InvalidArgument, "parsing image manifest: schemaVersion is not 2");
         }
         if (!j.contains("config")) {
@@ -249,10 +289,11 @@ Result<ImageConfig> parseImageConfig(std::string_view text) {
             if (auto h = cfg.find("Healthcheck"); h != cfg.end() && h->is_object()) {
                 Healthcheck hc;
                 hc.test = stringList(*h, "Test");
-                hc.intervalNs = h->value("Interval", int64_t{0});
-                hc.timeoutNs = h->value("Timeout", int64_t{0});
-                hc.startPeriodNs = h->value("StartPeriod", int64_t{0});
-                hc.retries = h->value("Retries", 0);
+                constexpr std::string_view what = "image config: Healthcheck";
+                TRY_ASSIGN(hc.intervalNs, getNumber(*h, "Interval", int64_t{0}, what));
+                TRY_ASSIGN(hc.timeoutNs, getNumber(*h, "Timeout", int64_t{0}, what));
+                TRY_ASSIGN(hc.startPeriodNs, getNumber(*h, "StartPeriod", int64_t{0}, what));
+                TRY_ASSIGN(hc.retries, getNumber(*h, "Retries", 0, what));
                 c.healthcheck = std::move(hc);
             }
         }
@@ -264,6 +305,35 @@ Result<ImageConfig> parseImageConfig(std::string_view text) {
         }
         return c;
     });
+}
+
+Result<DockerSaveImage> parseDockerSaveManifest(std::string_view text) {
+    json j = json::parse(text, nullptr, false);
+    if (!j.is_array() || j.empty() || !j[0].is_object()) {
+        return fail(Code::InvalidArgument, "manifest.json is not a list of images");
+    }
+    const json& image = j[0];
+    DockerSaveImage out;
+    if (auto c = image.find("Config"); c != image.end() && c->is_string()) {
+        out.config = c->get<std::string>();
+    }
+    if (auto layers = image.find("Layers"); layers != image.end()) {
+        if (!layers->is_array()) {
+            return fail(Code::InvalidArgument, "manifest.json: Layers is not a list");
+        }
+        for (const auto& layer : *layers) {
+            if (!layer.is_string()) {
+                return fail(Code::InvalidArgument, "manifest.json names layer {}, not a path",
+                            layer.dump(-1, ' ', false, json::error_handler_t::replace));
+            }
+            out.layers.push_back(layer.get<std::string>());
+        }
+    }
+    if (auto tags = image.find("RepoTags");
+        tags != image.end() && tags->is_array() && !tags->empty() && (*tags)[0].is_string()) {
+        out.repoTag = (*tags)[0].get<std::string>();
+    }
+    return out;
 }
 
 Result<Descriptor> selectManifest(const Index& index, const Platform& platform) {

@@ -94,6 +94,15 @@ Result<Manifest> parseManifest(std::string_view json);
 Result<Index> parseIndex(std::string_view json);
 Result<ImageConfig> parseImageConfig(std::string_view json);
 
+// The first image of a `docker save` archive's manifest.json:
+// [{"Config": "<id>.json", "RepoTags": ["name:tag"], "Layers": ["<id>/layer.tar"]}]
+struct DockerSaveImage {
+    std::string config;              // the config's path in the archive
+    std::vector<std::string> layers; // the layer tars' paths, bottom first
+    std::string repoTag;             // the first of RepoTags; may be empty
+};
+Result<DockerSaveImage> parseDockerSaveManifest(std::string_view json);
+
 // Picks the manifest for platform from an index.
 Result<Descriptor> selectManifest(const Index& index, const Platform& platform);
 

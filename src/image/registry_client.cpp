@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
 namespace faasd::image {
 namespace {
@@ -181,15 +180,7 @@ Result<std::string> RegistryClient::Impl::fetchToken(const Challenge& challenge)
     if (res.status != 200) {
         return fail(Code::Unavailable, "token server {}: {}", url.host, registryError(res));
     }
-    auto j = nlohmann::json::parse(res.body, nullptr, false);
-    std::string token;
-    if (j.is_object()) {
-        if (j.contains("token") && j["token"].is_string()) {
-            token = j["token"].get<std::string>();
-        } else if (j.contains("access_token") && j["access_token"].is_string()) {
-            token = j["access_token"].get<std::string>();
-        }
-    }
+    std::string token = tokenFromAnswer(res.body);
     if (token.empty()) {
         return fail(Code::PermissionDenied, "token server {} answered without a token", url.host);
     }

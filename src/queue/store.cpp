@@ -1,5 +1,6 @@
 #include "queue/store.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace faasd::queue {
@@ -51,6 +52,14 @@ HeaderList decodeHeaders(const std::string& text) {
         }
     }
     return out;
+}
+
+// A stored Unix time in milliseconds as a clock time; a value the clock
+// cannot hold (a damaged row) is clamped rather than overflowing.
+std::chrono::system_clock::time_point timeFromMs(int64_t ms) {
+    using namespace std::chrono;
+    constexpr int64_t kLimit = duration_cast<milliseconds>(system_clock::duration::max()).count();
+    return system_clock::time_point(milliseconds(std::clamp(ms, -kLimit, kLimit)));
 }
 
 } // namespace
@@ -247,8 +256,7 @@ Result<std::vector<gateway::AsyncRequestInfo>> Store::list(const gateway::AsyncL
         i.path = use.text(4);
         i.status = use.text(5);
         i.attempts = static_cast<uint64_t>(use.int64(6));
-        i.enqueuedAt =
-            std::chrono::system_clock::time_point(std::chrono::milliseconds(use.int64(7)));
+        i.enqueuedAt = timeFromMs(use.int64(7));
         i.lastError = use.text(8);
         i.callbackUrl = use.text(9);
         i.callbackStatus = use.text(10);

@@ -133,6 +133,16 @@ TEST_CASE("RFC 3339 times round-trip, with zones and fractions", "[api]") {
     CHECK_FALSE(parseRfc3339("2026-11-25T10:00:00"));
 }
 
+TEST_CASE("RFC 3339 times the clock cannot hold, or with a short zone, are refused", "[api]") {
+    CHECK(parseRfc3339("2200-01-01T00:00:00Z"));
+    CHECK_FALSE(parseRfc3339("99999-01-01T00:00:00Z"));
+    CHECK_FALSE(parseRfc3339("65575451045-01-01T00:00:00Z"));
+    CHECK_FALSE(parseRfc3339("1500-01-01T00:00:00Z"));
+    CHECK_FALSE(parseRfc3339("2026-11-25T12:00:00+2:0"));
+    CHECK_FALSE(parseRfc3339("2026-11-25T12:00:00+02"));
+    CHECK_FALSE(parseRfc3339("2026-11-25T12:00:00+02:0x"));
+}
+
 TEST_CASE("info names a provider other than faasd", "[api]") {
     ProviderInfo info{"faasd-cpp", "containerd", {"abc", "0.1.0"}, {"abc", "0.1.0"}, "x86_64"};
     auto j = json::parse(toJson(info));
@@ -184,6 +194,21 @@ TEST_CASE("a trigger list round-trips, times as RFC 3339 or null", "[api]") {
         REQUIRE_FALSE(wrong);
         CHECK(wrong.error().code() == Code::InvalidArgument);
     }
+}
+
+TEST_CASE("counts that are not numbers their fields hold are refused", "[api]") {
+    CHECK(parseFunctionStatus(R"({"name":"f","replicas":2.0,"invocationCount":3})"));
+    for (const char* bad :
+         {R"({"name":"f","replicas":-1})", R"({"name":"f","replicas":1e30})",
+          R"({"name":"f","replicas":"2"})", R"({"name":"f","availableReplicas":-0.5})",
+          R"({"name":"f","invocationCount":"many"})"}) {
+        INFO(bad);
+        auto wrong = parseFunctionStatus(bad);
+        REQUIRE_FALSE(wrong);
+        CHECK(wrong.error().code() == Code::InvalidArgument);
+    }
+    CHECK_FALSE(parseTriggerList(R"([{"function":"f","runs":1e300}])"));
+    CHECK_FALSE(parseFunctionStatusList(R"([{"name":"f","replicas":-3}])"));
 }
 
 TEST_CASE("a namespace list is an array of names", "[api]") {

@@ -42,6 +42,10 @@ TEST_CASE("memory quantities", "[api]") {
     CHECK_FALSE(parseMemory("-1Mi"));
     CHECK_FALSE(parseMemory("Mi"));
     CHECK_FALSE(parseMemory("0"));
+    CHECK(parseMemory("8388607Ti").value() == 8388607LL * 1024 * 1024 * 1024 * 1024);
+    CHECK_FALSE(parseMemory("8388608Ti")); // 2^63 bytes
+    CHECK_FALSE(parseMemory("1e30"));
+    CHECK_FALSE(parseMemory("111111111111111111111111111111111"));
     auto r = parseMemory("12XB");
     REQUIRE_FALSE(r);
     CHECK(r.error().message().find("12XB") != std::string::npos);
@@ -55,6 +59,8 @@ TEST_CASE("cpu quantities", "[api]") {
     CHECK_FALSE(parseCpu("-1"));
     CHECK_FALSE(parseCpu("0m"));
     CHECK_FALSE(parseCpu("m"));
+    CHECK_FALSE(parseCpu("1e17"));
+    CHECK_FALSE(parseCpu("1e300m"));
 }
 
 TEST_CASE("qualified names split at the last dot", "[api]") {

@@ -39,6 +39,15 @@ TEST_CASE("WWW-Authenticate challenges parse with quoted and bare parameters", "
     CHECK(parseWwwAuthenticate("").empty());
 }
 
+TEST_CASE("a token server's answer gives its token or OAuth's access_token", "[auth]") {
+    CHECK(tokenFromAnswer(R"({"token":"t1","access_token":"a1"})") == "t1");
+    CHECK(tokenFromAnswer(R"({"access_token":"a1","expires_in":300})") == "a1");
+    CHECK(tokenFromAnswer(R"({"token":5,"access_token":"a1"})") == "a1");
+    CHECK(tokenFromAnswer(R"({"token":""})").empty());
+    CHECK(tokenFromAnswer(R"(["token"])").empty());
+    CHECK(tokenFromAnswer("not json").empty());
+}
+
 TEST_CASE("credentials are found by host in config.json", "[auth]") {
     const std::string config = R"({"auths": {
         "127.0.0.1:5000": {"auth": ")" +

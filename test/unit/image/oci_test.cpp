@@ -49,6 +49,17 @@ TEST_CASE("an image config keeps the fields a function needs", "[image]") {
     CHECK(parsed->diffIds == c.diffIds);
 }
 
+TEST_CASE("numbers an image document's fields cannot hold are refused", "[image]") {
+    const std::string config = R"({"architecture":"amd64","os":"linux","config":{"Healthcheck":)";
+    CHECK(parseImageConfig(config + R"({"Interval":5000000000,"Retries":3}}})"));
+    CHECK_FALSE(parseImageConfig(config + R"({"Interval":1e27}}})"));
+    CHECK_FALSE(parseImageConfig(config + R"({"Retries":4294967296}}})"));
+    const std::string layer = R"({"schemaVersion":2,"config":{"mediaType":"a","digest":"sha256:)" +
+                              std::string(64, '1') + R"(","size":)";
+    CHECK_FALSE(parseManifest(layer + R"(1e30},"layers":[]})"));
+    CHECK_FALSE(parseManifest(R"({"schemaVersion":2.5e20,"layers":[]})"));
+}
+
 TEST_CASE("an index yields the host platform's manifest", "[image]") {
     Index index;
     index.manifests.push_back({{std::string(media::kOciManifest), sha256Digest("arm"), 1, {}},
@@ -71,4 +82,24 @@ TEST_CASE("chain IDs follow the OCI definition", "[image]") {
     CHECK(chains[0] == a);
     CHECK(chains[1] == sha256Digest(a + " " + b));
     CHECK(chains[2] == sha256Digest(chains[1] + " " + c));
+}
+
+TEST_CASE("a docker save manifest.json names the first image's config, layers and tag", "[image]") {
+    auto saved = parseDockerSaveManifest(
+        R"([{"Config":"abc.json","RepoTags":["fn:1","fn:latest"],"Layers":["a/layer.tar","b/layer.tar"]},)"
+        R"({"Config":"other.json"}])");
+    REQUIRE(saved);
+    CHECK(saved->config == "abc.json");
+    CHECK(saved->repoTag == "fn:1");
+    CHECK(saved->layers == std::vector<std::string>{"a/layer.tar", "b/layer.tar"});
+
+    auto untagged = parseDockerSaveManifest(R"([{"Config":"c.json","RepoTags":null}])");
+    REQUIRE(untagged);
+    CHECK(untagged->repoTag.empty());
+    CHECK(untagged->layers.empty());
+
+    CHECK_FALSE(parseDockerSaveManifest(R"({"Config":"c.json"})"));
+    CHECK_FALSE(parseDockerSaveManifest("[]"));
+    CHECK_FALSE(parseDockerSaveManifest(R"([{"Layers":"a/layer.tar"}])"));
+    CHECK_FALSE(parseDockerSaveManifest(R"([{"Layers":[1]}])"));
 }
