@@ -40,13 +40,15 @@ Result<std::unique_ptr<triggers::Hub>>
 makeTriggers(const config::DaemonConfig& c, provider::Provider& provider,
              gateway::AsyncQueue* queue, const std::unique_ptr<queue::HttpInvoker>& invoker) {
     const auto& t = c.triggers;
-    triggers::SyncCall call = [&invoker](const triggers::Fire& fire, const std::string& callId) {
+    triggers::SyncCall call = [&invoker, &provider](const triggers::Fire& fire,
+                                                    const std::string& callId) {
         queue::Job job{.callId = callId,
                        .function = fire.function,
                        .method = "POST",
                        .path = "/",
                        .headers = fire.headers,
-                       .body = fire.body};
+                       .body = fire.body,
+                       .timeout = provider.upstreamTimeout(fire.function.name, fire.function.ns)};
         queue::Outcome o = invoker->invoke(job);
         return triggers::RunEnd{.callId = callId,
                                 .failed = !o.reached || o.status >= 400,

@@ -70,31 +70,37 @@ CallerFields scanCallerFields(const Fields& fields) {
     return out;
 }
 
-// The upstream timeout of this call: the configured one, or what an
-// internal caller (one that knows the token) asked for.
 // 502, or 504 when connecting timed out.
 Response unreachable(api::FunctionRefView function, const Error& error) {
     return Response::text(error.code() == Code::Timeout ? 504 : 502,
                           fmt::format("can't reach service {}: {}\n", function, error.message()));
 }
 
-std::chrono::milliseconds upstreamTimeoutFor(const CallerFields& fields,
-                                             const GatewayConfig& config) {
+// The timeout an internal caller (one that knows the token) asked for: the
+// queue's workers, which have applied the function's own already.
+std::chrono::milliseconds internalUpstreamTimeout(const CallerFields& fields,
+                                                  const GatewayConfig& config) {
     if (config.internalToken.empty() || !fields.internalToken || !fields.timeout ||
+        fields.timeout->empty() || fields.timeout->size() > 5 ||
         !constantTimeEquals(*fields.internalToken, config.internalToken)) {
-        return config.upstreamTimeout;
+        return std::chrono::milliseconds(0);
     }
     uint64_t seconds = 0;
     for (char c : *fields.timeout) {
-        if (c < '0' || c > '9' || seconds > 86'400) {
-            return config.upstreamTimeout;
+        if (c < '0' || c > '9') {
+            return std::chrono::milliseconds(0);
         }
         seconds = seconds * 10 + static_cast<uint64_t>(c - '0');
     }
-    return seconds == 0 ? config.upstreamTimeout : std::chrono::seconds(seconds);
+    return std::chrono::seconds(std::min<uint64_t>(seconds, 86'400));
 }
 
 } // namespace
+
+std::chrono::milliseconds upstreamTimeoutFor(const ProxyCall& call, const GatewayConfig& config) {
+    auto internal = internalUpstreamTimeout(call.caller, config);
+    return internal.count() > 0 ? internal : call.endpoint.timeout.over(config.upstreamTimeout);
+}
 
 bool isCallHeader(std::string_view name) {
     return iequals(name, kCallIdHeader) || iequals(name, kStartTimeHeader);
@@ -140,7 +146,6 @@ Proxy::Step Proxy::start(Exchange& ex, ProxyCall& call, std::string_view target,
     }
     call.startTime.clear();
     appendUnixNanos(call.startTime, std::chrono::system_clock::now());
-    call.upstreamTimeout = upstreamTimeoutFor(call.caller, config);
 
     if (!parseInvokeTarget(target, config.defaultNamespace, call.target)) {
         failWith(call, errorResponse(invalidTarget(target)));
@@ -170,6 +175,7 @@ Proxy::Step Proxy::pick(ProxyCall& call, Result<std::vector<provider::Endpoint>>
     // Round robin; a single replica needs no counter.
     const size_t n = endpoints->size();
     call.endpoint = (*endpoints)[n == 1 ? 0 : next_[call.target.function]++ % n];
+    call.upstreamTimeout = upstreamTimeoutFor(call, *services_.config);
     return Step::Go;
 }
 

@@ -60,6 +60,12 @@ struct ProxyCall {
 bool isCallHeader(std::string_view name);
 void appendCallFields(std::string& head, const ProxyCall& call);
 
+// The upstream timeout of a call once its replica is picked: what an
+// internal caller asked for (X-Faasd-Upstream-Timeout with the token, in
+// seconds, at most a day), else the function's own over the daemon's
+// (provider::UpstreamTimeout).
+std::chrono::milliseconds upstreamTimeoutFor(const ProxyCall& call, const GatewayConfig& config);
+
 class Proxy {
 public:
     Proxy(Executor executor, const Services& services, net::thread_pool& blocking);

@@ -186,10 +186,19 @@ Result<std::vector<Endpoint>> ContainerdProvider::resolve(const std::string& nam
     std::vector<Endpoint> out;
     for (const auto& [id, r] : it->second.replicas) {
         if (r.state == ReplicaState::Ready) {
-            out.push_back({.instance = id, .ip = r.ip, .port = 8080});
+            out.push_back(
+                {.instance = id, .ip = r.ip, .port = 8080, .timeout = it->second.timeout});
         }
     }
     return out;
+}
+
+UpstreamTimeout ContainerdProvider::upstreamTimeout(const std::string& name,
+                                                    const std::string& nsIn) {
+    const std::string_view ns = nsIn.empty() ? config_.defaultNamespace : nsIn;
+    std::lock_guard lock(mu_);
+    auto it = functions_.find(api::FunctionRefView{name, ns});
+    return it == functions_.end() ? UpstreamTimeout{} : it->second.timeout;
 }
 
 Result<std::vector<Replica>> ContainerdProvider::replicas(const std::string& name,

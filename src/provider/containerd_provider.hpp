@@ -79,6 +79,7 @@ public:
     Result<void> park(const std::string& name, const std::string& ns) override;
     Result<void> wake(const std::string& name, const std::string& ns, uint64_t replicas) override;
     bool isParked(const std::string& name, const std::string& ns) override;
+    UpstreamTimeout upstreamTimeout(const std::string& name, const std::string& ns) override;
 
     Result<std::vector<api::Secret>> listSecrets(const std::string& ns) override;
     Result<void> createSecret(const api::Secret& secret) override;
@@ -111,8 +112,9 @@ private:
         std::chrono::system_clock::time_point createdAt{};
         std::map<std::string, Replica> replicas;
         std::shared_ptr<const ReplicaTemplate> tmpl;
-        bool reconcile = false; // replica count to be brought to desired
-        bool parked = false;    // replicas Paused; the status reports 0
+        bool reconcile = false;  // replica count to be brought to desired
+        bool parked = false;     // replicas Paused; the status reports 0
+        UpstreamTimeout timeout; // of the deployment, read once (timeout.hpp)
     };
 
     ContainerdProvider(ProviderConfig config, containerd::Client client, network::Cni cni);

@@ -5,6 +5,7 @@
 #include "provider/containerd_provider.hpp"
 #include "provider/labels.hpp"
 #include "provider/logger.hpp"
+#include "provider/timeout.hpp"
 
 #include <charconv>
 #include <thread>
@@ -82,7 +83,8 @@ Result<void> ContainerdProvider::deploy(const api::FunctionDeployment& deploymen
                 .process = tmpl->process,
                 .desired = n,
                 .createdAt = created->createdAt,
-                .tmpl = tmpl};
+                .tmpl = tmpl,
+                .timeout = upstreamTimeoutOf(d).value_or(UpstreamTimeout{})};
     for (auto& r : started) {
         fn.replicas[r.id] = std::move(r);
     }
@@ -148,6 +150,7 @@ Result<void> ContainerdProvider::update(const api::FunctionDeployment& deploymen
             fn.replicas[r.id] = std::move(r);
         }
         fn.deployment = d;
+        fn.timeout = upstreamTimeoutOf(d).value_or(UpstreamTimeout{});
         fn.process = tmpl->process;
         fn.tmpl = tmpl;
         fn.parked = false;

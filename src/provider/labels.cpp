@@ -4,6 +4,7 @@
 #include "api/validate.hpp"
 #include "provider/seccomp.hpp"
 #include "provider/spec.hpp"
+#include "provider/timeout.hpp"
 
 #include <charconv>
 
@@ -133,6 +134,7 @@ Result<void> validateDeployment(const api::FunctionDeployment& d) {
     }
     TRY(cgroupLimits(d.limits, d.requests));
     TRY(seccompWanted(d.annotations));
+    TRY(upstreamTimeoutOf(d));
     return {};
 }
 

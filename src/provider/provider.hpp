@@ -15,7 +15,9 @@
 #include "api/types.hpp"
 #include "common/error.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -23,11 +25,32 @@
 
 namespace faasd::provider {
 
-// One ready replica of a function: where its watchdog listens.
+// A function's own upstream timeout (see provider/timeout.hpp): how long
+// the gateway waits on each read and write of its replicas.
+struct UpstreamTimeout {
+    std::chrono::milliseconds value{0}; // 0: none of its own
+    // From the watchdog's exec_timeout/write_timeout: it only lengthens the
+    // caller's default. From the annotation: it replaces it.
+    bool atLeast = false;
+
+    // The timeout of a call whose caller's default is fallback.
+    std::chrono::milliseconds over(std::chrono::milliseconds fallback) const {
+        if (value.count() == 0) {
+            return fallback;
+        }
+        return atLeast ? std::max(value, fallback) : value;
+    }
+    bool operator==(const UpstreamTimeout&) const = default;
+};
+
+// One ready replica of a function: where its watchdog listens, and its
+// function's timeout (carried here so that the invoke path asks nothing
+// more of the provider).
 struct Endpoint {
     std::string instance; // replica id, e.g. "say-0"
     std::string ip;
     uint16_t port = 8080;
+    UpstreamTimeout timeout;
 };
 
 // Called for each log message; return false to stop.
@@ -73,6 +96,13 @@ public:
         return status->replicas > 0 ? Result<void>{} : scale(name, ns, replicas);
     }
     virtual bool isParked(const std::string& /*name*/, const std::string& /*ns*/) { return false; }
+
+    // A function's own upstream timeout, from memory (none for an unknown
+    // function): what the queue's jobs wait for.
+    virtual UpstreamTimeout upstreamTimeout(const std::string& /*name*/,
+                                            const std::string& /*ns*/) {
+        return {};
+    }
 
     // Secrets: list returns names and namespaces, never values.
     virtual Result<std::vector<api::Secret>> listSecrets(const std::string& ns) = 0;

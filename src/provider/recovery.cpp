@@ -7,6 +7,7 @@
 #include "provider/labels.hpp"
 #include "provider/logger.hpp"
 #include "provider/probe.hpp"
+#include "provider/timeout.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -87,11 +88,13 @@ void ContainerdProvider::recoverNamespace(const std::string& ns, std::set<std::s
             kLog.warn("recovery: function {} in {}: {}", ctr.id, ns, record.error().message());
             continue;
         }
-        found[api::FunctionRef{ctr.id, ns}] = Function{.deployment = record->deployment,
-                                                       .process = record->process,
-                                                       .desired = record->replicas,
-                                                       .createdAt = ctr.createdAt,
-                                                       .reconcile = true};
+        found[api::FunctionRef{ctr.id, ns}] =
+            Function{.deployment = record->deployment,
+                     .process = record->process,
+                     .desired = record->replicas,
+                     .createdAt = ctr.createdAt,
+                     .reconcile = true,
+                     .timeout = upstreamTimeoutOf(record->deployment).value_or(UpstreamTimeout{})};
     }
     for (const auto& ctr : *containers) {
         auto role = ctr.labels.find(kRoleLabel);

@@ -222,7 +222,7 @@ void Dispatcher::dispatchLoop() {
 // --- the workers
 
 void Dispatcher::workerLoop() {
-    Runner runner(config_, store_, writer_, *invoker_, abort_);
+    Runner runner(config_, store_, writer_, *invoker_, abort_, &provider_);
     for (;;) {
         Task task;
         {

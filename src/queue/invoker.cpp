@@ -3,6 +3,7 @@
 #include "common/http_headers.hpp"
 #include "common/strings.hpp"
 
+#include <algorithm>
 #include <httplib.h>
 
 namespace faasd::queue {
@@ -38,7 +39,16 @@ template <typename Duration> void setTimeouts(httplib::Client& c, Duration conne
     c.set_write_timeout(std::chrono::duration_cast<std::chrono::microseconds>(io));
 }
 
+// The client waits a little longer than the gateway, whose 504 then
+// arrives first.
+constexpr std::chrono::milliseconds kClientGrace{5'000};
+
 } // namespace
+
+std::string upstreamTimeoutHeader(std::chrono::milliseconds timeout) {
+    const auto seconds = std::chrono::ceil<std::chrono::seconds>(timeout).count();
+    return std::to_string(std::clamp<int64_t>(seconds, 1, 86'400));
+}
 
 bool splitUrl(const std::string& url, std::string& origin, std::string& target) {
     size_t scheme = url.find("://");
@@ -118,11 +128,11 @@ Outcome HttpInvoker::invoke(const Job& job) {
         }
     }
     req.headers.emplace("X-Call-Id", job.callId);
+    const std::chrono::milliseconds timeout = job.timeout.over(config_.invokeTimeout);
+    setTimeouts(*client, config_.connectTimeout, timeout + kClientGrace);
     if (!config_.internalToken.empty()) {
         req.headers.emplace("X-Faasd-Internal", config_.internalToken);
-        req.headers.emplace(
-            "X-Faasd-Upstream-Timeout",
-            std::to_string(std::chrono::ceil<std::chrono::seconds>(config_.invokeTimeout).count()));
+        req.headers.emplace("X-Faasd-Upstream-Timeout", upstreamTimeoutHeader(timeout));
     }
     req.body = job.body;
     if (!req.has_header("Content-Type") && !job.body.empty()) {

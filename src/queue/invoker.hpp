@@ -44,9 +44,12 @@ struct HttpInvokerConfig {
     std::string gatewayHost = "127.0.0.1";
     uint16_t gatewayPort = 8080;
     std::chrono::milliseconds connectTimeout{5'000};
+    // A job's upstream timeout unless its function has its own
+    // (Job::timeout over this one).
     std::chrono::milliseconds invokeTimeout{600'000};
     // The gateway's internal token: with it each invocation asks the proxy
-    // for invokeTimeout as its upstream timeout (GatewayConfig::internalToken).
+    // for the job's timeout as its upstream timeout
+    // (GatewayConfig::internalToken); the client waits that long too.
     std::string internalToken;
     std::chrono::milliseconds callbackTimeout{30'000};
 };
@@ -73,6 +76,10 @@ private:
     size_t idleCount_ = 0;
     std::set<httplib::Client*> busy_;
 };
+
+// X-Faasd-Upstream-Timeout for a timeout: whole seconds, rounded up,
+// within 1 s and a day (what the gateway accepts).
+std::string upstreamTimeoutHeader(std::chrono::milliseconds timeout);
 
 // "http://host:port/path?q" -> {"http://host:port", "/path?q"}; false when
 // it is not an http(s) URL.

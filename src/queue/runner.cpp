@@ -54,6 +54,9 @@ Verdict Runner::run(int64_t id) {
     const uint64_t attempts = job.attempts;
     writer_.post([id, attempts](Store& s) { return s.markRunning(id, attempts); });
 
+    if (provider_ != nullptr) {
+        job.timeout = provider_->upstreamTimeout(job.function.name, job.function.ns);
+    }
     auto started = std::chrono::steady_clock::now();
     Outcome outcome = invoker_.invoke(job);
     double seconds =

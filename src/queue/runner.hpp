@@ -5,6 +5,7 @@
 // finish it (completed, or failed: the dead-letter list) after calling
 // back. The Dispatcher applies the verdict to its schedule.
 
+#include "provider/provider.hpp"
 #include "queue/config.hpp"
 #include "queue/invoker.hpp"
 #include "queue/store.hpp"
@@ -52,9 +53,11 @@ struct Verdict {
 
 class Runner {
 public:
+    // provider, when given, tells each job its function's own timeout.
     Runner(const QueueConfig& config, Store& store, Writer& writer, Invoker& invoker,
-           AbortSignal& abort)
-        : config_(config), store_(store), writer_(writer), invoker_(invoker), abort_(abort) {}
+           AbortSignal& abort, provider::Provider* provider = nullptr)
+        : config_(config), store_(store), writer_(writer), invoker_(invoker), abort_(abort),
+          provider_(provider) {}
 
     Verdict run(int64_t id);
 
@@ -69,6 +72,7 @@ private:
     Writer& writer_;
     Invoker& invoker_;
     AbortSignal& abort_;
+    provider::Provider* provider_;
 };
 
 } // namespace faasd::queue

@@ -8,6 +8,7 @@
 #include "api/function_ref.hpp"
 #include "common/error.hpp"
 #include "ports/async_queue.hpp"
+#include "provider/provider.hpp"
 #include "queue/sqlite.hpp"
 
 #include <cstdint>
@@ -36,6 +37,8 @@ struct Job {
     int64_t enqueuedMs = 0; // Unix milliseconds
     std::string status;
     uint64_t attempts = 0;
+    // Not stored: the function's own, looked up when the job runs.
+    provider::UpstreamTimeout timeout;
 };
 
 // What the scheduler keeps in memory of an unfinished request.

@@ -105,6 +105,16 @@ Result<void> FakeProvider::scale(const std::string& name, const std::string& ns,
     return {};
 }
 
+provider::UpstreamTimeout FakeProvider::upstreamTimeout(const std::string& name,
+                                                        const std::string& ns) {
+    std::lock_guard lock(mutex);
+    auto it = endpoints.find(key(name, ns));
+    if (it == endpoints.end() || it->second.empty()) {
+        return {};
+    }
+    return it->second.front().timeout;
+}
+
 Result<std::vector<provider::Endpoint>> FakeProvider::resolve(const std::string& name,
                                                               const std::string& ns) {
     std::lock_guard lock(mutex);

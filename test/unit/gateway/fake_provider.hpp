@@ -35,6 +35,9 @@ public:
     Result<void> logs(const api::LogRequest& request, const provider::LogSink& sink,
                       const std::atomic<bool>& stop) override;
     api::ProviderInfo info() override;
+    // That of the function's first endpoint (none without one).
+    provider::UpstreamTimeout upstreamTimeout(const std::string& name,
+                                              const std::string& ns) override;
 
     // Test controls.
     void setEndpoints(const std::string& name, const std::string& ns,

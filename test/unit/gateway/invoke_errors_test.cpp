@@ -1,6 +1,7 @@
 // The invoke proxy's failures and limits: 413, 502, 503, 504, waking.
 
 #include "catch_result.hpp"
+#include "gateway/proxy.hpp"
 #include "harness.hpp"
 
 #include <arpa/inet.h>
@@ -169,6 +170,63 @@ TEST_CASE("an internal caller with the token may stretch the upstream timeout; o
                       {{"X-Faasd-Internal", "s3cret"}, {"X-Faasd-Upstream-Timeout", "3s"}});
     REQUIRE(junk);
     CHECK(junk->status == 504);
+}
+
+TEST_CASE("a function's own upstream timeout: the annotation's replaces the daemon's, the "
+          "watchdog's only lengthens it") {
+    auto config = Harness::defaultConfig();
+    config.upstreamTimeout = std::chrono::milliseconds(200);
+    config.internalToken = "s3cret";
+    TestUpstream up("slow-0");
+    Harness h(config);
+    auto withTimeout = [&](const std::string& name, provider::UpstreamTimeout t) {
+        auto e = up.endpoint();
+        e.timeout = t;
+        h.provider.setEndpoints(name, "openfaas-fn", {e});
+    };
+    withTimeout("long", {.value = std::chrono::seconds(3), .atLeast = false});
+    withTimeout("watched", {.value = std::chrono::seconds(3), .atLeast = true});
+    withTimeout("short", {.value = std::chrono::milliseconds(100), .atLeast = true});
+    withTimeout("plain", {});
+    REQUIRE(h.gateway->start());
+    auto c = h.client();
+    c.set_read_timeout(5, 0);
+    CHECK(c.Get("/function/long/slow")->status == 200);
+    CHECK(c.Get("/function/watched/slow")->status == 200);
+    CHECK(c.Get("/function/short/slow")->status == 504); // the daemon's 200 ms
+    CHECK(c.Get("/function/plain/slow")->status == 504);
+    // An internal caller's value is the call's (the queue has applied the
+    // function's); a junk one leaves the function's.
+    CHECK(c.Get("/function/plain/slow",
+                {{"X-Faasd-Internal", "s3cret"}, {"X-Faasd-Upstream-Timeout", "3"}})
+              ->status == 200);
+    CHECK(c.Get("/function/long/slow",
+                {{"X-Faasd-Internal", "s3cret"}, {"X-Faasd-Upstream-Timeout", "3s"}})
+              ->status == 200);
+}
+
+TEST_CASE("upstreamTimeoutFor: the function's timeout is carried by its endpoint") {
+    GatewayConfig config;
+    config.upstreamTimeout = std::chrono::seconds(60);
+    ProxyCall call;
+    CHECK(upstreamTimeoutFor(call, config) == std::chrono::seconds(60));
+    call.endpoint.timeout = {.value = std::chrono::hours(2), .atLeast = true};
+    CHECK(upstreamTimeoutFor(call, config) == std::chrono::hours(2));
+    call.endpoint.timeout = {.value = std::chrono::seconds(12), .atLeast = true};
+    CHECK(upstreamTimeoutFor(call, config) == std::chrono::seconds(60));
+    call.endpoint.timeout = {.value = std::chrono::seconds(12), .atLeast = false};
+    CHECK(upstreamTimeoutFor(call, config) == std::chrono::seconds(12));
+    // Internal callers: only with the token, a day at most.
+    config.internalToken = "tok";
+    call.caller.internalToken = "tok";
+    call.caller.timeout = "999999";
+    CHECK(upstreamTimeoutFor(call, config) == std::chrono::seconds(12));
+    call.caller.timeout = "90000";
+    CHECK(upstreamTimeoutFor(call, config) == std::chrono::hours(24));
+    call.caller.timeout = "7200";
+    CHECK(upstreamTimeoutFor(call, config) == std::chrono::hours(2));
+    call.caller.internalToken = "nope";
+    CHECK(upstreamTimeoutFor(call, config) == std::chrono::seconds(12));
 }
 
 namespace {

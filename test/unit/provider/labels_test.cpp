@@ -174,5 +174,11 @@ TEST_CASE("bad deployments are refused before anything is made", "[provider][lab
     check([](auto& d) { d.limits = api::Resources{.memory = "1 gig"}; }, "limits.memory");
     check([](auto& d) { d.requests = api::Resources{.cpu = "-"}; }, "requests.cpu");
     check([](auto& d) { d.envVars = {{"A=B", "x"}}; }, "envVars");
+    check([](auto& d) { d.envVars = {{"exec_timeout", "later"}}; }, "envVars exec_timeout");
+    check(
+        [](auto& d) {
+            d.annotations = {{"com.openfaas.upstream.timeout", "2d"}};
+        },
+        "annotation com.openfaas.upstream.timeout");
     CHECK(validateDeployment(sample()));
 }

@@ -66,14 +66,21 @@ struct AsyncHarness {
         h.gateway->setAsyncQueue(q.get());
         REQUIRE(h.gateway->start());
     }
-    void startWorkers(std::string internalToken = {}) {
+    void startWorkers(std::string internalToken = {},
+                      std::chrono::milliseconds invokeTimeout = 5s) {
         queue::HttpInvokerConfig ic;
         ic.gatewayPort = h.gateway->port();
-        ic.invokeTimeout = 5s;
+        ic.invokeTimeout = invokeTimeout;
         ic.internalToken = std::move(internalToken);
         q->start(std::make_unique<queue::HttpInvoker>(ic));
     }
     size_t stored() { return q->list({"", "", 1000})->size(); }
+    // The gateway's metrics sampler reads the queue each second: it stops
+    // before the queue goes.
+    ~AsyncHarness() {
+        q->stop();
+        h.gateway->stop();
+    }
 
     TempDir dir;
     Harness h;
@@ -238,4 +245,33 @@ TEST_CASE("async: a job longer than the sync upstream timeout runs once, with th
     auto sync = a.h.client().Get("/function/echo/slow");
     REQUIRE(sync);
     CHECK(sync->status == 504);
+}
+
+TEST_CASE("async: a job waits as long as its function's own timeout, not the queue's") {
+    Receiver receiver;
+    GatewayConfig gc = Harness::defaultConfig();
+    gc.upstreamTimeout = 300ms;
+    gc.internalToken = "t0ken";
+    AsyncHarness a({}, gc);
+    auto e = a.upstream.endpoint();
+    e.timeout = {.value = 4s, .atLeast = true};
+    a.h.provider.setEndpoints("echo", "openfaas-fn", {e});
+    a.startWorkers("t0ken", 300ms); // /slow (1 s) would be cut at 300 ms
+    auto res = a.h.client().Post("/async-function/echo/slow", {{"X-Callback-Url", receiver.url()}},
+                                 "long", "text/plain");
+    REQUIRE(res);
+    CHECK(res->status == 202);
+    REQUIRE(eventuallyOverHttp([&] { return receiver.count() == 1; }));
+    {
+        std::lock_guard lock(receiver.mutex_);
+        CHECK(receiver.received[0].get_header_value("X-Function-Status") == "200");
+    }
+    CHECK(a.upstream.requests() == 1);
+}
+
+TEST_CASE("upstreamTimeoutHeader: whole seconds rounded up, within 1 s and a day") {
+    CHECK(queue::upstreamTimeoutHeader(300ms) == "1");
+    CHECK(queue::upstreamTimeoutHeader(1500ms) == "2");
+    CHECK(queue::upstreamTimeoutHeader(2h) == "7200");
+    CHECK(queue::upstreamTimeoutHeader(48h) == "86400");
 }
