@@ -24,6 +24,29 @@ start_helper() {
     port=$(sed -n 's/^port //p' "$helper_out")
 }
 
+# start_watchdog_upstream BUILD_DIR: a function as it runs, the project's
+# fwatchdog (mode=http) in front of a trivial function server ("ok"), both
+# from BUILD_DIR; sets $started_pid (the watchdog) and $port.
+start_watchdog_upstream() {
+    fwatchdog="$1/src/watchdog/fwatchdog"
+    fn_server="$1/test/unit/watchdog/upstream_ok"
+    for f in "$fwatchdog" "$fn_server"; do
+        [ -x "$f" ] || { echo "build first: ninja -C $1 ($f)" >&2; exit 1; }
+    done
+    fn_port=$(free_port)
+    env -i PATH="$PATH" TMPDIR="$tmp" port=0 metrics_port=-1 mode=http \
+        fprocess="$fn_server $fn_port" upstream_url="http://127.0.0.1:$fn_port" \
+        "$fwatchdog" 2>"$tmp/watchdog.log" &
+    started_pid=$!
+    i=0
+    until grep -q "Writing lock-file" "$tmp/watchdog.log" 2>/dev/null; do
+        i=$((i + 1))
+        [ "$i" -gt 100 ] && { echo "fwatchdog did not start:" >&2; cat "$tmp/watchdog.log" >&2; exit 1; }
+        sleep 0.05
+    done
+    port=$(sed -n 's/.*Listening on port: \([0-9]*\).*/\1/p' "$tmp/watchdog.log")
+}
+
 # wrk_measure URL -> "req_per_s p50_ms p99_ms": wrk, 2 threads, 50
 # keep-alive connections, for $duration.
 wrk_measure() {

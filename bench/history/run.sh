@@ -47,23 +47,9 @@ trivial)
     up_port=$port
     ;;
 watchdog)
-    fwatchdog="$build/src/watchdog/fwatchdog"
-    fn_server="$build/test/unit/watchdog/upstream_ok"
-    for f in "$fwatchdog" "$fn_server"; do
-        [ -x "$f" ] || { echo "build first: ninja -C $build ($f)" >&2; exit 1; }
-    done
-    fn_port=$(free_port)
-    env -i PATH="$PATH" TMPDIR="$tmp" port=0 metrics_port=-1 mode=http \
-        fprocess="$fn_server $fn_port" upstream_url="http://127.0.0.1:$fn_port" \
-        "$fwatchdog" 2>"$tmp/watchdog.log" &
-    up_pid=$!
-    i=0
-    until grep -q "Writing lock-file" "$tmp/watchdog.log" 2>/dev/null; do
-        i=$((i + 1))
-        [ "$i" -gt 100 ] && { echo "fwatchdog did not start:" >&2; cat "$tmp/watchdog.log" >&2; exit 1; }
-        sleep 0.05
-    done
-    up_port=$(sed -n 's/.*Listening on port: \([0-9]*\).*/\1/p' "$tmp/watchdog.log")
+    start_watchdog_upstream "$build"
+    up_pid=$started_pid
+    up_port=$port
     ;;
 *)
     echo "UPSTREAM is trivial or watchdog, not $upstream" >&2
