@@ -1,5 +1,6 @@
 #include "api/json.hpp"
 
+#include "api/json_number.hpp"
 #include "common/base64.hpp"
 
 #include <cmath>
@@ -36,41 +37,6 @@ Result<std::string> getString(const json& j, const char* key, std::string_view w
         return fail(Code::InvalidArgument, "{}: \"{}\" must be a string", what, key);
     }
     return it->get<std::string>();
-}
-
-// Reads an optional number field as T; null counts as absent (fallback). A
-// number T cannot hold (a negative count, 1e30) is an error, where
-// json::value() would convert it with undefined behaviour; a fraction is
-// dropped.
-template <typename T>
-Result<T> getNumber(const json& j, const char* key, T fallback, std::string_view what) {
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) {
-        return fallback;
-    }
-    if constexpr (std::is_floating_point_v<T>) {
-        if (it->is_number()) {
-            return it->get<T>();
-        }
-        return fail(Code::InvalidArgument, "{}: \"{}\" must be a number", what, key);
-    } else if (it->is_number_unsigned()) {
-        if (const auto v = it->get<uint64_t>(); std::in_range<T>(v)) {
-            return static_cast<T>(v);
-        }
-    } else if (it->is_number_integer()) {
-        if (const auto v = it->get<int64_t>(); std::in_range<T>(v)) {
-            return static_cast<T>(v);
-        }
-    } else if (it->is_number_float()) {
-        // [min, 2^digits): the doubles whose whole part T holds.
-        const double v = it->get<double>();
-        if (v >= static_cast<double>(std::numeric_limits<T>::min()) &&
-            v < std::ldexp(1.0, std::numeric_limits<T>::digits)) {
-            return static_cast<T>(v);
-        }
-    }
-    return fail(Code::InvalidArgument, "{}: \"{}\" must be a number from {} to {}", what, key,
-                std::numeric_limits<T>::lowest(), std::numeric_limits<T>::max());
 }
 
 Result<StringMap> getMap(const json& j, const char* key, std::string_view what) {
@@ -206,9 +172,9 @@ Result<FunctionStatus> statusFromJson(const json& j) {
     TRY_ASSIGN(s.limits, getResources(j, "limits", what));
     TRY_ASSIGN(s.requests, getResources(j, "requests", what));
     TRY_ASSIGN(s.readOnlyRootFilesystem, getBool(j, "readOnlyRootFilesystem", what));
-    TRY_ASSIGN(s.invocationCount, getNumber(j, "invocationCount", 0.0, what));
-    TRY_ASSIGN(s.replicas, getNumber(j, "replicas", uint64_t{0}, what));
-    TRY_ASSIGN(s.availableReplicas, getNumber(j, "availableReplicas", uint64_t{0}, what));
+    TRY_ASSIGN(s.invocationCount, jsonNumber(j, "invocationCount", 0.0, what));
+    TRY_ASSIGN(s.replicas, jsonNumber(j, "replicas", uint64_t{0}, what));
+    TRY_ASSIGN(s.availableReplicas, jsonNumber(j, "availableReplicas", uint64_t{0}, what));
     TRY_ASSIGN(auto created, getString(j, "createdAt", what));
     if (!created.empty()) {
         if (auto tp = parseRfc3339(created)) {
@@ -650,10 +616,10 @@ Result<std::vector<TriggerStatus>> parseTriggerList(std::string_view body) {
             t.state = e.value("state", "");
             t.lastStatus = e.value("lastStatus", "");
             t.lastCallId = e.value("lastCallId", "");
-            TRY_ASSIGN(t.runs, getNumber(e, "runs", uint64_t{0}, "trigger list"));
-            TRY_ASSIGN(t.skipped, getNumber(e, "skipped", uint64_t{0}, "trigger list"));
-            TRY_ASSIGN(t.missed, getNumber(e, "missed", uint64_t{0}, "trigger list"));
-            TRY_ASSIGN(t.failed, getNumber(e, "failed", uint64_t{0}, "trigger list"));
+            TRY_ASSIGN(t.runs, jsonNumber(e, "runs", uint64_t{0}, "trigger list"));
+            TRY_ASSIGN(t.skipped, jsonNumber(e, "skipped", uint64_t{0}, "trigger list"));
+            TRY_ASSIGN(t.missed, jsonNumber(e, "missed", uint64_t{0}, "trigger list"));
+            TRY_ASSIGN(t.failed, jsonNumber(e, "failed", uint64_t{0}, "trigger list"));
         } catch (const json::exception& ex) {
             return fail(Code::InvalidArgument, "trigger list: {}", ex.what());
         }

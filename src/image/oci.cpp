@@ -1,5 +1,6 @@
 #include "image/oci.hpp"
 
+#include "api/json_number.hpp"
 #include "image/digest.hpp"
 
 #include <cmath>
@@ -47,41 +48,6 @@ json descriptorJson(const Descriptor& d) {
     return j;
 }
 
-// Reads an optional number field as T; null counts as absent (fallback). A
-// number T cannot hold (a negative count, 1e30) is an error, where
-// json::value() would convert it with undefined behaviour; a fraction is
-// dropped.
-template <typename T>
-Result<T> getNumber(const json& j, const char* key, T fallback, std::string_view what) {
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) {
-        return fallback;
-    }
-    if constexpr (std::is_floating_point_v<T>) {
-        if (it->is_number()) {
-            return it->get<T>();
-        }
-        return fail(Code::InvalidArgument, "{}: \"{}\" must be a number", what, key);
-    } else if (it->is_number_unsigned()) {
-        if (const auto v = it->get<uint64_t>(); std::in_range<T>(v)) {
-            return static_cast<T>(v);
-        }
-    } else if (it->is_number_integer()) {
-        if (const auto v = it->get<int64_t>(); std::in_range<T>(v)) {
-            return static_cast<T>(v);
-        }
-    } else if (it->is_number_float()) {
-        // [min, 2^digits): the doubles whose whole part T holds.
-        const double v = it->get<double>();
-        if (v >= static_cast<double>(std::numeric_limits<T>::min()) &&
-            v < std::ldexp(1.0, std::numeric_limits<T>::digits)) {
-            return static_cast<T>(v);
-        }
-    }
-    return fail(Code::InvalidArgument, "{}: \"{}\" must be a number from {} to {}", what, key,
-                std::numeric_limits<T>::lowest(), std::numeric_limits<T>::max());
-}
-
 Result<Descriptor> parseDescriptor(const json& j, std::string_view where) {
     if (!j.is_object()) {
         return fail(Code::InvalidArgument, "{}: descriptor is not an object", where);
@@ -89,7 +55,7 @@ Result<Descriptor> parseDescriptor(const json& j, std::string_view where) {
     Descriptor d;
     d.mediaType = j.value("mediaType", "");
     d.digest = j.value("digest", "");
-    TRY_ASSIGN(d.size, getNumber(j, "size", int64_t{-1}, where));
+    TRY_ASSIGN(d.size, api::jsonNumber(j, "size", int64_t{-1}, where));
     if (auto it = j.find("annotations"); it != j.end() && it->is_object()) {
         d.annotations = it->get<Labels>();
     }
@@ -219,7 +185,7 @@ Result<Manifest> parseManifest(std::string_view text) {
     return parseJson(text, "image manifest", [](const json& j) -> Result<Manifest> {
         Manifest m;
         m.mediaType = j.value("mediaType", std::string(media::kOciManifest));
-        TRY_ASSIGN(const int version, getNumber(j, "schemaVersion", 0, "image manifest"));
+        TRY_ASSIGN(const int version, api::jsonNumber(j, "schemaVersion", 0, "image manifest"));
         if (version != 2) {
             return fail(Code::InvalidArgument, "parsing image manifest: schemaVersion is not 2");
         }
@@ -290,10 +256,10 @@ Result<ImageConfig> parseImageConfig(std::string_view text) {
                 Healthcheck hc;
                 hc.test = stringList(*h, "Test");
                 constexpr std::string_view what = "image config: Healthcheck";
-                TRY_ASSIGN(hc.intervalNs, getNumber(*h, "Interval", int64_t{0}, what));
-                TRY_ASSIGN(hc.timeoutNs, getNumber(*h, "Timeout", int64_t{0}, what));
-                TRY_ASSIGN(hc.startPeriodNs, getNumber(*h, "StartPeriod", int64_t{0}, what));
-                TRY_ASSIGN(hc.retries, getNumber(*h, "Retries", 0, what));
+                TRY_ASSIGN(hc.intervalNs, api::jsonNumber(*h, "Interval", int64_t{0}, what));
+                TRY_ASSIGN(hc.timeoutNs, api::jsonNumber(*h, "Timeout", int64_t{0}, what));
+                TRY_ASSIGN(hc.startPeriodNs, api::jsonNumber(*h, "StartPeriod", int64_t{0}, what));
+                TRY_ASSIGN(hc.retries, api::jsonNumber(*h, "Retries", 0, what));
                 c.healthcheck = std::move(hc);
             }
         }
