@@ -66,8 +66,10 @@ double count(uint16_t code) {
     return std::round(decode(code));
 }
 
-double rounded(double v, double unit) {
-    return std::round(v / unit) * unit;
+// To the thousandth, as the nearest double to that decimal (so the JSON
+// says 0.103, not 0.10300000000000001).
+double milli(double v) {
+    return std::round(v * 1000) / 1000;
 }
 
 // Arrays of one series over the span, each point null when absent.
@@ -88,13 +90,13 @@ Json seriesJson(const SeriesHistory& h, const Span& span, bool withReplicas) {
             }
             continue;
         }
-        ok.push_back(rounded(count(s->ok) / step, 0.001));
-        c4.push_back(rounded(count(s->clientErrors) / step, 0.001));
-        c5.push_back(rounded(count(s->serverErrors) / step, 0.001));
+        ok.push_back(milli(count(s->ok) / step));
+        c4.push_back(milli(count(s->clientErrors) / step));
+        c5.push_back(milli(count(s->serverErrors) / step));
         if (s->has(Sample::kLatency)) {
-            p50.push_back(rounded(decode(s->p50) / 1000, 0.001));
-            p95.push_back(rounded(decode(s->p95) / 1000, 0.001));
-            p99.push_back(rounded(decode(s->p99) / 1000, 0.001));
+            p50.push_back(milli(decode(s->p50) / 1000));
+            p95.push_back(milli(decode(s->p95) / 1000));
+            p99.push_back(milli(decode(s->p99) / 1000));
         } else {
             p50.push_back(nullptr);
             p95.push_back(nullptr);
@@ -102,8 +104,7 @@ Json seriesJson(const SeriesHistory& h, const Span& span, bool withReplicas) {
         }
         inFlight.push_back(count(s->inFlight));
         queued.push_back(count(s->queued));
-        cpu.push_back(s->has(Sample::kCpu) ? Json(rounded(decode(s->cpu) / 1000, 0.001))
-                                           : Json(nullptr));
+        cpu.push_back(s->has(Sample::kCpu) ? Json(milli(decode(s->cpu) / 1000)) : Json(nullptr));
         memory.push_back(s->has(Sample::kMemory) ? Json(std::round(decode(s->memory) * 1024))
                                                  : Json(nullptr));
         ready.push_back(s->ready);
@@ -149,9 +150,9 @@ Json summaryJson(const api::FunctionRef& f, const SeriesHistory& h, int64_t last
     Json p99 = nullptr;
     auto partial = h.partialMinute();
     if (partial && partial->has(Sample::kLatency)) {
-        p99 = rounded(decode(partial->p99) / 1000, 0.001);
+        p99 = milli(decode(partial->p99) / 1000);
     } else if (const Sample* s = h.minutes().at(last / 60 - 1); s && s->has(Sample::kLatency)) {
-        p99 = rounded(decode(s->p99) / 1000, 0.001);
+        p99 = milli(decode(s->p99) / 1000);
     }
     Json spark = Json::array();
     const int64_t width = static_cast<int64_t>(history::kSecondSlots / kSparkPoints);
@@ -166,13 +167,12 @@ Json summaryJson(const api::FunctionRef& f, const SeriesHistory& h, int64_t last
                 ++n;
             }
         }
-        spark.push_back(n > 0 ? Json(rounded(sum / static_cast<double>(width), 0.001))
-                              : Json(nullptr));
+        spark.push_back(n > 0 ? Json(milli(sum / static_cast<double>(width))) : Json(nullptr));
     }
     Json out = {{"name", f.name},
                 {"namespace", f.ns},
-                {"rate", present > 0 ? Json(rounded(calls / present, 0.001)) : Json(nullptr)},
-                {"errorRate", present > 0 ? Json(rounded(errors / present, 0.001)) : Json(nullptr)},
+                {"rate", present > 0 ? Json(milli(calls / present)) : Json(nullptr)},
+                {"errorRate", present > 0 ? Json(milli(errors / present)) : Json(nullptr)},
                 {"p99", p99},
                 {"spark", std::move(spark)}};
     if (const Sample* s = h.seconds().at(last)) {

@@ -3,7 +3,7 @@
 // (from the metrics history, when the gateway keeps one).
 
 import {functionsApi, historyApi} from './api.js';
-import {sparkline} from './charts.js';
+import {formatValue, sparkline} from './charts.js';
 import {cell, chips, clear, h, poll, timeAgo} from './dom.js';
 
 export function stateOf(f) {
@@ -29,7 +29,7 @@ export function render(main, ctx) {
     if (!s) return h('span', {class: 'muted'}, sparks ? 'no data yet' : '–');
     const calls = (s.spark || []).some((v) => v > 0);
     return h('span', {class: 'trend'}, sparkline(s.spark || [], `calls per second of ${f.name}, last 15 minutes`),
-      ' ', h('span', {class: 'muted'}, calls ? `${s.rate ?? 0}/s` : 'no calls'));
+      ' ', h('span', {class: 'muted'}, calls ? formatValue(s.rate ?? 0, '/s') : 'no calls'));
   };
   const draw = () => {
     if (!last) return;

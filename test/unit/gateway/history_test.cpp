@@ -13,6 +13,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <regex>
 #include <thread>
 #include <vector>
 
@@ -297,6 +298,9 @@ TEST_CASE("the JSON has one point per step, nulls where nothing was sampled, and
     CHECK(overview["functions"][0]["name"] == "echo");
     CHECK(overview["functions"][0]["spark"].size() == 30);
     CHECK(overview["functions"][0]["rate"].get<double>() > 5);
+    // Numbers are written as short decimals, never as binary noise.
+    const std::string text = history.overviewJson("", MetricsHistory::Range::Minutes15, {});
+    CHECK_FALSE(std::regex_search(text, std::regex(R"(\.[0-9]{4,})")));
     CHECK(Json::parse(history.overviewJson("other-ns", MetricsHistory::Range::Day, {}))["functions"]
               .empty());
     CHECK(MetricsHistory::parseRange("24h") == MetricsHistory::Range::Day);
