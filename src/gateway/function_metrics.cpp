@@ -89,7 +89,8 @@ void FunctionMetrics::remove(api::FunctionRefView function) {
     }
 }
 
-std::map<api::FunctionRef, FunctionMetrics::Series> FunctionMetrics::merged() const {
+std::map<api::FunctionRef, FunctionMetrics::Series>
+FunctionMetrics::merged(bool withLatency) const {
     std::map<api::FunctionRef, Series> out;
     for (const auto& sh : shards_) {
         std::lock_guard lock(sh.mutex);
@@ -113,7 +114,7 @@ std::map<api::FunctionRef, FunctionMetrics::Series> FunctionMetrics::merged() co
                 sum.count += h.count;
                 sum.sum += h.sum;
             }
-            if (from.latency) {
+            if (withLatency && from.latency) {
                 if (!to.latency) {
                     to.latency = std::make_unique<LatencyCounts>();
                 }
@@ -163,7 +164,7 @@ std::map<api::FunctionRef, FunctionMetrics::Snapshot> FunctionMetrics::all() con
 
 std::map<api::FunctionRef, FunctionMetrics::Detail> FunctionMetrics::details() const {
     std::map<api::FunctionRef, Detail> out;
-    for (auto& [function, series] : merged()) {
+    for (auto& [function, series] : merged(true)) {
         Detail& d = out[function];
         d.snapshot = std::move(series.snapshot);
         if (series.latency) {

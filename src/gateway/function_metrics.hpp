@@ -88,8 +88,9 @@ private:
     static constexpr size_t kShards = 16;
 
     Shard& shard();
-    // Every series, merged over the shards, in function order.
-    std::map<api::FunctionRef, Series> merged() const;
+    // Every series, merged over the shards, in function order; the
+    // latency buckets only when asked (details(), not scrapes).
+    std::map<api::FunctionRef, Series> merged(bool withLatency = false) const;
 
     const bool latencyDetail_;
     std::array<Shard, kShards> shards_;
