@@ -48,8 +48,15 @@ std::string base64Encode(std::string_view data) {
 }
 
 Result<std::string> base64Decode(std::string_view text) {
+    // Padding is optional, but when present it completes the last group of
+    // four: "Zm8=" and "Zm8" are "fo"; "==", "Zm9v=" and "Zm8==" are wrong.
+    size_t padding = 0;
     while (!text.empty() && text.back() == '=') {
         text.remove_suffix(1);
+        ++padding;
+    }
+    if (padding != 0 && (padding > 2 || (text.size() + padding) % 4 != 0)) {
+        return fail(Code::InvalidArgument, "invalid base64: misplaced padding");
     }
     if (text.size() % 4 == 1) {
         return fail(Code::InvalidArgument, "invalid base64: truncated");

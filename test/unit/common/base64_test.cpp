@@ -18,4 +18,12 @@ TEST_CASE("base64 round-trips bytes", "[base64]") {
     CHECK(base64Decode("Zm8").value() == "fo");
     CHECK_FALSE(base64Decode("Zm9v!"));
     CHECK_FALSE(base64Decode("Z"));
+    CHECK(base64Decode("Zm8=").value() == "fo");
+    CHECK(base64Decode("Zg==").value() == "f");
+    // Padding only where it completes the last group of four.
+    CHECK_FALSE(base64Decode("=="));
+    CHECK_FALSE(base64Decode("="));
+    CHECK_FALSE(base64Decode("Zm9v="));
+    CHECK_FALSE(base64Decode("Zm8=="));
+    CHECK_FALSE(base64Decode("Zg==="));
 }
