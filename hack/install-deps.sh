@@ -23,8 +23,9 @@ packages=(
   buildah python3-pip
   # test tools: systemd-analyze verifies the unit; python3 sums test logs,
   # embeds the web UI and checks the layering; clang-format checks the
-  # sources' format; chromium runs the UI's browser test
-  wrk shellcheck clang-format systemd python3 chromium
+  # sources' format; chromium runs the UI's browser test; openssl makes
+  # the TLS test's certificates
+  wrk shellcheck clang-format systemd python3 chromium openssl
 )
 # node and npm install playwright-core for the browser test. A node that
 # already brings its own npm is kept (Debian's npm conflicts with it).

@@ -103,10 +103,19 @@ int main(int argc, char** argv) {
         config.ioThreads = argc >= 4 ? static_cast<unsigned>(std::atoi(argv[3])) : 1;
         const char* history = std::getenv("FAASD_METRICS_HISTORY");
         config.history = history == nullptr || std::strcmp(history, "false") != 0;
+        // HTTPS with these files; the plain listener beside it is printed too.
+        const char* cert = std::getenv("FAASD_TLS_CERT");
+        const char* key = std::getenv("FAASD_TLS_KEY");
+        if (cert != nullptr && key != nullptr) {
+            config.tls = {.certFile = cert, .keyFile = key, .watch = std::chrono::milliseconds(0)};
+        }
         faasd::gateway::Gateway gateway(config, provider);
         if (auto started = gateway.start(); !started) {
             std::fprintf(stderr, "%s\n", started.error().message().c_str());
             return 1;
+        }
+        if (config.tls.enabled()) {
+            std::printf("internal %u\n", gateway.internalPort());
         }
         std::printf("port %u\n", gateway.port());
         std::fflush(stdout);

@@ -16,13 +16,30 @@ void addGatewayFlags(Command& cmd, GatewayFlags& flags) {
                "gateway URL (default: the stack file's provider.gateway, OPENFAAS_URL, "
                "http://127.0.0.1:8080)");
     cmd.flag("--tls-no-verify", flags.tlsNoVerify, "do not verify the gateway's TLS certificate");
+    cmd.option("--tls-ca", flags.tlsCa,
+               "trust the CA certificates in this PEM file for the gateway's TLS (for one "
+               "`faasd install --self-signed` made: <state dir>/tls/ca.pem)");
+}
+
+Result<GatewayOptions> gatewayOptions(const GatewayFlags& flags, std::string_view stackGateway,
+                                      const config::Env& env) {
+    GatewayOptions options;
+    options.url = resolveGateway(flags.gateway, stackGateway, env);
+    options.tlsVerify = !flags.tlsNoVerify;
+    if (!flags.tlsCa.empty()) {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(flags.tlsCa, ec)) {
+            return fail(Code::InvalidArgument, "--tls-ca {}: {}", flags.tlsCa,
+                        ec ? ec.message() : "not a file");
+        }
+        options.caFile = flags.tlsCa;
+    }
+    return options;
 }
 
 Result<GatewayClient> connectGateway(const GatewayFlags& flags, std::string_view stackGateway) {
     const auto env = config::processEnv();
-    GatewayOptions options;
-    options.url = resolveGateway(flags.gateway, stackGateway, env);
-    options.tlsVerify = !flags.tlsNoVerify;
+    TRY_ASSIGN(auto options, gatewayOptions(flags, stackGateway, env));
     TRY_ASSIGN(auto file, credentialsFile(env));
     TRY_ASSIGN(options.credentials, loadCredentials(file, options.url));
     return GatewayClient(std::move(options));

@@ -21,10 +21,16 @@ class Command;
 struct GatewayFlags {
     std::string gateway; // -g/--gateway
     bool tlsNoVerify = false;
+    std::string tlsCa; // a PEM file of CA certificates to trust instead of the system's
 };
 
-// Adds -g/--gateway and --tls-no-verify to cmd.
+// Adds -g/--gateway, --tls-no-verify and --tls-ca to cmd.
 void addGatewayFlags(Command& cmd, GatewayFlags& flags);
+
+// The gateway the flags, the stack file's provider.gateway and OPENFAAS_URL
+// name, and how to check its certificate; no credentials.
+Result<GatewayOptions> gatewayOptions(const GatewayFlags& flags, std::string_view stackGateway,
+                                      const config::Env& env);
 
 // A client for the gateway the flags, the stack file's provider.gateway and
 // OPENFAAS_URL name, with the credentials `faasd login` stored for it.

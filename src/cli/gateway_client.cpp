@@ -93,6 +93,8 @@ GatewayClient::GatewayClient(GatewayOptions options)
     }
     if (!options_.tlsVerify) {
         impl_->client->enable_server_certificate_verification(false);
+    } else if (!options_.caFile.empty()) {
+        impl_->client->set_ca_cert_path(options_.caFile.c_str());
     }
 }
 

@@ -47,6 +47,7 @@ struct GatewayOptions {
     std::string url; // normalised
     std::optional<Credentials> credentials;
     bool tlsVerify = true;
+    std::string caFile; // CA certificates to trust (PEM); empty: the system's
     std::chrono::seconds connectTimeout{5};
 };
 

@@ -23,7 +23,10 @@ void exitOnError(const Result<void>& done) {
 void addInstall(Command& app) {
     auto& cmd =
         app.subcommand("install", "Prepare this machine for faasd and install the systemd service");
-    cmd.callback([] { exitOnError(daemon::install()); });
+    auto options = std::make_shared<daemon::InstallOptions>();
+    cmd.flag("--self-signed", options->selfSigned,
+             "serve HTTPS with a certificate made for this machine (kept in <state dir>/tls)");
+    cmd.callback([options] { exitOnError(daemon::install(*options)); });
     auto& un = app.subcommand("uninstall", "Remove the faasd service (data kept)");
     auto purge = std::make_shared<bool>(false);
     un.flag("--purge", *purge, "also remove state, secrets and the CNI config");

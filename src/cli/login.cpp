@@ -43,9 +43,7 @@ Result<void> login(const LoginFlags& f) {
         return fail(Code::InvalidArgument, "user \"{}\": must be non-empty, without ':'", f.user);
     }
     const auto env = config::processEnv();
-    GatewayOptions options;
-    options.url = resolveGateway(f.gateway.gateway, "", env);
-    options.tlsVerify = !f.gateway.tlsNoVerify;
+    TRY_ASSIGN(auto options, gatewayOptions(f.gateway, "", env));
     options.credentials = Credentials{f.user, password};
     GatewayClient client(options);
     TRY_ASSIGN(auto answer, client.send({.path = "/system/functions"}));

@@ -83,4 +83,12 @@ TempDir::~TempDir() {
     }
 }
 
+std::string hostName() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') {
+        return "localhost";
+    }
+    return name;
+}
+
 } // namespace faasd

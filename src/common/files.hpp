@@ -16,6 +16,9 @@ Result<std::string> readFile(const std::filesystem::path& path);
 Result<void> writeFileAtomic(const std::filesystem::path& path, std::string_view content,
                              mode_t mode = 0644);
 
+// This machine's host name; "localhost" when it has none.
+std::string hostName();
+
 // A directory that is removed, with everything in it, on destruction.
 class TempDir {
 public:

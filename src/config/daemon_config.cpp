@@ -204,6 +204,10 @@ bool validBridge(const std::string& name) {
     return name.size() <= 15;
 }
 
+bool validPlainHttp(const std::string& p) {
+    return p == "redirect" || p == "refuse";
+}
+
 bool validPullPolicy(const std::string& p) {
     return p == "Always" || p == "IfNotPresent" || p == "Never";
 }
@@ -269,6 +273,14 @@ std::vector<EnvVar> makeEnvVars() {
          "how long a sync invocation may wait for each read or write of the function's answer"},
         {"FAASD_METRICS_HISTORY", "true", flag<&C::metricsHistory>(),
          "keep each function's last 24 h of metrics in memory for the UI's charts"},
+        {"FAASD_TLS_CERT", "", text<&C::tlsCert>(),
+         "PEM certificate (then any intermediates): the gateway speaks HTTPS; none: plain HTTP"},
+        {"FAASD_TLS_KEY", "", text<&C::tlsKey>(), "PEM private key of FAASD_TLS_CERT"},
+        {"FAASD_TLS_PLAIN_HTTP", "redirect",
+         checked<&C::tlsPlainHttp>(validPlainHttp, "want redirect or refuse"),
+         "a plain-HTTP request on the HTTPS port: redirect (308 to https://) or refuse (400)"},
+        {"FAASD_TLS_WATCH", "2s", duration<&C::tlsWatch>(),
+         "how often the TLS files are checked for a change; 0: only on SIGHUP"},
         // state
         {"FAASD_STATE_DIR", "/var/lib/faasd", text<&C::stateDir>(),
          "credentials, the queue, own containerd"},
@@ -450,6 +462,10 @@ Result<DaemonConfig> fromEnv(const Env& env) {
         } else if (var.derive) {
             var.derive(c, env);
         }
+    }
+    if (c.tlsCert.empty() != c.tlsKey.empty()) {
+        return fail(Code::InvalidArgument, "FAASD_TLS_CERT and FAASD_TLS_KEY go together: set both "
+                                           "for HTTPS, or neither");
     }
     return c;
 }

@@ -81,6 +81,11 @@ struct DaemonConfig {
     std::chrono::milliseconds upstreamTimeout{60'000};
     // The metrics history behind the UI's charts (in memory).
     bool metricsHistory = true;
+    // HTTPS on the gateway's port: PEM files, both set or neither.
+    std::string tlsCert;
+    std::string tlsKey;
+    std::string tlsPlainHttp = "redirect";     // or "refuse"
+    std::chrono::milliseconds tlsWatch{2'000}; // 0: reload on SIGHUP only
 
     // state
     std::string stateDir = "/var/lib/faasd";

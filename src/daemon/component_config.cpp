@@ -85,6 +85,10 @@ gateway::GatewayConfig gatewayConfigFrom(const config::DaemonConfig& c,
     g.upstreamTimeout = c.upstreamTimeout;
     g.history = c.metricsHistory;
     g.internalToken = std::move(internalToken);
+    g.tls = {.certFile = c.tlsCert,
+             .keyFile = c.tlsKey,
+             .redirectPlain = c.tlsPlainHttp == "redirect",
+             .watch = c.tlsWatch};
     g.callbackPolicy = callbackPolicyFrom(c);
     if (c.queue.enabled) {
         // Accepts wait on the blocking pool for their group commit.

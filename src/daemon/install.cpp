@@ -1,12 +1,14 @@
 #include "daemon/install.hpp"
 
 #include "common/files.hpp"
+#include "common/self_signed.hpp"
 #include "common/subprocess.hpp"
 #include "config/daemon_config.hpp"
 #include "daemon/component_config.hpp"
 #include "daemon/credentials.hpp"
 #include "network/conflist.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -17,6 +19,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kUnitPath = "/etc/systemd/system/faasd.service";
+// The unit's EnvironmentFile.
+constexpr const char* kEnvFile = "/etc/default/faasd";
 
 bool systemdRuns() {
     std::error_code ec;
@@ -73,6 +77,60 @@ Result<void> prepareMachine(const config::DaemonConfig& c) {
     return {};
 }
 
+// Sets each NAME=value in an environment file, replacing the line that set
+// NAME and keeping every other line; true when the file changed.
+Result<bool> setEnvironment(const fs::path& file,
+                            const std::vector<std::pair<std::string, std::string>>& vars) {
+    std::string text;
+    if (auto current = readFile(file)) {
+        text = std::move(*current);
+    }
+    std::vector<std::string> lines;
+    size_t start = 0;
+    while (start < text.size()) {
+        size_t end = text.find('\n', start);
+        end = end == std::string::npos ? text.size() : end;
+        lines.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    for (const auto& [name, value] : vars) {
+        const std::string line = name + "=" + value;
+        auto it = std::find_if(lines.begin(), lines.end(),
+                               [&](const std::string& l) { return l.rfind(name + "=", 0) == 0; });
+        if (it != lines.end()) {
+            *it = line;
+        } else {
+            lines.push_back(line);
+        }
+    }
+    std::string out;
+    for (const auto& line : lines) {
+        out += line + "\n";
+    }
+    if (out == text) {
+        return false;
+    }
+    TRY(writeFileAtomic(file, out, 0644));
+    return true;
+}
+
+// With --self-signed: the certificate made (or kept) and the daemon's
+// configuration pointed at it.
+Result<TlsFiles> prepareSelfSigned(config::DaemonConfig& c) {
+    TRY_ASSIGN(auto files, ensureSelfSigned(fs::path(c.stateDir) / "tls", thisMachine()));
+    if (!c.tlsCert.empty() && c.tlsCert != files.cert.string()) {
+        return fail(Code::FailedPrecondition,
+                    "FAASD_TLS_CERT is set to {}: --self-signed would replace it; unset it first",
+                    c.tlsCert);
+    }
+    c.tlsCert = files.cert.string();
+    c.tlsKey = files.key.string();
+    fmt::print("{} a self-signed certificate {} and its key {}\n"
+               "clients trust it with --tls-ca {} (or skip the check with --tls-no-verify)\n",
+               files.created ? "made" : "kept", c.tlsCert, c.tlsKey, files.ca.string());
+    return files;
+}
+
 // The unit file (when it differs) and the service enabled and started.
 Result<void> installService(const config::DaemonConfig& c) {
     TRY_ASSIGN(auto unit, installedUnit());
@@ -83,22 +141,40 @@ Result<void> installService(const config::DaemonConfig& c) {
         TRY(systemctl({"daemon-reload"}));
         fmt::print("installed {}\n", kUnitPath);
     }
+    bool envChanged = false;
+    if (!c.tlsCert.empty()) {
+        TRY_ASSIGN(envChanged, setEnvironment(kEnvFile, {{"FAASD_TLS_CERT", c.tlsCert},
+                                                         {"FAASD_TLS_KEY", c.tlsKey}}));
+    }
     TRY(systemctl({"enable", "--now", "faasd.service"}));
-    fmt::print("faasd is running: http://127.0.0.1:{}\n"
+    if (envChanged) {
+        // A service already running reads the file again only when restarted.
+        fmt::print("set FAASD_TLS_CERT and FAASD_TLS_KEY in {}\n", kEnvFile);
+        TRY(systemctl({"try-restart", "faasd.service"}));
+    }
+    fmt::print("faasd is running: {}://127.0.0.1:{}\n"
                "log in with user admin and the password in {}\n",
-               c.gatewayPort, c.basicAuthPasswordFile());
+               c.tlsCert.empty() ? "http" : "https", c.gatewayPort, c.basicAuthPasswordFile());
     return {};
 }
 
 } // namespace
 
-Result<void> install() {
+Result<void> install(const InstallOptions& options) {
     TRY_ASSIGN(auto c, loadConfig());
     TRY(prepareMachine(c));
+    if (options.selfSigned) {
+        TRY(prepareSelfSigned(c));
+    }
     if (!systemdRuns()) {
+        const std::string tlsEnv =
+            c.tlsCert.empty()
+                ? ""
+                : fmt::format("FAASD_TLS_CERT={} FAASD_TLS_KEY={} ", c.tlsCert, c.tlsKey);
         fmt::print("systemd is not running this machine, so no service was installed.\n"
-                   "Start the daemon with: faasd up   (in the foreground; "
-                   "hack/install.sh runs it in the background)\n");
+                   "Start the daemon with: {}faasd up   (in the foreground; "
+                   "hack/install.sh runs it in the background)\n",
+                   tlsEnv);
         return {};
     }
     return installService(c);

@@ -9,7 +9,13 @@
 
 namespace faasd::daemon {
 
-Result<void> install();
+struct InstallOptions {
+    // Makes a certificate (daemon/self_signed.hpp) in <state dir>/tls and
+    // has the daemon serve HTTPS with it.
+    bool selfSigned = false;
+};
+
+Result<void> install(const InstallOptions& options = {});
 
 // Stops and removes the service; with purge also the state dirs, the
 // secrets and the CNI config.

@@ -5,19 +5,9 @@
 #include "triggers/cron_source.hpp"
 #include "triggers/mqtt_source.hpp"
 
-#include <unistd.h>
-
 namespace faasd::daemon {
 
 namespace {
-
-std::string hostName() {
-    char name[256] = {};
-    if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') {
-        return "localhost";
-    }
-    return name;
-}
 
 Result<triggers::MqttConfig> mqttConfigFrom(const config::TriggerSettings& t) {
     triggers::MqttConfig mqtt{.broker = t.mqttBroker};

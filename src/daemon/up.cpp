@@ -42,12 +42,14 @@ struct Daemon {
     std::string internalToken; // the queue's workers' pass to the gateway
 };
 
-// Signals are taken by sigwait; they are blocked before any thread starts.
+// Signals are taken by sigwait (SIGHUP reloads, the others stop); they are
+// blocked before any thread starts.
 sigset_t blockStopSignals() {
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
     return signals;
@@ -157,7 +159,7 @@ Result<void> serve(const config::DaemonConfig& c, Daemon& d) {
     const bool anyAddress = c.gatewayAddress == "0.0.0.0" || c.gatewayAddress == "::";
     const queue::HttpInvokerConfig loopback{.gatewayHost =
                                                 anyAddress ? "127.0.0.1" : c.gatewayAddress,
-                                            .gatewayPort = d.gateway->port(),
+                                            .gatewayPort = d.gateway->internalPort(),
                                             .invokeTimeout = c.queue.invokeTimeout,
                                             .internalToken = d.internalToken};
     if (d.queue) {
@@ -256,7 +258,15 @@ Result<void> up(const config::DaemonConfig& c) {
     sdNotify("READY=1");
 
     int sig = 0;
-    sigwait(&signals, &sig);
+    // SIGHUP reloads the TLS certificate; the others stop the daemon.
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+        if (c.tlsCert.empty()) {
+            kUpLog.info("SIGHUP: nothing to reload (TLS is off)");
+        } else if (auto reloaded = d.gateway->reloadTls(); !reloaded) {
+            kUpLog.error("SIGHUP: keeping the TLS certificate in use: {}",
+                         reloaded.error().message());
+        }
+    }
     kUpLog.info("received signal {}; stopping", sig);
     sdNotify("STOPPING=1");
     shutDown(c, d);

@@ -12,6 +12,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -39,6 +40,49 @@ using Socket = net::basic_stream_socket<tcp, Executor>;
 using Acceptor = net::basic_socket_acceptor<tcp, Executor>;
 using Timer = net::basic_waitable_timer<std::chrono::steady_clock,
                                         net::wait_traits<std::chrono::steady_clock>, Executor>;
+
+using TlsStream = net::ssl::stream<Socket&>;
+
+// The client's connection as the gateway reads and writes it: the socket
+// itself, or TLS over it. It is an Asio stream (Beast's writers take it)
+// whose each operation goes to one or the other; deadlines, cancel and
+// readiness work on socket() either way.
+class ClientStream {
+public:
+    using executor_type = Executor;
+
+    ClientStream(Socket& socket, TlsStream* tls) : socket_(socket), tls_(tls) {}
+
+    Executor get_executor() { return socket_.get_executor(); }
+    Socket& socket() { return socket_; }
+    bool secure() const { return tls_ != nullptr; }
+
+    template <typename Buffers, typename Token>
+    auto async_read_some(const Buffers& buffers, Token&& token) {
+        if (tls_ != nullptr) {
+            return tls_->async_read_some(buffers, std::forward<Token>(token));
+        }
+        return socket_.async_read_some(buffers, std::forward<Token>(token));
+    }
+    template <typename Buffers, typename Token>
+    auto async_write_some(const Buffers& buffers, Token&& token) {
+        if (tls_ != nullptr) {
+            return tls_->async_write_some(buffers, std::forward<Token>(token));
+        }
+        return socket_.async_write_some(buffers, std::forward<Token>(token));
+    }
+
+private:
+    Socket& socket_;
+    TlsStream* tls_;
+};
+
+inline Socket& socketOf(Socket& socket) {
+    return socket;
+}
+inline Socket& socketOf(ClientStream& stream) {
+    return stream.socket();
+}
 
 // Header fields, request targets and reasons are allocated from the
 // connection's arena (see FieldArena), not one heap block each.
@@ -186,18 +230,28 @@ size_t writeNow(Socket& socket, const Buffers& buffers, beast::error_code& ec) {
     return n;
 }
 
+// Over TLS nothing is written at once: the whole write is awaited.
 template <typename Buffers>
-Task<void> writeRest(Socket& socket, Deadline& deadline, std::chrono::milliseconds timeout,
+size_t writeNow(ClientStream& stream, const Buffers& buffers, beast::error_code& ec) {
+    if (stream.secure()) {
+        ec = {};
+        return 0;
+    }
+    return writeNow(stream.socket(), buffers, ec);
+}
+
+template <typename Stream, typename Buffers>
+Task<void> writeRest(Stream& stream, Deadline& deadline, std::chrono::milliseconds timeout,
                      const Buffers& buffers, size_t done, beast::error_code& ec) {
     beast::buffers_suffix<Buffers> rest(buffers);
     rest.consume(done);
-    deadline.arm(socket, timeout);
-    co_await net::async_write(socket, rest, ecToken(ec));
+    deadline.arm(socketOf(stream), timeout);
+    co_await net::async_write(stream, rest, ecToken(ec));
     deadline.disarm();
 }
 
 struct Exchange {
-    Socket& stream;
+    ClientStream& stream;
     beast::flat_buffer& buffer;
     RequestParser<http::empty_body>& parser; // the header has been read
     FieldArena& arena;                       // where parser's fields live
@@ -208,7 +262,7 @@ struct Exchange {
     Deadline& upstreamDeadline; // for the replica's connection, on the invoke path
 
     // The client timeout, for the next read or write on stream.
-    void armClient() { clientDeadline.arm(stream, config.clientTimeout); }
+    void armClient() { clientDeadline.arm(stream.socket(), config.clientTimeout); }
 };
 
 // Writes a buffered response; returns whether the connection stays open.

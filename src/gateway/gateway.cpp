@@ -61,4 +61,15 @@ uint16_t Gateway::port() const {
     return server_ ? server_->port() : 0;
 }
 
+uint16_t Gateway::internalPort() const {
+    return server_ ? server_->internalPort() : 0;
+}
+
+Result<void> Gateway::reloadTls() {
+    if (!server_) {
+        return fail(Code::FailedPrecondition, "the gateway is not started");
+    }
+    return server_->reloadTls();
+}
+
 } // namespace faasd::gateway

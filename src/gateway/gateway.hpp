@@ -36,6 +36,19 @@ using MetricsSource = std::function<std::string()>;
 // well (the answer stays 200: the gateway serves).
 using HealthDetail = std::function<std::string()>;
 
+// HTTPS on the gateway's port (both files set) instead of plain HTTP.
+struct TlsSettings {
+    std::string certFile; // PEM: the certificate, then any intermediates
+    std::string keyFile;  // PEM: its private key
+    // A plain-HTTP request on the HTTPS port: true, a redirect (308) to
+    // https://; false, refused (400).
+    bool redirectPlain = true;
+    // How often the files are checked for a change; 0: only reload().
+    std::chrono::milliseconds watch{2'000};
+
+    bool enabled() const { return !certFile.empty(); }
+};
+
 struct GatewayConfig {
     std::string bindAddress = "0.0.0.0";
     uint16_t port = 8080;         // 0: the OS chooses; read it back with port()
@@ -65,6 +78,7 @@ struct GatewayConfig {
     // charts): a sample per function each second, in memory.
     bool history = true;
     std::chrono::milliseconds upstreamIdleTimeout{30'000};
+    TlsSettings tls;
 };
 
 class Server;
@@ -97,6 +111,13 @@ public:
     // finish within shutdownTimeout, then closes the rest.
     void stop();
     uint16_t port() const;
+    // Where the daemon's own callers (the queue's workers, the triggers)
+    // reach the gateway in plain HTTP: with TLS on, a second listener on
+    // 127.0.0.1 only; otherwise port().
+    uint16_t internalPort() const;
+    // Reads the TLS files again (SIGHUP); connections already open keep
+    // theirs. An error keeps the certificate in use.
+    Result<void> reloadTls();
 
     FunctionMetrics& metrics() { return metrics_; }
     // The metrics history (where the scaler marks its changes); null when off.

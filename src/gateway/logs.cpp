@@ -143,8 +143,8 @@ Task<bool> streamLogs(Exchange& ex, const Request& request, const Services& serv
         channel->finish(result ? std::nullopt : std::optional<Error>(result.error()));
     });
     // The client closing its end (or sending anything) ends the stream.
-    ex.stream.async_wait(Socket::wait_read,
-                         [channel](const beast::error_code&) { channel->cancel(); });
+    ex.stream.socket().async_wait(Socket::wait_read,
+                                  [channel](const beast::error_code&) { channel->cancel(); });
 
     http::response<http::empty_body> res{http::status::ok, ex.version};
     res.set(http::field::content_type, "application/x-ndjson");

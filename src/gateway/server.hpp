@@ -22,6 +22,8 @@ public:
     Result<void> start();
     void stop();
     uint16_t port() const;
+    uint16_t internalPort() const; // see Gateway::internalPort()
+    Result<void> reloadTls();
 
     struct Impl; // opaque: Beast and Asio stay in server.cpp
 

@@ -8,6 +8,7 @@
 #include "gateway/logs.hpp"
 #include "gateway/proxy.hpp"
 #include "gateway/server.hpp"
+#include "gateway/tls.hpp"
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -58,10 +59,17 @@ struct Server::Impl {
         }
     }
 
-    Task<void> acceptLoop();
+    // secure: the HTTPS listener (TLS, or a plain request's redirect).
+    Task<void> acceptLoop(Acceptor& acceptor, bool secure);
     // Enforces the sessions' deadlines on one worker, every kDeadlineSweep.
     Task<void> sweepDeadlines(Worker& worker);
-    Task<void> session(Socket socket, Worker& worker);
+    // Reloads the TLS files when they change, every config.tls.watch.
+    Task<void> watchTls();
+    Task<void> session(Socket socket, Worker& worker, bool secure);
+    // Before a secure session: the first byte tells TLS (a handshake
+    // record) from plain HTTP; false when the client sent nothing.
+    Task<bool> startsWithTls(Socket& socket, SessionState& state, bool& tls);
+    Result<Acceptor> listen(const std::string& address, uint16_t port);
     Task<bool> dispatch(Exchange& ex, Worker& worker, ProxyCall& call);
     void cancelSessions(bool idleOnly);
 
@@ -74,6 +82,9 @@ struct Server::Impl {
     std::vector<std::unique_ptr<Worker>> workers;
     std::optional<Acceptor> acceptor;
     uint16_t port = 0;
+    std::unique_ptr<TlsCertificates> tls;     // with config.tls.enabled()
+    std::optional<Acceptor> internalAcceptor; // plain, loopback; with tls
+    uint16_t internalPort = 0;
     bool started = false;
     bool stopped = false;
     std::atomic<bool> stopping{false};

@@ -1,13 +1,50 @@
 // One client connection: read a request header, route it, answer; repeat
 // while the connection is kept alive and the server is not stopping.
 
+#include "gateway/logger.hpp"
 #include "gateway/server_impl.hpp"
+
+#include <openssl/ssl.h>
+#include <sys/socket.h>
 
 namespace faasd::gateway {
 
 namespace {
 
 constexpr uint32_t kHeaderLimit = 64 * 1024;
+// For a TLS handshake and the close_notify that ends a TLS connection.
+constexpr std::chrono::milliseconds kTlsStepTimeout{10'000};
+
+// A host name or address as a Host header may hold, port included.
+bool plainHost(std::string_view host) {
+    if (host.empty() || host.size() > 255) {
+        return false;
+    }
+    for (char c : host) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':' || c == '[' ||
+                        c == ']';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// The answer to a plain-HTTP request on the HTTPS port: the same URL with
+// https (308 keeps the method and body), or 400 when redirects are off or
+// the request names no host.
+Response plainHttpAnswer(const http::request_header<Fields>& req, bool redirect) {
+    auto host = req.find(http::field::host);
+    if (!redirect || host == req.end() || !plainHost(sv(host->value()))) {
+        return Response::text(400, "This port speaks HTTPS: use an https:// URL\n");
+    }
+    std::string location = "https://";
+    location.append(sv(host->value())).append(sv(req.target()));
+    Response r = Response::text(308, "Use " + location + "\n");
+    r.headers.emplace_back("Location", std::move(location));
+    return r;
+}
 
 bool isParseError(const beast::error_code& ec) {
     return ec.category() == http::make_error_code(http::error::bad_target).category() &&
@@ -35,7 +72,23 @@ struct SessionGuard {
     std::list<SessionState*>::iterator it;
 };
 
-Task<void> Server::Impl::session(Socket socket, Worker& worker) {
+Task<bool> Server::Impl::startsWithTls(Socket& socket, SessionState& state, bool& isTls) {
+    beast::error_code ec;
+    state.client.arm(socket, config.clientTimeout);
+    co_await socket.async_wait(Socket::wait_read, ecToken(ec));
+    state.client.disarm();
+    if (ec) {
+        co_return false;
+    }
+    unsigned char first = 0;
+    if (::recv(socket.native_handle(), &first, 1, MSG_PEEK | MSG_DONTWAIT) != 1) {
+        co_return false;
+    }
+    isTls = first == 0x16; // the record type of a TLS handshake
+    co_return true;
+}
+
+Task<void> Server::Impl::session(Socket socket, Worker& worker, bool secure) {
     SessionGuard guard(*this, worker);
     beast::error_code ec;
     std::string remote;
@@ -44,6 +97,33 @@ Task<void> Server::Impl::session(Socket socket, Worker& worker) {
     }
     guard.state.stream = &socket;
     socket.non_blocking(true, ec); // see writeNow()
+    // With TLS: the context this connection began with (a reload does not
+    // touch it) and the TLS stream over the socket.
+    std::shared_ptr<ssl::context> tlsContext;
+    std::optional<TlsStream> tlsStream;
+    bool plainOnTlsPort = false;
+    if (secure) {
+        bool isTls = false;
+        if (!co_await startsWithTls(socket, guard.state, isTls)) {
+            socket.close(ec);
+            co_return;
+        }
+        if (isTls) {
+            tlsContext = tls->current();
+            tlsStream.emplace(socket, *tlsContext);
+            guard.state.client.arm(socket, kTlsStepTimeout);
+            co_await tlsStream->async_handshake(ssl::stream_base::server, ecToken(ec));
+            guard.state.client.disarm();
+            if (ec) {
+                kLog.debug("TLS handshake with {}: {}", remote, ec.message());
+                socket.close(ec);
+                co_return;
+            }
+        } else {
+            plainOnTlsPort = true;
+        }
+    }
+    ClientStream stream(socket, tlsStream ? &*tlsStream : nullptr);
     beast::flat_buffer buffer;
     while (!stopping) {
         guard.state.nextRequest();
@@ -54,14 +134,14 @@ Task<void> Server::Impl::session(Socket socket, Worker& worker) {
         guard.state.idle = true;
         guard.state.client.arm(socket, config.clientTimeout);
         while (parseBuffered(buffer, parser, ec)) {
-            size_t n = co_await socket.async_read_some(prepareRead(buffer), ecToken(ec));
+            size_t n = co_await stream.async_read_some(prepareRead(buffer), ecToken(ec));
             if (!commitRead(buffer, parser, n, ec)) {
                 break;
             }
         }
         guard.state.client.disarm();
         guard.state.idle = false;
-        Exchange ex{socket,
+        Exchange ex{stream,
                     buffer,
                     parser,
                     guard.state.arena,
@@ -81,6 +161,11 @@ Task<void> Server::Impl::session(Socket socket, Worker& worker) {
             break;
         }
         ex.version = parser.get().version() >= 11 ? 11 : 10;
+        if (plainOnTlsPort) {
+            co_await writeResponse(ex, plainHttpAnswer(parser.get(), config.tls.redirectPlain),
+                                   false);
+            break;
+        }
         // The hot path: /function/ takes any method and no auth (invoke.cpp's
         // route), so it goes to the proxy straight from here, without the
         // route table or dispatch()'s coroutine frame.
@@ -103,6 +188,13 @@ Task<void> Server::Impl::session(Socket socket, Worker& worker) {
         if (!keepOpen) {
             break;
         }
+    }
+    if (tlsStream) {
+        // Sends close_notify without waiting for the client's.
+        SSL_set_shutdown(tlsStream->native_handle(), SSL_RECEIVED_SHUTDOWN);
+        guard.state.client.arm(socket, kTlsStepTimeout);
+        co_await tlsStream->async_shutdown(ecToken(ec));
+        guard.state.client.disarm();
     }
     socket.shutdown(Socket::shutdown_send, ec);
     socket.close(ec);

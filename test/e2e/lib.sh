@@ -21,6 +21,7 @@ export FAASD_CNI_IPAM_DIR=$tmp/ipam
 export FAASD_NETNS_DIR=$tmp/netns
 export FAASD_PULL_POLICY=Never
 gw=http://127.0.0.1:$port
+e2e_curl=() # more curl options for start_daemon and the cleanup
 pid=
 failures=0
 passes=0
@@ -49,11 +50,11 @@ stop_daemon() {
 remove_all_functions() {
   local auth ns name
   auth="admin:$(cat "$FAASD_STATE_DIR/secrets/basic-auth-password" 2>/dev/null)"
-  for ns in $(curl -s -u "$auth" "$gw/system/namespaces" |
+  for ns in $(curl -s "${e2e_curl[@]}" -u "$auth" "$gw/system/namespaces" |
     python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)))' 2>/dev/null); do
-    for name in $(curl -s -u "$auth" "$gw/system/functions?namespace=$ns" |
+    for name in $(curl -s "${e2e_curl[@]}" -u "$auth" "$gw/system/functions?namespace=$ns" |
       python3 -c 'import json,sys; print(" ".join(f["name"] for f in json.load(sys.stdin)))' 2>/dev/null); do
-      curl -s -u "$auth" -X DELETE -d "{\"functionName\":\"$name\",\"namespace\":\"$ns\"}" \
+      curl -s "${e2e_curl[@]}" -u "$auth" -X DELETE -d "{\"functionName\":\"$name\",\"namespace\":\"$ns\"}" \
         "$gw/system/functions" >/dev/null
     done
   done
@@ -83,7 +84,7 @@ start_daemon() {
   "$faasd" up >>"$tmp/faasd.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do
-    if curl -fsS -o /dev/null "$gw/healthz" 2>/dev/null; then return 0; fi
+    if curl -fsS "${e2e_curl[@]}" -o /dev/null "$gw/healthz" 2>/dev/null; then return 0; fi
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
