@@ -79,8 +79,8 @@ CatchUp catchUp(const Schedule& schedule, Missed missed, SysSeconds lastRun, Sys
     size_t keep = missed == Missed::None ? 0 : missed == Missed::One ? 1 : max;
     std::deque<SysSeconds> latest; // the last `keep` missed runs
     uint64_t count = 0;
-    for (auto t = schedule.next(lastRun); t && *t <= now && count < kMaxCounted;
-         t = schedule.next(*t)) {
+    Schedule::Runs runs(schedule, lastRun);
+    for (auto t = runs.next(); t && *t <= now && count < kMaxCounted; t = runs.next()) {
         ++count;
         latest.push_back(*t);
         if (latest.size() > keep) {

@@ -257,6 +257,49 @@ std::optional<SysSeconds> Schedule::next(SysSeconds after) const {
     return best;
 }
 
+Schedule::Runs::Runs(const Schedule& schedule, SysSeconds after)
+    : schedule_(schedule), last_(after) {
+    for (const auto& part : schedule_.parts_) {
+        pending_.push_back(schedule_.nextOf(part, after));
+        searchedFrom_.push_back(after);
+    }
+}
+
+std::optional<SysSeconds> Schedule::Runs::next() {
+    std::optional<SysSeconds> best;
+    for (const auto& t : pending_) {
+        if (t && (!best || *t < *best)) {
+            best = t;
+        }
+    }
+    // A part with no run within the horizon of its last search is searched
+    // again from the last run once that horizon may hide one before `best`,
+    // as next(last) would.
+    bool again = false;
+    for (size_t i = 0; i < pending_.size(); ++i) {
+        if (!pending_[i] && searchedFrom_[i] < last_ &&
+            (!best || searchedFrom_[i] + kHorizon < *best)) {
+            pending_[i] = schedule_.nextOf(schedule_.parts_[i], last_);
+            searchedFrom_[i] = last_;
+            again = again || pending_[i].has_value();
+        }
+    }
+    if (again) {
+        return next();
+    }
+    if (!best) {
+        return std::nullopt;
+    }
+    last_ = *best;
+    for (size_t i = 0; i < pending_.size(); ++i) {
+        if (pending_[i] == best) {
+            pending_[i] = schedule_.nextOf(schedule_.parts_[i], last_);
+            searchedFrom_[i] = last_;
+        }
+    }
+    return best;
+}
+
 Schedule Schedule::anchored(SysSeconds anchor) const {
     Schedule copy = *this;
     copy.anchor_ = anchor;

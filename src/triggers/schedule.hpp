@@ -62,6 +62,22 @@ public:
     // This schedule with its @every parts counted from `anchor`.
     Schedule anchored(SysSeconds anchor) const;
 
+    // The runs after a time, one at a time, as next() would give them. Each
+    // part's next run is kept, so a long walk (a catch-up over months of
+    // minutely runs) searches again only the part that just ran, not every
+    // part at every run.
+    class Runs {
+    public:
+        Runs(const Schedule& schedule, SysSeconds after);
+        std::optional<SysSeconds> next();
+
+    private:
+        const Schedule& schedule_;
+        SysSeconds last_;
+        std::vector<std::optional<SysSeconds>> pending_; // per part
+        std::vector<SysSeconds> searchedFrom_;           // per part
+    };
+
     const std::string& text() const { return text_; }
     // The zone of the annotation, "UTC" when none was given.
     const std::string& timeZone() const { return timeZone_; }

@@ -153,3 +153,26 @@ TEST_CASE("America/New_York, fall back: 01:00-01:59 occurs twice on 2026-11-01")
     CHECK(runs(schedule("0 2 * * *", "America/New_York"), "2026-10-31T12:00:00Z", 2) ==
           Runs{"2026-11-01T07:00:00Z", "2026-11-02T07:00:00Z"});
 }
+
+TEST_CASE("Runs walks the same runs as next, part by part") {
+    // Parts of every density, in UTC and across DST: each walk of 3,000 runs
+    // (or to the end) matches next() called again and again.
+    for (const char* text :
+         {"*/7 * * * *; 0 5 29 6 *; @every 13m", "0 0 29 2 *; 30 2 * * 0; 0 12 1 1 *",
+          "CRON_TZ=Europe/Berlin 30 2 * * *; 15 * * * 1-5", "0 0 29 2 *",
+          "@every 1h; @every 90m"}) {
+        INFO(text);
+        const Schedule s = schedule(text);
+        const auto from = at("2026-01-01T00:00:00Z");
+        Schedule::Runs walk(s, from);
+        auto expected = s.next(from);
+        for (int i = 0; i < 3000 && expected; ++i) {
+            auto got = walk.next();
+            REQUIRE(got == expected);
+            expected = s.next(*expected);
+        }
+        if (!expected) {
+            CHECK_FALSE(walk.next());
+        }
+    }
+}
