@@ -117,6 +117,7 @@ remove() { # NAME: the HTTP status
   curl -s --max-time 90 -o /dev/null -w '%{http_code}' "${auth[@]}" -X DELETE \
     -d "{\"functionName\":\"$1\"}" "$gw/system/functions"
 }
+gone() { ! exists "$1"; }
 exists() { [[ $(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "$gw/system/function/$1") == 200 ]]; }
 serves() { [[ $(curl -s --max-time 5 -d "ping $1" "$gw/function/$1") == "ping $1" ]]; }
 image='"image":"faasd.test/chaos:1"'
@@ -351,13 +352,12 @@ if exists gate; then
 else
   echo "the function is gone after the restart"
 fi
-gone() { ! exists "$1"; }
 check "the function is gone" wait_for 10 gone gate
 end
 
 # --- 6. kill -9 during a park: the last replica's shim is stopped, so
 # the first is paused and the daemon's pause of the last waits
-nap_json="{\"service\":\"nap\",$image,\"envProcess\":\"cat\",\"labels\":{\"com.openfaas.scale.zero\":\"true\",\"com.openfaas.scale.zero-duration\":\"5s\",\"com.openfaas.scale.min\":\"2\",\"com.openfaas.scale.factor\":\"0\"}}"
+nap_json="{\"service\":\"nap\",$image,\"envProcess\":\"cat\",\"labels\":{\"com.openfaas.scale.zero\":\"true\",\"com.openfaas.scale.zero-duration\":\"8s\",\"com.openfaas.scale.min\":\"2\",\"com.openfaas.scale.factor\":\"0\"}}"
 shim_of() { pgrep -f "containerd-shim-runc-v2 -namespace openfaas-fn -id $1 -address $FAASD_CONTAINERD_SOCKET"; }
 hold_shim() { # ID: stops the shim of replica ID; its pid in $shim
   shim=$(shim_of "$1")
@@ -380,7 +380,7 @@ parked() { # NAME: every task paused, the API says 0
 }
 begin park "kill -9 during a park"
 parks=$(grep -cF "nap.openfaas-fn: 2 -> 0 replicas, parked" "$tmp/faasd.log")
-check "deploy nap (two replicas, parked after 5 s idle)" ok_deploy POST "$nap_json"
+check "deploy nap (two replicas, parked after 8 s idle)" ok_deploy POST "$nap_json"
 first=$(tasks_of nap | sort | head -1 | cut -d' ' -f1)
 last=$(tasks_of nap | sort | tail -1 | cut -d' ' -f1)
 check "hold its last replica's shim" hold_shim "$last"
@@ -432,17 +432,18 @@ restarted() { tasks_of echo | grep -qE "^$rid [0-9]+ RUNNING$" && ! tasks_of ech
 check "its task is started again" wait_for 60 restarted
 end
 
-# --- 10. the queue's disk full: new async requests get 503; what was
-# accepted before is delivered once there is room again
+# --- 10. the queue's disk full: new async requests get 503 (once SQLite
+# needs a page the disk does not have: the WAL's room may take a few
+# first); what was accepted before is delivered once there is room again
 begin disk "the queue's disk full"
 dd if=/dev/zero of="$FAASD_STATE_DIR/filler" bs=64k 2>/dev/null
 check "the state disk is full" test "$(df --output=avail "$FAASD_STATE_DIR" | tail -1)" -eq 0
-async() { # N: the status of async request disk-N
+async() { # N: the status of async request disk-full-N
   curl -s --max-time 10 -o /dev/null -w '%{http_code}' -H "X-Call-Id: disk-full-$1" \
     -H "X-Callback-Url: $callback" -d "full $1" "$gw/async-function/echo"
 }
 refused=0
-for i in $(seq 1 200); do
+for i in $(seq 1 1000); do
   code=$(async "$i")
   [[ $code == 202 ]] && echo "disk-full-$i" >>"$load_dir/accepted"
   [[ $code == 503 ]] && { refused=$i; break; }
@@ -472,6 +473,9 @@ check "  ... the function does not exist" gone plain
 no_plugin() { ! pgrep -f "^sleep 3600$" >/dev/null; }
 check "  ... no plugin is left running" no_plugin
 check "  ... nothing half-made" truth_told
+# The undo's DEL timed out too: the attachment's record stays for the
+# next start's recovery to run DEL again (nothing else of it exists).
+echo "  attachment records of plain left for recovery: $(find "$FAASD_PROVIDER_STATE_DIR/cni" -name 'openfaas-fn-plain-*' | wc -l)"
 rm -f "$tmp/cni-hang"
 check "without the hang, the deploy works" ok_deploy POST "$plain_json"
 check "  ... and the function serves" wait_for 30 serves plain
