@@ -8,8 +8,12 @@ namespace {
 
 Error errorOf(sqlite3* db, std::string_view what) {
     int code = sqlite3_errcode(db);
-    Code c = code == SQLITE_FULL || code == SQLITE_NOMEM ? Code::ResourceExhausted
-             : code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_IOERR
+    // A full disk is the daemon's trouble, not the caller's: Unavailable
+    // (503), not ResourceExhausted (429, which the gateway answers for the
+    // queue's own bounds).
+    Code c = code == SQLITE_NOMEM ? Code::ResourceExhausted
+             : code == SQLITE_FULL || code == SQLITE_BUSY || code == SQLITE_LOCKED ||
+                     code == SQLITE_IOERR
                  ? Code::Unavailable
                  : Code::Internal;
     return Error(c, fmt::format("{}: {}", what, sqlite3_errmsg(db)));
