@@ -5,7 +5,9 @@
 //   deploy  Provider::deploy() until it returns (replica ready) + first answer
 //   scale   scale 0 -> 1 + first answer
 //   memory  host memory per replica: the shim's RSS (and the function's)
-// Prints medians of FAASD_BENCH_RUNS runs (default 7) and ratios to the floor.
+// Prints medians of FAASD_BENCH_RUNS runs (default 7) and ratios to the floor,
+// and where deploy and scale spend their time, stage by stage (StartStages;
+// what is left is the provider's own work: its lock, labels, endpoints).
 
 #include "catch_result.hpp"
 #include "fixture.hpp"
@@ -64,6 +66,41 @@ long rssKb(const std::string& needle, int* count) {
     return total;
 }
 
+// Each stage's time in one operation, from the provider's totals before and after.
+using StageTimes = std::array<double, kStartStages>;
+StageTimes stagesBetween(const std::array<StartStages::Total, kStartStages>& before,
+                         const std::array<StartStages::Total, kStartStages>& after) {
+    StageTimes out{};
+    for (size_t i = 0; i < kStartStages; ++i) {
+        out[i] = ms(after[i].time - before[i].time);
+    }
+    return out;
+}
+
+// Each stage's median, and the median of what the stages leave of each
+// run's total.
+void printStages(const char* what, const std::vector<StageTimes>& runs,
+                 const std::vector<double>& totals) {
+    std::printf("  %s by stage (medians, ms):", what);
+    for (size_t i = 0; i < kStartStages; ++i) {
+        std::vector<double> v;
+        for (const auto& r : runs) {
+            v.push_back(r[i]);
+        }
+        std::printf(" %s %.1f", std::string(stageName(static_cast<StartStage>(i))).c_str(),
+                    median(v));
+    }
+    std::vector<double> other;
+    for (size_t r = 0; r < runs.size(); ++r) {
+        double sum = 0;
+        for (double t : runs[r]) {
+            sum += t;
+        }
+        other.push_back(totals[r] - sum);
+    }
+    std::printf("; other %.1f\n", median(other));
+}
+
 } // namespace
 
 TEST_CASE("provider benchmarks", "[bench]") {
@@ -80,19 +117,24 @@ TEST_CASE("provider benchmarks", "[bench]") {
 
     const int n = bench::runs(7);
     std::vector<double> floor, deploy, scale;
+    std::vector<StageTimes> deployStages, scaleStages;
     for (int i = 0; i < n; ++i) {
         floor.push_back(floorRun(env, *cni, *img, *chain, i));
 
+        auto before = p.startStages().totals();
         auto start = Clock::now();
         REQUIRE(p.deploy(deployment("bench", env.ns())));
         waitAnswer(p.resolve("bench", env.ns())->at(0).ip);
         deploy.push_back(ms(Clock::now() - start));
+        deployStages.push_back(stagesBetween(before, p.startStages().totals()));
 
         REQUIRE(p.scale("bench", env.ns(), 0));
+        before = p.startStages().totals();
         start = Clock::now();
         REQUIRE(p.scale("bench", env.ns(), 1));
         waitAnswer(p.resolve("bench", env.ns())->at(0).ip);
         scale.push_back(ms(Clock::now() - start));
+        scaleStages.push_back(stagesBetween(before, p.startStages().totals()));
         REQUIRE(p.remove("bench", env.ns()));
     }
 
@@ -111,6 +153,8 @@ TEST_CASE("provider benchmarks", "[bench]") {
                 d / f);
     std::printf("  scale  (0 -> 1 -> first answer):              %8.1f ms  %.2fx floor\n", s,
                 s / f);
+    printStages("deploy", deployStages, deploy);
+    printStages("scale ", scaleStages, scale);
     std::printf("  memory per replica: shim %ld kB (%d shims), function %ld kB (%d procs)\n",
                 shims ? shimKb / shims : 0, shims, fns ? fnKb / fns : 0, fns);
     std::fflush(stdout);

@@ -132,6 +132,8 @@ Result<void> buildComponents(const config::DaemonConfig& c, const DaemonCredenti
         std::make_unique<ContainerdWatch>(c.containerdSocket, d.containerd ? "faasd" : "its owner");
     d.gateway->addHealthDetail([w = d.containerdWatch.get()] { return w->healthDetail(); });
     d.gateway->addMetricsSource([w = d.containerdWatch.get()] { return w->prometheusText(); });
+    d.gateway->addMetricsSource(
+        [p = d.provider.get()] { return p->startStages().prometheusText(); });
     d.gateway->setAsyncQueue(d.queue.get());
     d.gateway->setFunctionBuilder(d.builderPort.get());
     if (d.queue) {

@@ -22,6 +22,7 @@
 #include "provider/provider_config.hpp"
 #include "provider/secrets.hpp"
 #include "provider/spec.hpp"
+#include "provider/start_stages.hpp"
 #include "provider/usage.hpp"
 
 #include <condition_variable>
@@ -97,6 +98,10 @@ public:
 
     api::ProviderInfo info() override;
 
+    // Where replica starts spent their time, stage by stage (for /metrics
+    // and bench/provider).
+    const StartStages& startStages() const { return startStages_; }
+
     // The replicas of a function as the provider sees them (for tests and
     // diagnostics).
     Result<std::vector<Replica>> replicas(const std::string& name, const std::string& ns);
@@ -129,7 +134,9 @@ private:
     // replicas.cpp
     Result<std::shared_ptr<const ReplicaTemplate>> makeTemplate(const api::FunctionDeployment& d);
     Result<Replica> startReplica(const api::FunctionDeployment& d, const ReplicaTemplate& t);
-    Result<uint32_t> startTask(const std::string& ns, const std::string& name, const Replica& r);
+    // timer, when given, times the task's create and start (StartStage).
+    Result<uint32_t> startTask(const std::string& ns, const std::string& name, const Replica& r,
+                               StageTimer* timer = nullptr);
     Result<void> waitReady(const std::string& ns, const Replica& r,
                            std::chrono::steady_clock::time_point deadline);
     // Starts n replicas at once and waits until all are ready; on any
@@ -174,6 +181,7 @@ private:
     std::unique_ptr<network::Cni> cni_;
     SecretStore secrets_;
     UsageMeter usage_;
+    StartStages startStages_;
 
     mutable std::mutex mu_;
     api::FunctionMap<Function> functions_;

@@ -97,6 +97,7 @@ fs::path ContainerdProvider::logDir(const std::string& ns, const std::string& na
 
 Result<std::shared_ptr<const ReplicaTemplate>>
 ContainerdProvider::makeTemplate(const api::FunctionDeployment& d) {
+    StageTimer timer(startStages_);
     auto c = inNs(d.ns);
     TRY_ASSIGN(auto img,
                withContext(image::ensureImage(c, d.image, config_.pullPolicy, config_.registry),
@@ -143,11 +144,13 @@ ContainerdProvider::makeTemplate(const api::FunctionDeployment& d) {
         TRY(withContext(secrets_.materialize(d.ns, d.secrets, t->secretsDir, owner),
                         "copying secrets"));
     }
+    timer.lap(StartStage::Image);
     return std::shared_ptr<const ReplicaTemplate>(std::move(t));
 }
 
 Result<Replica> ContainerdProvider::startReplica(const api::FunctionDeployment& d,
                                                  const ReplicaTemplate& t) {
+    StageTimer timer(startStages_);
     Replica r;
     r.id = d.service + "-" + randomHex(3);
     r.cniId = d.ns + "-" + r.id;
@@ -174,12 +177,14 @@ Result<Replica> ContainerdProvider::startReplica(const api::FunctionDeployment& 
     }
     TRY(withContext(c.snapshots(config_.snapshotter).prepare(r.id, parent),
                     what + ": preparing its snapshot"));
+    timer.lap(StartStage::Snapshot);
     TRY_ASSIGN(r.netns, withContext(network::createNetns(config_.network.netnsDir, r.cniId),
                                     what + ": creating its network namespace"));
     TRY_ASSIGN(auto attached, withContext(cni_->attach(r.cniId, r.netns), what));
     r.ip = attached.ip;
     TRY(withContext(network::addProhibitRoutes(r.netns, config_.network.blocked),
                     what + ": refusing its blocked destinations"));
+    timer.lap(StartStage::Network);
 
     const auto dir = functionDir(d.ns, d.service) / "replicas" / r.id;
     TRY(makeOwnedDir(dir, 0700, 0, 0));
@@ -214,13 +219,14 @@ Result<Replica> ContainerdProvider::startReplica(const api::FunctionDeployment& 
         .snapshotKey = r.id,
     };
     TRY(withContext(c.containers().create(container), what + ": creating its container"));
-    TRY_ASSIGN(r.pid, withContext(startTask(d.ns, d.service, r), what));
+    timer.lap(StartStage::Container);
+    TRY_ASSIGN(r.pid, withContext(startTask(d.ns, d.service, r, &timer), what));
     done = true;
     return r;
 }
 
 Result<uint32_t> ContainerdProvider::startTask(const std::string& ns, const std::string& name,
-                                               const Replica& r) {
+                                               const Replica& r, StageTimer* timer) {
     auto c = inNs(ns);
     TRY_ASSIGN(auto mounts, withContext(c.snapshots(config_.snapshotter).mounts(r.id),
                                         "reading its snapshot's mounts"));
@@ -231,7 +237,14 @@ Result<uint32_t> ContainerdProvider::startTask(const std::string& ns, const std:
     TRY(withContext(
         c.tasks().create({.containerId = r.id, .rootfs = mounts, .io = {.out = uri, .err = uri}}),
         "creating its task"));
-    return withContext(c.tasks().start(r.id), "starting its task");
+    if (timer != nullptr) {
+        timer->lap(StartStage::Task);
+    }
+    TRY_ASSIGN(auto pid, withContext(c.tasks().start(r.id), "starting its task"));
+    if (timer != nullptr) {
+        timer->lap(StartStage::Start);
+    }
+    return pid;
 }
 
 Result<void> ContainerdProvider::waitReady(const std::string& ns, const Replica& r,
@@ -269,7 +282,12 @@ Result<std::vector<Replica>> ContainerdProvider::startReady(const api::FunctionD
         threads.emplace_back([&, i] {
             auto r = startReplica(d, t);
             if (r) {
-                if (auto ready = waitReady(d.ns, *r, deadline); !ready) {
+                StageTimer timer(startStages_);
+                auto ready = waitReady(d.ns, *r, deadline);
+                if (ready) {
+                    timer.lap(StartStage::Ready);
+                }
+                if (!ready) {
                     destroyReplica(d.ns, d.service, r->id);
                     r = fail(ready.error());
                 } else {
