@@ -264,16 +264,23 @@ per_replica_rules=$((rules / 2))
 check "the iptables rules are per replica ($rules for 2)" test $((per_replica_rules * 2)) -eq "$rules" -a "$rules" -gt 0
 check "baseline: the API tells the truth" truth_told
 
+# kill_in_flight: the operation in the background ($op, its status going
+# to $tmp/op.code) has not answered; kill -9 the daemon, see that the
+# client got no answer, start the daemon again.
+kill_in_flight() {
+  check "  ... still in flight" kill -0 "$op"
+  kill_daemon
+  wait "$op"
+  check "  ... the client had no answer" test "$(cat "$tmp/op.code")" = 000
+  check "faasd up starts after kill -9" start_daemon
+}
+
 # --- 1. kill -9 during a deploy: the replica is waiting to be ready
 begin deploy "kill -9 during a deploy"
 deploy POST "$(gate_json gate)" >"$tmp/op.code" &
 op=$!
 check "the deploy has started a replica and not answered" wait_for 30 running gate 1
-check "  ... still in flight" kill -0 "$op"
-kill_daemon
-wait "$op"
-check "  ... the client had no answer" test "$(cat "$tmp/op.code")" = 000
-check "faasd up starts after kill -9" start_daemon
+kill_in_flight
 if exists gate; then
   echo "the function exists after the restart (its record was made first)"
   wait_for 30 running gate 1
@@ -296,11 +303,7 @@ old=$(tasks_of gate | cut -d' ' -f1)
 deploy PUT "$(gate_json gate ',"version":"2"')" >"$tmp/op.code" &
 op=$!
 check "the update has started a new replica and not answered" wait_for 30 running gate 2
-check "  ... still in flight" kill -0 "$op"
-kill_daemon
-wait "$op"
-check "  ... the client had no answer" test "$(cat "$tmp/op.code")" = 000
-check "faasd up starts after kill -9" start_daemon
+kill_in_flight
 only_old() { [[ $(tasks_of gate | cut -d' ' -f1) == "$old" ]]; }
 check "the unfinished update's replica goes, the old one stays" wait_for 30 only_old
 check "the function serves" wait_for 30 serves gate
@@ -311,11 +314,7 @@ begin scaleup "kill -9 during a scale up"
 scale gate 3 >"$tmp/op.code" &
 op=$!
 check "the scale up has started two replicas and not answered" wait_for 30 running gate 3
-check "  ... still in flight" kill -0 "$op"
-kill_daemon
-wait "$op"
-check "  ... the client had no answer" test "$(cat "$tmp/op.code")" = 000
-check "faasd up starts after kill -9" start_daemon
+kill_in_flight
 open_gate gate
 check "the function serves" wait_for 30 serves gate
 end
@@ -326,11 +325,7 @@ begin scaledown "kill -9 during a scale down"
 scale gate 1 >"$tmp/op.code" &
 op=$!
 check "the scale down is stopping a replica and has not answered" wait_for 30 stopping gate
-check "  ... still in flight" kill -0 "$op"
-kill_daemon
-wait "$op"
-check "  ... the client had no answer" test "$(cat "$tmp/op.code")" = 000
-check "faasd up starts after kill -9" start_daemon
+kill_in_flight
 check "the function serves" wait_for 30 serves gate
 end
 
@@ -339,11 +334,7 @@ begin delete "kill -9 during a delete"
 remove gate >"$tmp/op.code" &
 op=$!
 check "the delete is stopping the replica and has not answered" wait_for 30 stopping gate
-check "  ... still in flight" kill -0 "$op"
-kill_daemon
-wait "$op"
-check "  ... the client had no answer" test "$(cat "$tmp/op.code")" = 000
-check "faasd up starts after kill -9" start_daemon
+kill_in_flight
 if exists gate; then
   echo "the function still exists after the restart (its record goes last)"
   check "it serves" wait_for 30 serves gate
