@@ -172,6 +172,30 @@ TEST_CASE("HTTPS serves the API and invocations, large bodies both ways") {
     }
 }
 
+TEST_CASE("over HTTPS: logs stream, 100-continue is answered, the API's routes work") {
+    TlsHarness t;
+    t.h->provider.addFunction("say", "openfaas-fn", "say:1");
+    api::LogMessage m;
+    m.name = "say";
+    m.instance = "say-0";
+    m.text = "a line";
+    t.h->provider.logLines = {m, m, m};
+    auto c = client(t.port(), t.first.ca);
+    auto logs = c->Get("/system/logs?name=say&tail=-1&follow=false");
+    REQUIRE(logs);
+    CHECK(logs->status == 200);
+    CHECK(std::count(logs->body.begin(), logs->body.end(), '\n') == 3);
+    // A body sent after "Expect: 100-continue" (curl does so past 1 MiB).
+    httplib::Headers expect{{"Expect", "100-continue"}};
+    auto res = c->Post("/function/echo", expect, std::string(2 << 20, 'y'), "text/plain");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->body.size() == size_t(2 << 20));
+    auto functions = c->Get("/system/functions");
+    REQUIRE(functions);
+    CHECK(functions->status == 200);
+}
+
 TEST_CASE("only TLS 1.2 and 1.3 with forward-secret AEAD ciphers are spoken") {
     TlsHarness t;
     CHECK(handshakes(t.port(), TLS1_3_VERSION));
