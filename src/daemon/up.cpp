@@ -158,9 +158,11 @@ Result<void> buildComponents(const config::DaemonConfig& c, const DaemonCredenti
 // Binds the gateway, then starts the queue's workers and the scaler.
 Result<void> serve(const config::DaemonConfig& c, Daemon& d) {
     TRY(d.gateway->start());
-    const bool anyAddress = c.gatewayAddress == "0.0.0.0" || c.gatewayAddress == "::";
+    // With TLS the daemon's own listener is on 127.0.0.1 (Gateway::internalPort).
+    const bool loopbackListener =
+        c.gatewayAddress == "0.0.0.0" || c.gatewayAddress == "::" || !c.tlsCert.empty();
     const queue::HttpInvokerConfig loopback{.gatewayHost =
-                                                anyAddress ? "127.0.0.1" : c.gatewayAddress,
+                                                loopbackListener ? "127.0.0.1" : c.gatewayAddress,
                                             .gatewayPort = d.gateway->internalPort(),
                                             .invokeTimeout = c.queue.invokeTimeout,
                                             .internalToken = d.internalToken};

@@ -159,7 +159,7 @@ check "a connection is open before the change" wait_for 30 kept_first
 # new_pair NAME: a certificate for localhost and 127.0.0.1, its own CA.
 new_pair() {
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-    -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2" \
     -keyout "$tmp/$1-key.pem" -out "$tmp/$1.pem" 2>/dev/null
 }
 new_pair second
@@ -175,10 +175,20 @@ wait "$kept_pid"
 check "the connection opened before is still served" test "$(sed -n 2p "$tmp/kept.out")" = 200
 check "the log says it reloaded" grep -q "TLS certificate reloaded" "$tmp/faasd.log"
 
-# --- SIGHUP when the files are not watched
+# --- SIGHUP when the files are not watched; bound to another address, where
+# the queue's workers still find the daemon's own listener
 stop_daemon
-export FAASD_TLS_WATCH=0
-check "faasd up starts again, unwatched" start_daemon
+export FAASD_TLS_WATCH=0 FAASD_GATEWAY_ADDRESS=127.0.0.2
+gw=https://127.0.0.2:$port
+check "faasd up starts again, unwatched, on 127.0.0.2" start_daemon
+call_id=$(curl -sS --cacert "$tmp/second.pem" -D - -o /dev/null -d 'later' "$gw/async-function/echo" |
+  tr -d '\r' | awk 'tolower($1) == "x-call-id:" {print $2}')
+async_done_second() {
+  curl -fsS --cacert "$tmp/second.pem" "${auth[@]}" "$gw/system/async-requests?status=completed" |
+    grep -q "$call_id"
+}
+check "an async call is accepted there" test -n "$call_id"
+check "the queue runs it through its own listener" wait_for 60 async_done_second
 new_pair third
 cp "$tmp/third-key.pem" "$FAASD_TLS_KEY"
 cp "$tmp/third.pem" "$FAASD_TLS_CERT"
