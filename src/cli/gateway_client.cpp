@@ -174,6 +174,12 @@ Error answerError(const GatewayAnswer& answer, std::string_view what, std::strin
         return Error(Code::PermissionDenied,
                      fmt::format("{}: unauthorized (401): run `faasd login -g {}`", what, gateway));
     }
+    if ((answer.status == 301 || answer.status == 308) &&
+        answer.header("location").rfind("https://", 0) == 0 && gateway.rfind("http://", 0) == 0) {
+        return Error(Code::FailedPrecondition,
+                     fmt::format("{}: the gateway speaks HTTPS ({}): use -g https://{}", what,
+                                 answer.status, gateway.substr(7)));
+    }
     if (reason.empty()) {
         reason = answer.status == 404 ? "not found" : "no reason given";
     }

@@ -93,6 +93,12 @@ verb_untrusted() {
   grep -q "not trusted (--tls-no-verify skips the check)" "$tmp/verb.err" || { cat "$tmp/verb.err"; false; }
 }
 check "a verb that does not trust the CA says so" verb_untrusted
+verb_plain() {
+  "$faasd" list -g "http://127.0.0.1:$port" >/dev/null 2>"$tmp/verb.err" && return 1
+  grep -qF "the gateway speaks HTTPS (308): use -g https://127.0.0.1:$port" "$tmp/verb.err" ||
+    { cat "$tmp/verb.err"; false; }
+}
+check "a verb given http:// is told to use https://" verb_plain
 check "login with --tls-ca" bash -c \
   "echo '$pass' | '$faasd' login -g '$gw' --tls-ca '$tls/ca.pem' --password-stdin | grep -q 'Credentials saved'"
 check "deploy with --tls-ca" bash -c \

@@ -128,6 +128,14 @@ TEST_CASE("error answers become one line", "[client]") {
     CHECK(e.code() == Code::Unavailable);
     CHECK(e.message() == "x: no reason given (503)");
 
+    GatewayAnswer https{.status = 308,
+                        .headers = {{"location", "https://gw:8080/system/functions"}}};
+    e = answerError(https, "listing functions", "http://gw:8080");
+    CHECK(e.message() ==
+          "listing functions: the gateway speaks HTTPS (308): use -g https://gw:8080");
+    GatewayAnswer elsewhere{.status = 308, .headers = {{"location", "http://other/"}}};
+    CHECK(answerError(elsewhere, "x", "http://gw").message() == "x: no reason given (308)");
+
     GatewayAnswer missing{.status = 404, .headers = {{"x-call-id", "1"}}};
     CHECK(answerError(missing, "x", "g").code() == Code::NotFound);
     CHECK(missing.header("X-Call-Id") == "1");
