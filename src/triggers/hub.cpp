@@ -93,6 +93,9 @@ Result<void> Hub::check(const api::FunctionDeployment& d) {
 }
 
 void Hub::deployed(const api::FunctionDeployment&) {
+    if (resync()) {
+        return;
+    }
     {
         std::lock_guard lock(mutex_);
         changed_ = true;
@@ -124,6 +127,7 @@ std::vector<gateway::TriggerInfo> Hub::list(const std::string& ns) {
 }
 
 bool Hub::resync() {
+    std::lock_guard serial(resyncMutex_);
     auto namespaces = provider_.listNamespaces();
     if (!namespaces) {
         kLog.debug("resync: {}", namespaces.error().message());

@@ -68,6 +68,9 @@ public:
     void stop();
 
     Result<void> check(const api::FunctionDeployment& deployment) override;
+    // Syncs before it returns, so a deploy's triggers are listed (and
+    // scheduled) when the deploy answers; the resync thread tries again
+    // when the functions cannot be listed.
     void deployed(const api::FunctionDeployment& deployment) override;
     void removed(const std::string& name, const std::string& ns) override;
     std::vector<gateway::TriggerInfo> list(const std::string& ns) override;
@@ -81,7 +84,8 @@ public:
 private:
     bool serves(const std::string& ns) const;
     // Lists every served namespace's functions and syncs the sources; false
-    // (and nothing synced) when any listing fails.
+    // (and nothing synced) when any listing fails. One at a time, so an
+    // older list is never applied over a newer one.
     bool resync();
     void resyncLoop();
     void syncWorker();
@@ -93,6 +97,7 @@ private:
     SyncCall syncCall_;
     std::vector<std::unique_ptr<Source>> sources_;
 
+    std::mutex resyncMutex_;
     std::mutex mutex_;
     std::condition_variable cv_;
     bool stopping_ = false;
