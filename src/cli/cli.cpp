@@ -38,6 +38,7 @@ int run(int argc, char** argv) {
     addSecret(app);
     addNamespace(app);
     addTriggers(app);
+    addCluster(app);
     addLogin(app);
     addTemplate(app);
     addNew(app);

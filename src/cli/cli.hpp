@@ -21,6 +21,7 @@ void addLogs(Command& app);
 void addSecret(Command& app);
 void addNamespace(Command& app);
 void addTriggers(Command& app);
+void addCluster(Command& app);
 void addLogin(Command& app); // login and logout
 void addTemplate(Command& app);
 void addNew(Command& app);

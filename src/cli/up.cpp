@@ -28,6 +28,10 @@ void addUp(Command& app) {
     cmd.flag("--no-auth", options->noAuth, "serve /system/* without basic auth");
     cmd.flag("--stop-functions-on-exit", options->stopFunctionsOnExit,
              "remove every function when stopping");
+    cmd.option("--cluster", options->cluster,
+               "join a cluster: its etcd members, http://host:2379,... (env FAASD_CLUSTER_ETCD)");
+    cmd.option("--node", options->node,
+               "this node's name in the cluster (env FAASD_CLUSTER_NODE, default the host name)");
     cmd.callback([options] {
         if (auto ran = up(*options); !ran) {
             fmt::print(stderr, "faasd up: {}\n", ran.error().message());

@@ -249,6 +249,18 @@ void builderMaxBytesFollowsBody(DaemonConfig& c, const Env&) {
     c.builder.maxBytes = c.maxBodyBytes;
 }
 
+Result<void> clusterEtcd(DaemonConfig& c, std::string_view name, const std::string& v) {
+    c.cluster.etcd = split(v, ',');
+    for (const auto& url : c.cluster.etcd) {
+        if (!(url.starts_with("http://") || url.starts_with("https://")) ||
+            url.find(':', 8) == std::string::npos) {
+            return fail(Code::InvalidArgument,
+                        "{}: \"{}\" is not http://host:port or https://host:port", name, url);
+        }
+    }
+    return {};
+}
+
 void dockerConfigInHome(DaemonConfig& c, const Env& env) {
     if (auto home = env.find("HOME"); home != env.end() && !home->second.empty()) {
         c.dockerConfig = home->second + "/.docker/config.json";
@@ -260,6 +272,7 @@ std::vector<EnvVar> makeEnvVars() {
     using Q = QueueSettings;
     using B = BuilderSettings;
     using T = TriggerSettings;
+    using K = ClusterSettings;
     constexpr uint64_t kMaxBody = 1ull << 34;
     return {
         // gateway
@@ -411,6 +424,22 @@ std::vector<EnvVar> makeEnvVars() {
          "builds at once; more are answered 429"},
         {"FAASD_BUILDAH_ROOT", "", text<&C::builder, &B::buildahRoot>(),
          "buildah's storage root; none: buildah's default"},
+        // cluster mode
+        {"FAASD_CLUSTER_ETCD", "", clusterEtcd,
+         "comma-separated http(s)://host:port of the etcd members; none: one VM"},
+        {"FAASD_CLUSTER_NODE", "", text<&C::cluster, &K::node>(),
+         "this node's name in the cluster; none: the host name"},
+        {"FAASD_CLUSTER_ADDRESS", "", text<&C::cluster, &K::address>(),
+         "where the other nodes reach this one; none: the address toward the first etcd member"},
+        {"FAASD_CLUSTER_LEASE_TTL", "5s", duration<&C::cluster, &K::leaseTtl>(milliseconds(2000)),
+         "a node that stops renewing its lease this long is gone"},
+        {"FAASD_CLUSTER_ETCD_CA", "", text<&C::cluster, &K::etcdCa>(),
+         "https members: the CA that signed their certificates"},
+        {"FAASD_CLUSTER_ETCD_CERT", "", text<&C::cluster, &K::etcdCert>(),
+         "https members: this node's client certificate"},
+        {"FAASD_CLUSTER_ETCD_KEY", "", text<&C::cluster, &K::etcdKey>(), "its private key"},
+        {"FAASD_CLUSTER_PREFIX", "/faasd/", text<&C::cluster, &K::prefix>(),
+         "the etcd key prefix of the cluster's state"},
     };
 }
 

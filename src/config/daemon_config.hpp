@@ -70,6 +70,21 @@ struct TriggerSettings {
     bool operator==(const TriggerSettings&) const = default;
 };
 
+// Cluster mode: empty etcd means one VM, and nothing below is used.
+struct ClusterSettings {
+    std::vector<std::string> etcd; // http(s)://host:port of the etcd members
+    std::string node;              // this node's name; empty: the host name
+    std::string address;           // where the others reach it; empty: found at start
+    std::chrono::milliseconds leaseTtl{5'000};
+    std::string etcdCa; // https endpoints: the CA, and the client's pair
+    std::string etcdCert;
+    std::string etcdKey;
+    std::string prefix = "/faasd/";
+
+    bool enabled() const { return !etcd.empty(); }
+    bool operator==(const ClusterSettings&) const = default;
+};
+
 struct DaemonConfig {
     // gateway
     std::string gatewayAddress = "0.0.0.0";
@@ -147,6 +162,8 @@ struct DaemonConfig {
     std::string triggersStateFile() const { return stateDir + "/triggers.json"; }
 
     BuilderSettings builder;
+
+    ClusterSettings cluster;
     // The function builder API's HMAC key, beside the basic-auth files.
     std::string payloadSecretFile() const { return stateDir + "/secrets/payload-secret"; }
     // Where uploads are extracted while they build.

@@ -1,10 +1,15 @@
 #include "daemon/component_config.hpp"
 
+#include "common/files.hpp"
 #include "image/pull.hpp"
 #include "network/blocked_routes.hpp"
 #include "provider/userns.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <faasd_version.h>
 #include <filesystem>
 
@@ -18,7 +23,66 @@ OutboundPolicy callbackPolicyFrom(const config::DaemonConfig& c) {
     return policy ? *policy : *OutboundPolicy::restrictive(""); // never open by mistake
 }
 
+// The local address of a UDP socket "connected" to url's host: the one this
+// host sends from toward it (no packet is sent).
+Result<std::string> addressToward(const std::string& url) {
+    auto hostStart = url.find("://");
+    std::string rest = hostStart == std::string::npos ? url : url.substr(hostStart + 3);
+    const auto colon = rest.rfind(':');
+    const std::string host = rest.substr(0, colon);
+    const std::string port =
+        colon == std::string::npos ? "2379" : rest.substr(colon + 1, rest.find('/') - colon - 1);
+    addrinfo hints{};
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_DGRAM;
+    addrinfo* found = nullptr;
+    if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || found == nullptr) {
+        return fail(Code::Unavailable, "cluster: cannot resolve {} to find this node's address; "
+                                       "set FAASD_CLUSTER_ADDRESS",
+                    host);
+    }
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in local{};
+    socklen_t len = sizeof local;
+    const bool ok = fd >= 0 && ::connect(fd, found->ai_addr, found->ai_addrlen) == 0 &&
+                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0;
+    freeaddrinfo(found);
+    if (fd >= 0) {
+        ::close(fd);
+    }
+    char text[INET_ADDRSTRLEN] = {};
+    if (!ok || inet_ntop(AF_INET, &local.sin_addr, text, sizeof text) == nullptr) {
+        return fail(Code::Unavailable,
+                    "cluster: no route to {} to find this node's address; set "
+                    "FAASD_CLUSTER_ADDRESS",
+                    host);
+    }
+    return std::string(text);
+}
+
 } // namespace
+
+Result<cluster::ClusterConfig> clusterConfigFrom(const config::DaemonConfig& c) {
+    const auto& k = c.cluster;
+    cluster::ClusterConfig out;
+    out.etcd.endpoints = k.etcd;
+    out.etcd.caFile = k.etcdCa;
+    out.etcd.certFile = k.etcdCert;
+    out.etcd.keyFile = k.etcdKey;
+    out.prefix = k.prefix;
+    out.node.name = k.node.empty() ? hostName() : k.node;
+    if (k.address.empty()) {
+        TRY_ASSIGN(out.node.address, addressToward(k.etcd.front()));
+    } else {
+        out.node.address = k.address;
+    }
+    out.node.gatewayPort = c.gatewayPort;
+    out.node.subnet = c.cniSubnet;
+    out.node.leaseTtl = std::chrono::ceil<std::chrono::seconds>(k.leaseTtl);
+    out.provider.maxReplicas = c.maxReplicas;
+    out.provider.readinessTimeout = c.readinessTimeout;
+    return out;
+}
 
 provider::ProviderConfig providerConfigFrom(const config::DaemonConfig& c) {
     provider::ProviderConfig p;

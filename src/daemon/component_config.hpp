@@ -4,6 +4,7 @@
 // its own struct, and only the daemon knows how the environment maps onto
 // them.
 
+#include "cluster/cluster.hpp"
 #include "config/daemon_config.hpp"
 #include "daemon/credentials.hpp"
 #include "gateway/gateway.hpp"
@@ -20,5 +21,10 @@ queue::QueueConfig queueConfigFrom(const config::DaemonConfig& config);
 gateway::GatewayConfig gatewayConfigFrom(const config::DaemonConfig& config,
                                          const DaemonCredentials& credentials,
                                          std::string internalToken);
+
+// The cluster node's settings (FAASD_CLUSTER_*). An empty node name is the
+// host name; an empty address is the one this host reaches the first etcd
+// member from (Unavailable when that cannot be found).
+Result<cluster::ClusterConfig> clusterConfigFrom(const config::DaemonConfig& config);
 
 } // namespace faasd::daemon

@@ -1,6 +1,7 @@
 #include "daemon/up.hpp"
 
 #include "build/builder_api.hpp"
+#include "cluster/cluster.hpp"
 #include "common/log.hpp"
 #include "common/random.hpp"
 #include "common/subprocess.hpp"
@@ -32,6 +33,7 @@ struct Daemon {
     std::unique_ptr<ContainerdSupervisor> containerd; // null: someone else's answered
     std::unique_ptr<ContainerdWatch> containerdWatch;
     std::unique_ptr<provider::ContainerdProvider> provider;
+    std::unique_ptr<cluster::Cluster> cluster; // cluster mode only
     std::unique_ptr<queue::Queue> queue;
     std::unique_ptr<build::RemoteBuilder> builder;
     std::unique_ptr<GatewayBuilder> builderPort;
@@ -40,6 +42,12 @@ struct Daemon {
     std::unique_ptr<queue::HttpInvoker> syncInvoker; // the triggers' sync runs
     std::unique_ptr<triggers::Hub> triggers;
     std::string internalToken; // the queue's workers' pass to the gateway
+
+    // What the gateway, queue, scaler and triggers see: the cluster's
+    // functions in cluster mode, this VM's otherwise.
+    provider::Provider& served() const {
+        return cluster ? cluster->provider() : static_cast<provider::Provider&>(*provider);
+    }
 };
 
 // Signals are taken by sigwait (SIGHUP reloads, the others stop); they are
@@ -112,9 +120,13 @@ Result<DaemonCredentials> loadCredentials(const config::DaemonConfig& c) {
 Result<void> buildComponents(const config::DaemonConfig& c, const DaemonCredentials& creds,
                              Daemon& d) {
     TRY_ASSIGN(d.provider, provider::ContainerdProvider::create(providerConfigFrom(c)));
+    if (c.cluster.enabled()) {
+        TRY_ASSIGN(auto clusterConfig, clusterConfigFrom(c));
+        TRY_ASSIGN(d.cluster, cluster::Cluster::join(std::move(clusterConfig), *d.provider));
+    }
     d.internalToken = randomHex(16);
     if (c.queue.enabled) {
-        TRY_ASSIGN(d.queue, queue::Queue::open(queueConfigFrom(c), *d.provider));
+        TRY_ASSIGN(d.queue, queue::Queue::open(queueConfigFrom(c), d.served()));
     }
     if (c.builder.enabled) {
         TRY(build::prepareBuildsDir(c.buildsDir()));
@@ -127,7 +139,11 @@ Result<void> buildComponents(const config::DaemonConfig& c, const DaemonCredenti
         d.builderPort = std::make_unique<GatewayBuilder>(*d.builder);
     }
     d.gateway = std::make_unique<gateway::Gateway>(gatewayConfigFrom(c, creds, d.internalToken),
-                                                   *d.provider);
+                                                   d.served());
+    if (d.cluster) {
+        d.gateway->setClusterView(d.cluster.get());
+        d.gateway->addMetricsSource([k = d.cluster.get()] { return k->prometheusText(); });
+    }
     d.containerdWatch =
         std::make_unique<ContainerdWatch>(c.containerdSocket, d.containerd ? "faasd" : "its owner");
     d.gateway->addHealthDetail([w = d.containerdWatch.get()] { return w->healthDetail(); });
@@ -139,13 +155,15 @@ Result<void> buildComponents(const config::DaemonConfig& c, const DaemonCredenti
     if (d.queue) {
         d.gateway->addMetricsSource([q = d.queue.get()] { return q->prometheusText(); });
     }
-    if (c.triggers.enabled) {
+    if (c.triggers.enabled && d.cluster) {
+        kUpLog.warn("cluster mode: function triggers are off on this node");
+    } else if (c.triggers.enabled) {
         TRY_ASSIGN(d.triggers, makeTriggers(c, *d.provider, d.queue.get(), d.syncInvoker));
         d.gateway->setFunctionTriggers(d.triggers.get());
         d.gateway->addMetricsSource([t = d.triggers.get()] { return t->prometheusText(); });
     }
     if (c.scalerEnabled) {
-        d.scaler = std::make_unique<scaler::Scaler>(scaler::configFrom(c), *d.provider,
+        d.scaler = std::make_unique<scaler::Scaler>(scaler::configFrom(c), d.served(),
                                                     d.gateway->metrics());
         d.gateway->setReplicaWaker(d.scaler.get());
         d.gateway->setAlertHandler(d.scaler.get());
@@ -175,7 +193,20 @@ Result<void> serve(const config::DaemonConfig& c, Daemon& d) {
     }
     kUpLog.info("faasd {} serving on {}:{} (containerd {})", FAASD_VERSION, c.gatewayAddress,
                 d.gateway->port(), c.containerdSocket);
-    if (d.scaler) {
+    if (d.cluster) {
+        // The scaler decides for the whole cluster: on the elected node only.
+        if (d.scaler) {
+            d.cluster->onLeadership([s = d.scaler.get()](bool leading) {
+                if (leading) {
+                    s->start();
+                } else {
+                    s->stop();
+                }
+            });
+        }
+        d.cluster->start();
+        kUpLog.info("node {} of the cluster", d.cluster->nodeName());
+    } else if (d.scaler) {
         d.scaler->start();
     }
     return {};
@@ -212,6 +243,11 @@ void shutDown(const config::DaemonConfig& c, Daemon& d) {
     }
     d.gateway->stop();
     d.containerdWatch.reset(); // no "not answering" while containerd stops, last
+    if (d.cluster) {
+        // Leaves the cluster (its replicas go elsewhere) and stops the
+        // scheduler, which stops the scaler it started.
+        d.cluster->stop();
+    }
     d.scaler.reset();
     if (c.stopFunctionsOnExit) {
         removeAllFunctions(*d.provider);
@@ -222,6 +258,7 @@ void shutDown(const config::DaemonConfig& c, Daemon& d) {
     d.builderPort.reset();
     d.builder.reset();
     d.queue.reset();
+    d.cluster.reset();
     d.provider.reset();
     d.containerd.reset();
 }
@@ -244,6 +281,21 @@ Result<config::DaemonConfig> upConfig(const config::Env& env, const UpOptions& o
     }
     if (options.stopFunctionsOnExit) {
         c.stopFunctionsOnExit = true;
+    }
+    if (!options.cluster.empty() || !options.node.empty()) {
+        // The flags go through the variables' own parsing and checks.
+        auto env2 = env;
+        if (!options.cluster.empty()) {
+            env2["FAASD_CLUSTER_ETCD"] = options.cluster;
+        }
+        if (!options.node.empty()) {
+            env2["FAASD_CLUSTER_NODE"] = options.node;
+        }
+        TRY_ASSIGN(auto withFlags, config::fromEnv(env2));
+        c.cluster = withFlags.cluster;
+    }
+    if (!c.cluster.enabled() && !c.cluster.node.empty() && !options.node.empty()) {
+        return fail(Code::InvalidArgument, "--node needs --cluster (or FAASD_CLUSTER_ETCD)");
     }
     return c;
 }

@@ -19,6 +19,8 @@ struct UpOptions {
     std::string containerdSocket; // empty: FAASD_CONTAINERD_SOCKET's
     bool noAuth = false;
     bool stopFunctionsOnExit = false;
+    std::string cluster; // etcd members, as FAASD_CLUSTER_ETCD; empty: the environment's
+    std::string node;    // as FAASD_CLUSTER_NODE
 };
 
 // The daemon's configuration: the environment's, then the options.

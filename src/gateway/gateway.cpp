@@ -33,6 +33,7 @@ Result<void> Gateway::start() {
     services.alerts = alerts_;
     services.builder = builder_;
     services.triggers = triggers_;
+    services.cluster = cluster_;
     services.history = history_.get();
     services.metricsSources = &metricsSources_;
     services.healthDetails = &healthDetails_;

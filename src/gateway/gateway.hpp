@@ -17,6 +17,7 @@
 #include "gateway/history_store.hpp"
 #include "ports/alerts.hpp"
 #include "ports/async_queue.hpp"
+#include "ports/cluster_view.hpp"
 #include "ports/function_triggers.hpp"
 #include "ports/replica_waker.hpp"
 #include "provider/provider.hpp"
@@ -100,6 +101,8 @@ public:
     // Trigger annotations checked at deploy, GET /system/triggers; without
     // one the annotations are deployed unread and that route answers 501.
     void setFunctionTriggers(FunctionTriggers* triggers) { triggers_ = triggers; }
+    // GET /system/cluster; without one (one VM) it answers 404.
+    void setClusterView(ClusterView* cluster) { cluster_ = cluster; }
     // More Prometheus text for /metrics (the scaler's and the queue's
     // series), called on each scrape from an I/O thread; keep it cheap.
     void addMetricsSource(MetricsSource source) { metricsSources_.push_back(std::move(source)); }
@@ -133,6 +136,7 @@ private:
     AlertHandler* alerts_ = nullptr;
     FunctionBuilder* builder_ = nullptr;
     FunctionTriggers* triggers_ = nullptr;
+    ClusterView* cluster_ = nullptr;
     std::vector<MetricsSource> metricsSources_;
     std::vector<HealthDetail> healthDetails_;
     std::unique_ptr<MetricsHistory> history_;

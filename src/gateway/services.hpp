@@ -18,6 +18,7 @@ struct Services {
     AlertHandler* alerts = nullptr;
     FunctionBuilder* builder = nullptr;
     FunctionTriggers* triggers = nullptr;
+    ClusterView* cluster = nullptr;
     MetricsHistory* history = nullptr;
     const std::vector<MetricsSource>* metricsSources = nullptr;
     const std::vector<HealthDetail>* healthDetails = nullptr;
@@ -47,6 +48,7 @@ void addAsyncRequestRoutes(Router& router, const Services& services); // async_r
 void addBuildRoutes(Router& router, const Services& services);        // build.cpp
 void addTriggerRoutes(Router& router, const Services& services);      // triggers.cpp
 void addHistoryRoutes(Router& router, const Services& services);      // history_route.cpp
+void addClusterRoutes(Router& router, const Services& services);      // cluster.cpp
 
 // The full table.
 Router buildRouter(const Services& services);

@@ -126,6 +126,7 @@ Router buildRouter(const Services& services) {
     addBuildRoutes(router, services);
     addTriggerRoutes(router, services);
     addHistoryRoutes(router, services);
+    addClusterRoutes(router, services);
     addUiRoutes(router, services);
     return router;
 }

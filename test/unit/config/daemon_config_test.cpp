@@ -212,3 +212,30 @@ TEST_CASE("the table's written defaults are the defaults", "[config]") {
         CHECK(*c == *defaults);
     }
 }
+
+TEST_CASE("cluster mode is off without etcd members, and read from FAASD_CLUSTER_*", "[config]") {
+    auto one = fromEnv({});
+    REQUIRE(one);
+    CHECK_FALSE(one->cluster.enabled());
+    CHECK(one->cluster.node.empty()); // the host name, when the daemon starts
+    CHECK(one->cluster.leaseTtl == 5s);
+
+    auto c = fromEnv({{"FAASD_CLUSTER_ETCD", "http://10.0.0.1:2379,https://10.0.0.2:2379"},
+                      {"FAASD_CLUSTER_NODE", "vm-b"},
+                      {"FAASD_CLUSTER_ADDRESS", "10.0.0.2"},
+                      {"FAASD_CLUSTER_LEASE_TTL", "3s"}});
+    REQUIRE(c);
+    CHECK(c->cluster.enabled());
+    CHECK(c->cluster.etcd ==
+          std::vector<std::string>{"http://10.0.0.1:2379", "https://10.0.0.2:2379"});
+    CHECK(c->cluster.node == "vm-b");
+    CHECK(c->cluster.address == "10.0.0.2");
+    CHECK(c->cluster.leaseTtl == 3s);
+
+    for (const auto& bad : {"10.0.0.1:2379", "tcp://10.0.0.1:2379", "http://10.0.0.1"}) {
+        auto r = fromEnv({{"FAASD_CLUSTER_ETCD", bad}});
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message().find("FAASD_CLUSTER_ETCD") != std::string::npos);
+    }
+    REQUIRE_FALSE(fromEnv({{"FAASD_CLUSTER_LEASE_TTL", "1s"}}));
+}
