@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 
+#include <compare>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -17,6 +18,8 @@ struct Ipv4Net {
     uint8_t bits = 32;
     bool contains(const Ipv4Net& other) const;
     std::string str() const;
+    // By address, then prefix length.
+    auto operator<=>(const Ipv4Net&) const = default;
     bool operator==(const Ipv4Net&) const = default;
 };
 
