@@ -12,25 +12,13 @@
 // asks from it. FAASD_FUNCTION_EGRESS_ALLOW lifts it.
 
 #include "common/error.hpp"
+#include "network/ipv4_net.hpp"
 
-#include <cstdint>
 #include <filesystem>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace faasd::network {
-
-struct Ipv4Net {
-    uint32_t address = 0; // host byte order, host bits cleared
-    uint8_t bits = 32;
-    bool contains(const Ipv4Net& other) const;
-    std::string str() const;
-    bool operator==(const Ipv4Net&) const = default;
-};
-
-// "a.b.c.d" (a /32) or "a.b.c.d/n"; InvalidArgument otherwise.
-Result<Ipv4Net> parseIpv4Net(std::string_view text);
 
 // What functions may not reach unless allowed.
 const std::vector<Ipv4Net>& defaultBlockedDestinations();
