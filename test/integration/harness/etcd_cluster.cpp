@@ -47,8 +47,8 @@ void removeStaleClusters() {
     }
 }
 
-// GET /health on 127.0.0.1:port: whether the member says it is healthy
-// (it has a leader).
+// GET /health on 127.0.0.1:port (a member's metrics URL, plain http):
+// whether the member says it is healthy (it has a leader).
 bool healthy(int port) {
     UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) {
@@ -108,17 +108,20 @@ Result<int> freeLoopbackPort() {
     return static_cast<int>(ntohs(addr.sin_port));
 }
 
-Result<std::unique_ptr<EtcdCluster>> EtcdCluster::start(size_t size) {
+Result<std::unique_ptr<EtcdCluster>> EtcdCluster::start(size_t size, std::optional<EtcdTls> tls) {
     removeStaleClusters();
     TRY_ASSIGN(auto dir, TempDir::create(kDirPrefix));
     TRY(writeFileAtomic(dir.path() / "owner.pid", std::to_string(::getpid())));
     std::unique_ptr<EtcdCluster> cluster(new EtcdCluster(std::move(dir)));
+    cluster->tls_ = std::move(tls);
     for (size_t i = 0; i < size; ++i) {
         Member m;
         m.name = fmt::format("n{}", i + 1);
         TRY_ASSIGN(m.clientPort, freeLoopbackPort());
         TRY_ASSIGN(m.peerPort, freeLoopbackPort());
-        m.clientUrl = fmt::format("http://127.0.0.1:{}", m.clientPort);
+        TRY_ASSIGN(m.metricsPort, freeLoopbackPort());
+        m.clientUrl =
+            fmt::format("{}://127.0.0.1:{}", cluster->tls_ ? "https" : "http", m.clientPort);
         m.peerUrl = fmt::format("http://127.0.0.1:{}", m.peerPort);
         if (!cluster->initialCluster_.empty()) {
             cluster->initialCluster_ += ",";
@@ -180,7 +183,13 @@ Result<void> EtcdCluster::launch(size_t i) {
                     "--logger",
                     "zap",
                     "--log-outputs",
-                    (dir_.path() / (m.name + ".log")).string()};
+                    (dir_.path() / (m.name + ".log")).string(),
+                    "--listen-metrics-urls",
+                    fmt::format("http://127.0.0.1:{}", m.metricsPort)};
+    if (tls_) {
+        options.argv.insert(options.argv.end(),
+                            {"--cert-file", tls_->certFile, "--key-file", tls_->keyFile});
+    }
     options.out = Stdio::Null;
     options.err = Stdio::Null;
     TRY_ASSIGN(auto process, Subprocess::spawn(options));
@@ -215,7 +224,7 @@ Result<void> EtcdCluster::waitHealthy(size_t i, std::chrono::milliseconds timeou
             if (m.process) {
                 exited = m.process->poll();
             }
-            return exited || healthy(m.clientPort);
+            return exited || healthy(m.metricsPort);
         },
         timeout, std::chrono::milliseconds(50));
     if (exited) {

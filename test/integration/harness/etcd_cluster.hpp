@@ -20,16 +20,23 @@ namespace faasd::testing {
 // Why etcd tests cannot run here (no etcd binary), or empty when they can.
 std::string etcdSkipReason();
 
+// PEM files for the members' client URLs (https://), when set.
+struct EtcdTls {
+    std::string certFile;
+    std::string keyFile;
+};
+
 class EtcdCluster {
 public:
     // size members, one cluster; returns once each answers /health.
-    static Result<std::unique_ptr<EtcdCluster>> start(size_t size = 1);
+    static Result<std::unique_ptr<EtcdCluster>> start(size_t size = 1,
+                                                      std::optional<EtcdTls> tls = {});
     ~EtcdCluster();
     EtcdCluster(const EtcdCluster&) = delete;
     EtcdCluster& operator=(const EtcdCluster&) = delete;
 
     size_t size() const { return members_.size(); }
-    // "http://127.0.0.1:port" of member i.
+    // "http://127.0.0.1:port" of member i (https:// with TLS).
     const std::string& clientUrl(size_t i) const { return members_.at(i).clientUrl; }
     std::vector<std::string> clientUrls() const;
 
@@ -47,6 +54,7 @@ private:
         std::string name;
         int clientPort = 0;
         int peerPort = 0;
+        int metricsPort = 0; // plain http /health, with TLS or without
         std::string clientUrl;
         std::string peerUrl;
         std::optional<Subprocess> process;
@@ -56,6 +64,7 @@ private:
     Result<void> launch(size_t i);
 
     TempDir dir_;
+    std::optional<EtcdTls> tls_;
     std::string initialCluster_;
     std::vector<Member> members_;
 };
