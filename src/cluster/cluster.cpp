@@ -1,7 +1,7 @@
 #include "cluster/cluster.hpp"
 
 #include "api/json.hpp"
-#include "common/log.hpp"
+#include "cluster/logger.hpp"
 #include "network/blocked_routes.hpp"
 #include "network/peer_routes.hpp"
 
@@ -11,8 +11,6 @@
 namespace faasd::cluster {
 
 namespace {
-
-const Logger kLog("cluster");
 
 // Ready replicas per node, per function.
 std::map<std::string, std::map<std::string, uint64_t>> readyPerNode(const Snapshot& s) {

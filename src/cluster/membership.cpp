@@ -1,6 +1,6 @@
 #include "cluster/membership.hpp"
 
-#include "common/log.hpp"
+#include "cluster/logger.hpp"
 #include "common/meminfo.hpp"
 
 #include <thread>
@@ -8,8 +8,6 @@
 namespace faasd::cluster {
 
 namespace {
-
-const Logger kLog("cluster");
 
 bool nameChar(char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';

@@ -1,14 +1,12 @@
 #include "cluster/reconciler.hpp"
 
-#include "common/log.hpp"
+#include "cluster/logger.hpp"
 
 #include <set>
 
 namespace faasd::cluster {
 
 namespace {
-
-const Logger kLog("cluster");
 
 std::string secretId(std::string_view ns, std::string_view name) {
     return fmt::format("{}/{}", ns, name);

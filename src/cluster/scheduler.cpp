@@ -1,13 +1,11 @@
 #include "cluster/scheduler.hpp"
 
 #include "cluster/placement.hpp"
-#include "common/log.hpp"
+#include "cluster/logger.hpp"
 
 namespace faasd::cluster {
 
 namespace {
-
-const Logger kLog("cluster");
 
 // etcd's default limit of operations in one transaction is 128.
 constexpr size_t kOpsPerTxn = 100;

@@ -1,15 +1,9 @@
 #include "cluster/state.hpp"
 
-#include "common/log.hpp"
+#include "cluster/logger.hpp"
 #include "provider/timeout.hpp"
 
 namespace faasd::cluster {
-
-namespace {
-
-const Logger kLog("cluster");
-
-} // namespace
 
 uint64_t Snapshot::readyReplicas(const api::FunctionRef& fn) const {
     auto it = ready.find(fn);
