@@ -18,6 +18,8 @@ packages=(
   busybox-static docker-registry golang-go curl
   # MQTT triggers' broker and its command-line clients (tests, bench)
   mosquitto mosquitto-clients
+  # the cluster's store: an etcd member per node in the cluster e2e test
+  etcd-server etcd-client
   # builds: Dockerfile templates through buildah; python3-http's runtime
   # and its requirements (the node template uses node and npm, below)
   buildah python3-pip
