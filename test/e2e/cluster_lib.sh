@@ -5,9 +5,26 @@
 # one cluster), and its own `faasd up`, which starts the node's own
 # containerd (root, state and socket under the node's directory). Node i's
 # functions are on 10.194.i.0/24 behind the bridge faasdfn0 inside its
-# namespace. Everything lives under $tmp/nodeI; the cleanup (lib.sh's trap)
+# namespace, their cgroups under /faasd-clu/nodeI (FAASD_CGROUP_PARENT).
+# Everything else lives under $tmp/nodeI; the cleanup (lib.sh's trap)
 # leaves nothing behind: functions, processes, namespaces, links, the host's
-# rules, mounts, cgroups.
+# rule, mounts, cgroups.
+#
+# What the nodes share on the host is keyed so as not to collide: the
+# containerd shims' sockets (/run/containerd/s) by a hash of the node's
+# containerd socket, namespace and container id; runc's state
+# (/run/containerd/runc/<namespace>/<id>) by the replica's id, drawn at
+# random by each node (the same function name on two nodes is two ids); the
+# cgroups by the node's parent. iptables, the bridge and ip_forward are the
+# node's own, in its namespace.
+#
+# Across nodes, a node reaches another's replicas with one route,
+# 10.194.j.0/24 via 10.193.0.(10+j) (route_node_subnets); the answers need
+# none (the caller's address is on the nodes' subnet). Nothing in a node's
+# iptables stops it: FORWARD accepts (the firewall plugin's rules only
+# accept), masquerading is for connections a replica opens, and faasd
+# turns ip_forward on in its namespace. The bridged packets do cross the
+# host's FORWARD chain (br_netfilter), hence the host's ACCEPT rule.
 #
 # faasd and its containerd run in the node's network namespace only
 # (nsenter --net), not through `ip netns exec`: that also makes a mount
@@ -23,6 +40,7 @@
 #   cluster_setup                 the bridge, the namespaces, the host's rule
 #   start_etcd_cluster            an etcd member per node; waits until healthy
 #   etcd_healthy                  every member answers `endpoint health`
+#   etcd_endpoints                the client URLs, joined by commas
 #   start_node I                  node I's faasd (and so its containerd);
 #                                 waits for /healthz from the host
 #   stop_node I                   SIGTERM to node I's faasd (it stops its
@@ -37,10 +55,13 @@
 #   node_delete I NAME            removes through node I's API; the status
 #   node_invoke I NAME BODY       POST /function/NAME on node I; the body
 #   node_replica_ips I NAME       the IPs of NAME's replicas on node I
-#   node_cgroups I                node I's replica cgroups (pids controller)
+#   node_cgroups I                node I's replicas' cgroups (every hierarchy)
 #   route_node_subnets            in each node, a route to every other
 #                                 node's function subnet via that node
 #   remove_node_functions I       every function of node I, through its API
+#   node_cgroup_parent I          node I's FAASD_CGROUP_PARENT
+#   cluster_teardown              the cleanup, run early (lib.sh's finds nothing)
+#   cluster_leftovers [NAME...]   prints what is left on the host; false if any
 # Pids: node_faasd_pid[I], node_etcd_pid[I]; node_containerd_pid I reads
 # the pid faasd recorded for the containerd it started.
 # shellcheck shell=bash
@@ -72,7 +93,24 @@ node_subnet() { echo "10.194.$1.0/24"; }
 node_dir() { echo "$tmp/node$1"; }
 node_socket() { echo "$tmp/node$1/c.sock"; }
 node_auth() { echo "admin:$(cat "$tmp/node$1/state/secrets/basic-auth-password" 2>/dev/null)"; }
-node_cgroup_parent() { echo "/${tmp##*/}-node$1"; }
+# Each node's replicas go under a cgroup of its own (FAASD_CGROUP_PARENT):
+# replica ids are drawn at random by each node, and the cleanup finds a
+# node's replicas there.
+cluster_cgroup=/faasd-clu
+node_cgroup_parent() { echo "$cluster_cgroup/node$1"; }
+# cluster_cgroup_tops: the nodes' cgroup tree in each hierarchy (v1) or
+# the one (v2)
+cluster_cgroup_tops() {
+  compgen -G "/sys/fs/cgroup$cluster_cgroup"
+  compgen -G "/sys/fs/cgroup/*$cluster_cgroup"
+}
+# node_cgroups I: node I's replicas' cgroup directories, in every hierarchy
+node_cgroups() {
+  local top
+  for top in $(cluster_cgroup_tops); do
+    [[ -d $top/node$1 ]] && find "$top/node$1" -mindepth 2 -maxdepth 2 -type d
+  done
+}
 in_node() {
   local ns
   ns=$(node_ns "$1")
@@ -105,6 +143,21 @@ cluster_clean_stale() {
   for i in $(seq 1 9); do ip link del "fclu$i" 2>/dev/null; done
   ip link del "$cluster_bridge" 2>/dev/null
   cluster_host_rules_remove
+  cluster_cgroups_remove
+}
+
+# The nodes' cgroup tree: what still runs there is killed, then the
+# directories go, deepest first (runc removes a replica's own only).
+cluster_cgroups_remove() {
+  local top dir
+  for top in $(cluster_cgroup_tops); do
+    find "$top" -name cgroup.procs | while read -r dir; do
+      xargs -r kill -KILL <"$dir" 2>/dev/null
+    done
+    find "$top" -depth -type d | while read -r dir; do
+      wait_for 5 rmdir "$dir" 2>/dev/null
+    done
+  done
 }
 
 cluster_host_rules_remove() {
@@ -214,7 +267,7 @@ node_env() {
     FAASD_CONTAINERD_SOCKET="$d/c.sock" FAASD_GATEWAY_ADDRESS=0.0.0.0 FAASD_GATEWAY_PORT=8080 \
     FAASD_CNI_BRIDGE=faasdfn0 FAASD_CNI_SUBNET="$(node_subnet "$i")" FAASD_CNI_CONF_DIR="$d/cni" \
     FAASD_CNI_IPAM_DIR="$d/ipam" FAASD_NETNS_DIR="$d/netns" FAASD_PULL_POLICY=Never \
-    FAASD_MQTT_CLIENT_ID="faasd-node$i"
+    FAASD_MQTT_CLIENT_ID="faasd-node$i" FAASD_CGROUP_PARENT="$(node_cgroup_parent "$i")"
 }
 
 start_node() {
@@ -338,6 +391,7 @@ cluster_cleanup() {
       grep -qxF "${link%]}" <<<"$inodes" && kill -KILL "${p#/proc/}" 2>/dev/null
     done
   fi
+  cluster_cgroups_remove
   for i in $(seq 1 "$cluster_nodes"); do
     [[ -e /run/netns/$(node_ns "$i") ]] || continue
     # A connection whose peer is gone (faasd's to a removed replica, in
@@ -374,6 +428,8 @@ cluster_leftovers() {
   [[ -n $found ]] && left+=("processes: $found")
   found=$(grep " $tmp" /proc/self/mountinfo | awk '{print $5}')
   [[ -n $found ]] && left+=("mounts: $found")
+  found=$(cluster_cgroup_tops)
+  [[ -n $found ]] && left+=("cgroups: $found")
   for name in "$@"; do
     found=$(compgen -G "/sys/fs/cgroup/*/faasd*/openfaas-fn/$name-*")
     [[ -n $found ]] && left+=("cgroups: $found")

@@ -85,6 +85,16 @@ runc_apart() {
   for id in $(replica_ids); do [[ -d /run/containerd/runc/openfaas-fn/$id ]] || return 1; done
 }
 check "runc's state of each is its own" runc_apart
+own_cgroup() { # I: node I's replica runs in a cgroup under node I's FAASD_CGROUP_PARENT
+  local id pid dir dirs
+  read -r id pid _ < <(node_ctr "$1" tasks ls | grep '^nodeecho-')
+  dirs=$(node_cgroups "$1")
+  [[ -n $dirs ]] || return 1
+  for dir in $dirs; do [[ $dir == */openfaas-fn/$id ]] || return 1; done
+  for dir in $dirs; do grep -qx "$pid" "$dir/cgroup.procs" && return 0; done
+  return 1
+}
+for i in $nodes; do check "node $i's replica is in node $i's cgroup" own_cgroup "$i"; done
 own_shim() { # I: nodeecho's shim on node I speaks to node I's containerd
   pgrep -f "containerd-shim-runc-v2 .*-address $(node_socket "$1")" >/dev/null
 }
