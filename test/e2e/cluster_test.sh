@@ -7,8 +7,9 @@
 # its replicas in the node's own containerd, cgroups and addresses; a
 # replica on node 2 is reachable from node 1 once the nodes route each
 # other's function subnets; kill -9 of node 3's faasd and containerd
-# leaves the other two serving, and node 3 started again serves its
-# function again; removing the function on one node leaves the others'.
+# leaves the other two serving (and node 3's replica, reached from node
+# 1), and node 3 started again serves its function again; removing the
+# function on one node leaves the others'; the teardown leaves nothing.
 #
 # Usage: cluster_test.sh FAASD FWATCHDOG   (exits 77 when not root)
 set -uo pipefail
@@ -120,6 +121,7 @@ for i in 1 2; do
   check "node $i's nodeecho answers with node 3 down" \
     test "$(node_invoke "$i" nodeecho "still $i")" = "still $i"
 done
+check "node 3's replica still answers node 1, its daemons dead" test "$(cross 1 3)" = "1 to 3"
 check "node 3 starts again" start_node 3
 answers_again() { [[ $(node_invoke 3 nodeecho again 2>/dev/null) == again ]]; }
 check "node 3's nodeecho answers again" wait_for 30 answers_again
