@@ -144,15 +144,31 @@ cluster_clean_stale() {
   ip link del "$cluster_bridge" 2>/dev/null
   cluster_host_rules_remove
   cluster_cgroups_remove
+  # The directory of a run that died (a cluster's has node1/): what names
+  # it, the mounts under it.
+  local old
+  for old in "${tmp%/*}"/faasd-e2e-*/node1; do
+    old=${old%/node1}
+    [[ -d $old/node1 && $old != "$tmp" ]] || continue
+    pkill -KILL -f "$old/" 2>/dev/null
+    grep " $old/" /proc/self/mountinfo | awk '{print $5}' | sort -r |
+      xargs -r -n1 umount -l 2>/dev/null
+    rm -rf "$old"
+  done
 }
 
-# The nodes' cgroup tree: what still runs there is killed, then the
+# The nodes' cgroup tree: what still runs there is killed, with runc's
+# state of those replicas (a replica its daemon never removed), then the
 # directories go, deepest first (runc removes a replica's own only).
 cluster_cgroups_remove() {
   local top dir
   for top in $(cluster_cgroup_tops); do
     find "$top" -name cgroup.procs | while read -r dir; do
       xargs -r kill -KILL <"$dir" 2>/dev/null
+    done
+    find "$top" -mindepth 3 -maxdepth 3 -type d | while read -r dir; do
+      dir=${dir#"$top"/node*/} # <top>/node<i>/<namespace>/<replica id>
+      [[ $dir == ?*/?* && $dir != */*/* && $dir != *..* ]] && rm -rf "/run/containerd/runc/$dir"
     done
     find "$top" -depth -type d | while read -r dir; do
       wait_for 5 rmdir "$dir" 2>/dev/null
