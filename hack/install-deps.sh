@@ -18,8 +18,8 @@ packages=(
   busybox-static docker-registry golang-go curl
   # MQTT triggers' broker and its command-line clients (tests, bench)
   mosquitto mosquitto-clients
-  # etcd 3.4 and etcdctl: the cluster's store (src/etcd's tests start their
-  # own members from /usr/bin/etcd)
+  # etcd 3.4 and etcdctl: the cluster's store (src/etcd's tests and the
+  # cluster e2e test start their own members from /usr/bin/etcd)
   etcd-server etcd-client
   # builds: Dockerfile templates through buildah; python3-http's runtime
   # and its requirements (the node template uses node and npm, below)

@@ -200,6 +200,19 @@ bool validIdRange(const std::string& text) {
     return start >= 1 && count >= 65536 && start + count <= 0xFFFFFFFFull;
 }
 
+// An absolute cgroup path: names of letters, digits, '.', '_', '-' (neither
+// "." nor ".."), each after a '/'.
+bool validCgroupParent(const std::string& path) {
+    if (path.size() < 2 || path.front() != '/' || path.back() == '/' ||
+        path.find("//") != std::string::npos ||
+        path.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789._-/") != std::string::npos) {
+        return false;
+    }
+    const auto padded = path + "/";
+    return padded.find("/./") == std::string::npos && padded.find("/../") == std::string::npos;
+}
+
 bool validBridge(const std::string& name) {
     return name.size() <= 15;
 }
@@ -307,6 +320,9 @@ std::vector<EnvVar> makeEnvVars() {
         {"FAASD_START_CONTAINERD", "true", flag<&C::startContainerd>(),
          "whether to start one at all"},
         {"FAASD_SNAPSHOTTER", "overlayfs", text<&C::snapshotter>(), "containerd snapshotter"},
+        {"FAASD_CGROUP_PARENT", "/faasd",
+         checked<&C::cgroupParent>(validCgroupParent, "want an absolute cgroup path like /faasd"),
+         "the cgroup replicas go under, as <parent>/<namespace>/<replica id>"},
         // network
         {"FAASD_CNI_BRIDGE", "openfaas0",
          checked<&C::cniBridge>(validBridge, "interface names are at most 15 characters"),

@@ -111,6 +111,8 @@ struct DaemonConfig {
     std::string containerdBinary = "containerd";
     bool startContainerd = true; // when none answers and the binary exists
     std::string snapshotter = "overlayfs";
+    // Replicas' cgroups go under <cgroupParent>/<namespace>/<replica id>.
+    std::string cgroupParent = "/faasd";
 
     // network
     std::string cniBridge = "openfaas0";

@@ -89,6 +89,7 @@ provider::ProviderConfig providerConfigFrom(const config::DaemonConfig& c) {
     p.stateDir = c.providerStateDir;
     p.containerdSocket = c.containerdSocket;
     p.snapshotter = c.snapshotter;
+    p.cgroupParent = c.cgroupParent;
     p.network.bridge = c.cniBridge;
     p.network.subnet = c.cniSubnet;
     p.network.confDir = c.cniConfDir;

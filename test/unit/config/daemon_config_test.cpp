@@ -19,6 +19,7 @@ TEST_CASE("defaults with an empty environment", "[config]") {
     CHECK(c->cniBridge == "openfaas0");
     CHECK(c->cniSubnet == "10.62.0.0/16");
     CHECK(c->pullPolicy == "IfNotPresent");
+    CHECK(c->cgroupParent == "/faasd");
     CHECK(c->basicAuthPasswordFile() == "/var/lib/faasd/secrets/basic-auth-password");
 }
 
@@ -32,6 +33,7 @@ TEST_CASE("variables override defaults", "[config]") {
                       {"FAASD_REGISTRY_MIRRORS", "docker.io=m1:5000|m2:5000"},
                       {"FAASD_READINESS_TIMEOUT", "1m"},
                       {"FAASD_PULL_POLICY", "Never"},
+                      {"FAASD_CGROUP_PARENT", "/faasd/node-1.a_b"},
                       {"HOME", "/root"}});
     REQUIRE(c);
     CHECK(c->gatewayPort == 9090);
@@ -43,6 +45,7 @@ TEST_CASE("variables override defaults", "[config]") {
     CHECK(c->readinessTimeout == 60s);
     CHECK(c->pullPolicy == "Never");
     CHECK(c->dockerConfig == "/root/.docker/config.json");
+    CHECK(c->cgroupParent == "/faasd/node-1.a_b");
 }
 
 TEST_CASE("bad values name the variable", "[config]") {
@@ -54,6 +57,14 @@ TEST_CASE("bad values name the variable", "[config]") {
              {"FAASD_CNI_SUBNET", "300.1.1.1/16"},
              {"FAASD_CNI_BRIDGE", "a-very-long-bridge-name"},
              {"FAASD_PULL_POLICY", "sometimes"},
+             {"FAASD_CGROUP_PARENT", "faasd"},
+             {"FAASD_CGROUP_PARENT", "/"},
+             {"FAASD_CGROUP_PARENT", "/faasd/"},
+             {"FAASD_CGROUP_PARENT", "/faasd//node1"},
+             {"FAASD_CGROUP_PARENT", "/faasd/../system.slice"},
+             {"FAASD_CGROUP_PARENT", "/faasd/node 1"},
+             {"FAASD_CGROUP_PARENT", "/faasd/ x"},
+             {"FAASD_CGROUP_PARENT", "/faasd/."},
              {"FAASD_READINESS_TIMEOUT", "soon"},
              {"FAASD_REGISTRY_MIRRORS", "docker.io"},
              {"FAASD_MAX_REPLICAS", "0"},

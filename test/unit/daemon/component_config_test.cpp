@@ -21,7 +21,8 @@ TEST_CASE("the provider's settings follow the daemon's", "[daemon]") {
                               {"FAASD_REGISTRY_MIRRORS", "docker.io=m1:5000"},
                               {"FAASD_DOCKER_CONFIG", dockerConfig.string()},
                               {"FAASD_READINESS_TIMEOUT", "5s"},
-                              {"FAASD_MAX_REPLICAS", "3"}});
+                              {"FAASD_MAX_REPLICAS", "3"},
+                              {"FAASD_CGROUP_PARENT", "/faasd-node1"}});
     REQUIRE(c);
     auto p = providerConfigFrom(*c);
     CHECK(p.stateDir == "/srv/provider");
@@ -34,6 +35,7 @@ TEST_CASE("the provider's settings follow the daemon's", "[daemon]") {
     CHECK(p.registry.dockerConfig == dockerConfig.string());
     CHECK(p.readinessTimeout == 5s);
     CHECK(p.maxReplicas == 3);
+    CHECK(p.cgroupParent == "/faasd-node1");
 
     // A docker config that is not there is not handed on.
     c->dockerConfig = (dir->path() / "absent.json").string();
