@@ -33,7 +33,9 @@
 # there, would be seen by no one else.
 #
 # Source it after setting $faasd and $fwatchdog; $cluster_nodes (default 3)
-# is the number of nodes. It sources lib.sh (check, wait_for, build_image,
+# is the number of nodes; with $cluster_mode set, the nodes' faasd join one
+# cluster on the etcd members (FAASD_CLUSTER_*); $node_extra_env holds more
+# NAME=VALUE words for every node. It sources lib.sh (check, wait_for, build_image,
 # $tmp, the cleanup trap).
 #
 # Provided:
@@ -279,11 +281,14 @@ etcd_healthy() {
 node_env() {
   local i=$1 d
   d=$(node_dir "$i")
+  # shellcheck disable=SC2086 # $node_extra_env is NAME=VALUE words
   echo FAASD_STATE_DIR="$d/state" FAASD_PROVIDER_STATE_DIR="$d/provider" \
     FAASD_CONTAINERD_SOCKET="$d/c.sock" FAASD_GATEWAY_ADDRESS=0.0.0.0 FAASD_GATEWAY_PORT=8080 \
     FAASD_CNI_BRIDGE=faasdfn0 FAASD_CNI_SUBNET="$(node_subnet "$i")" FAASD_CNI_CONF_DIR="$d/cni" \
     FAASD_CNI_IPAM_DIR="$d/ipam" FAASD_NETNS_DIR="$d/netns" FAASD_PULL_POLICY=Never \
-    FAASD_MQTT_CLIENT_ID="faasd-node$i" FAASD_CGROUP_PARENT="$(node_cgroup_parent "$i")"
+    FAASD_MQTT_CLIENT_ID="faasd-node$i" FAASD_CGROUP_PARENT="$(node_cgroup_parent "$i")" \
+    ${cluster_mode:+FAASD_CLUSTER_ETCD="$(etcd_endpoints)" FAASD_CLUSTER_NODE="node$i"} \
+    ${cluster_mode:+FAASD_CLUSTER_ADDRESS="$(node_ip "$i")"} ${node_extra_env:-}
 }
 
 start_node() {

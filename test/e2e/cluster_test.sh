@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# End to end: three faasd nodes on one machine (cluster_lib.sh), each a
-# network namespace with its own containerd, etcd member and faasd, still
-# in single-VM mode. Checks that the three do not get in each other's way:
-# the etcd members form one healthy cluster; each gateway answers from the
-# host; the same function name deployed on all three serves on each, with
-# its replicas in the node's own containerd, cgroups and addresses; a
-# replica on node 2 is reachable from node 1 once the nodes route each
-# other's function subnets; kill -9 of node 3's faasd and containerd
-# leaves the other two serving (and node 3's replica, reached from node
-# 1), and node 3 started again serves its function again; removing the
-# function on one node leaves the others'; the teardown leaves nothing.
+# End to end: a cluster of three faasd nodes on one machine (cluster_lib.sh),
+# each a network namespace with its own containerd, etcd member and faasd,
+# joined through etcd (FAASD_CLUSTER_*).
+#   - every node sees the three nodes and one leader (/system/cluster,
+#     `faasd cluster status`);
+#   - a function deployed through node 1 with 3 replicas lands one per node,
+#     each in the node's own containerd and cgroups, and every node's gateway
+#     answers for it, from replicas on every node (the routes faasd made);
+#   - a secret reaches only the nodes that run a function using it;
+#   - kill -9 of node 3's faasd and containerd: within the lease's bound the
+#     survivors answer 200, the replicas are back to 3 on the two of them,
+#     and asynchronous requests node 3 accepted before the kill complete,
+#     each counted by its call id;
+#   - node 3 started again rejoins with nothing stale left (its old replica
+#     removed), and a removal through node 2 leaves no replica anywhere;
+#   - the teardown leaves nothing.
 #
-# Usage: cluster_test.sh FAASD FWATCHDOG   (exits 77 when not root)
+# Usage: cluster_test.sh FAASD FWATCHDOG ASYNC_HELPER  (exits 77 when not root)
 set -uo pipefail
 
 faasd=$(realpath "$1")
 fwatchdog=$(realpath "$2")
+helper=$(realpath "$3")
 if [[ $(id -u) -ne 0 ]]; then
   echo "SKIP: needs root"
   exit 77
@@ -26,115 +32,160 @@ for bin in containerd ctr runc curl busybox python3 iptables ss nsenter setpriv 
 done
 [[ -x /usr/lib/cni/bridge ]] || { echo "SKIP: needs the CNI plugins in /usr/lib/cni"; exit 77; }
 
+cluster_mode=1
+# Callbacks go to a receiver on the host's end of the nodes' bridge.
+node_extra_env="FAASD_CALLBACK_ALLOW=10.193.0.1 FAASD_SCALER=false"
 # shellcheck source-path=SCRIPTDIR source=cluster_lib.sh
 source "$(dirname "$0")/cluster_lib.sh"
 started=$SECONDS
 nodes=$(seq 1 "$cluster_nodes")
+lease_ttl=5 # FAASD_CLUSTER_LEASE_TTL's default
 
 check "the bridge and the nodes' namespaces are up" cluster_setup
 check "the etcd members form one healthy cluster" start_etcd_cluster
-three_members() {
-  [[ $(ETCDCTL_API=3 etcdctl --endpoints "$(etcd_endpoints)" member list | wc -l) == 3 ]]
-}
-check "etcd lists three members" three_members
+for i in $nodes; do check "node $i's faasd joins the cluster" start_node "$i"; done
 
-for i in $nodes; do check "node $i's faasd starts in its namespace" start_node "$i"; done
-for i in $nodes; do
-  check "node $i's gateway answers /healthz at $(node_ip "$i")" \
-    bash -c "curl -fsS -m 5 '$(node_gw "$i")/healthz' | grep -q OK"
-done
-own_containerd() { # I: the containerd node I's faasd started, in node I's namespace
-  local c
-  c=$(node_containerd_pid "$1") || return 1
-  [[ $(readlink "/proc/$c/ns/net") == "$(readlink "/proc/${node_faasd_pid[$1]}/ns/net")" ]] &&
-    grep -q "$tmp/node$1/" "/proc/$c/cmdline"
+status() { # I: node I's /system/cluster
+  curl -fsS -m 10 -u "$(node_auth "$1")" "$(node_gw "$1")/system/cluster"
 }
-for i in $nodes; do
-  check "node $i runs its own containerd in its namespace" own_containerd "$i"
-done
+status_field() { # I PYTHON-EXPRESSION over s (the status)
+  status "$1" | python3 -c "import json,sys; s=json.load(sys.stdin); print($2)"
+}
+sees_nodes() { # I N: node I lists N nodes and one leader among them
+  [[ $(status_field "$1" "len(s['nodes']), sum(n['leader'] for n in s['nodes'])") == "$2 1" ]]
+}
+for i in $nodes; do check "node $i sees three nodes and one leader" wait_for 20 sees_nodes "$i" 3; done
+cli_status() {
+  export OPENFAAS_CONFIG=$tmp/openfaas OPENFAAS_URL
+  OPENFAAS_URL=$(node_gw 2)
+  "$faasd" login --password-stdin <"$tmp/node2/state/secrets/basic-auth-password" >/dev/null &&
+    "$faasd" cluster status >"$tmp/status.out" 2>&1 &&
+    [[ $(grep -cE '^node[123] ' "$tmp/status.out") == 3 ]]
+}
+check "faasd cluster status lists the three nodes" cli_status
 
-# --- the same function on every node
-build_image faasd.test/echo:1
+# --- a function with three replicas
+image_applets=(cat sh env ifconfig)
+build_image faasd.test/echo:1 "$tmp/img" "${image_applets[@]}"
 for i in $nodes; do check "node $i imports the test image" node_import "$i" "$img/image.tar"; done
+
+deploy() { # I JSON: the status of POST /system/functions on node I
+  curl -s -m 90 -o "$tmp/deploy.out" -w '%{http_code}' -u "$(node_auth "$1")" -d "$2" \
+    "$(node_gw "$1")/system/functions"
+}
+check "node 1 deploys whereami with 3 replicas" test "$(deploy 1 '{"service":"whereami",
+  "image":"faasd.test/echo:1","envProcess":"ifconfig eth0",
+  "labels":{"com.openfaas.scale.min":"3"}}')" = 202
+tasks_on() { # I NAME: how many tasks of NAME node I's containerd runs
+  node_ctr "$1" tasks ls -q 2>/dev/null | grep -c "^$2-"
+}
+one_each() { # NAME: one task on each node
+  local i
+  for i in $nodes; do [[ $(tasks_on "$i" "$1") == 1 ]] || return 1; done
+}
+check "whereami runs one replica on each node" wait_for 60 one_each whereami
+ready_replicas() { # I NAME: availableReplicas as node I's API tells
+  curl -fsS -m 10 -u "$(node_auth "$1")" "$(node_gw "$1")/system/function/$2" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["availableReplicas"])'
+}
+ready_is() { [[ $(ready_replicas "$1" "$2") == "$3" ]]; }
+for i in $nodes; do check "node $i's API shows 3 ready replicas" wait_for 30 ready_is "$i" whereami 3; done
+in_own_cgroup() { # I: node I's replica is under node I's FAASD_CGROUP_PARENT
+  local pid
+  read -r _ pid _ < <(node_ctr "$1" tasks ls | grep '^whereami-')
+  grep -q "$(node_cgroup_parent "$1")/" "/proc/$pid/cgroup"
+}
+for i in $nodes; do check "node $i's replica is in node $i's cgroup" in_own_cgroup "$i"; done
+answered_by() { # I CALLS: the node subnets (10.194.N) that answered CALLS calls through node I
+  local n
+  for n in $(seq 1 "$2"); do
+    curl -fsS -m 10 -d '' "$(node_gw "$1")/function/whereami" | grep -oE 'addr:10\.194\.[0-9]+' |
+      cut -d. -f3
+  done | sort -u | tr '\n' ' '
+}
 for i in $nodes; do
-  check "node $i deploys nodeecho" test "$(node_deploy "$i" nodeecho faasd.test/echo:1)" = 202
+  check "node $i's gateway answers from replicas on all three nodes" \
+    test "$(answered_by "$i" 12)" = "1 2 3 "
 done
-for i in $nodes; do
-  check "node $i's nodeecho answers through its gateway" \
-    test "$(node_invoke "$i" nodeecho "hello $i")" = "hello $i"
+routed() { in_node 1 ip route show proto 250 | grep -c 'via 10.193.0.1[23]'; }
+check "node 1 routes the other two nodes' subnets (proto 250)" test "$(routed)" = 2
+
+# --- a secret reaches only the nodes that run its function
+curl -fsS -o /dev/null -u "$(node_auth 2)" -d '{"name":"token","value":"s3cret"}' \
+  "$(node_gw 2)/system/secrets"
+check "node 1 deploys a one-replica function using the secret" test "$(deploy 1 '{
+  "service":"withsecret","image":"faasd.test/echo:1","secrets":["token"]}')" = 202
+secret_nodes() { # the nodes holding the secret's file
+  local i
+  for i in $nodes; do
+    [[ -n $(find "$tmp/node$i/provider" -path '*openfaas-fn*' -name token 2>/dev/null) ]] &&
+      echo -n "$i "
+  done
+}
+runs_withsecret() { for i in $nodes; do [[ $(tasks_on "$i" withsecret) == 1 ]] && echo -n "$i "; done; }
+check "the secret is on the one node that runs its function, only" \
+  test "$(secret_nodes)" = "$(runs_withsecret)"
+never_logged() { ! grep -q s3cret "$tmp"/node*/faasd.log; }
+check "no node logs the secret's value" never_logged
+
+# --- kill -9 of node 3, with asynchronous requests it accepted
+python3 "$helper" receiver 0 "$tmp/callbacks" 10.193.0.1 >"$tmp/receiver.log" 2>&1 &
+receiver=$!
+wait_for 10 test -s "$tmp/callbacks.port"
+callback="http://10.193.0.1:$(cat "$tmp/callbacks.port")/cb"
+async_ids=()
+for n in $(seq 1 20); do
+  id=$(curl -s -m 10 -D - -o /dev/null -H "X-Callback-Url: $callback" -d "async $n" \
+    "$(node_gw 3)/async-function/whereami" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-call-id" {print $2}')
+  [[ -n $id ]] && async_ids+=("$id")
 done
-in_subnet() { # I: nodeecho's replica on node I has an address of node I's subnet
-  local ips
-  ips=$(node_replica_ips "$1" nodeecho)
-  [[ $(wc -w <<<"$ips") == 1 && $ips == 10.194.$1.* ]]
-}
-for i in $nodes; do check "node $i's replica is on 10.194.$i.0/24" in_subnet "$i"; done
-own_tasks() { # I: node I's containerd runs one nodeecho task
-  [[ $(node_ctr "$1" tasks ls -q | grep -c '^nodeecho-') == 1 ]]
-}
-for i in $nodes; do check "node $i's containerd runs one nodeecho task" own_tasks "$i"; done
-
-# What the nodes share on the host, keyed by the replica's id (nodeecho-
-# and 6 random hex digits, drawn by each node): runc's state, the cgroups.
-# The shims' sockets (/run/containerd/s) are keyed by the containerd's
-# socket too.
-replica_ids() { local i; for i in $nodes; do node_ctr "$i" tasks ls -q | grep '^nodeecho-'; done; }
-ids_apart() { [[ $(replica_ids | sort -u | wc -l) == 3 ]]; }
-check "the three replicas' ids differ" ids_apart
-runc_apart() {
-  local id
-  for id in $(replica_ids); do [[ -d /run/containerd/runc/openfaas-fn/$id ]] || return 1; done
-}
-check "runc's state of each is its own" runc_apart
-own_cgroup() { # I: node I's replica runs in a cgroup under node I's FAASD_CGROUP_PARENT
-  local id pid dir dirs
-  read -r id pid _ < <(node_ctr "$1" tasks ls | grep '^nodeecho-')
-  dirs=$(node_cgroups "$1")
-  [[ -n $dirs ]] || return 1
-  for dir in $dirs; do [[ $dir == */openfaas-fn/$id ]] || return 1; done
-  for dir in $dirs; do grep -qx "$pid" "$dir/cgroup.procs" && return 0; done
-  return 1
-}
-for i in $nodes; do check "node $i's replica is in node $i's cgroup" own_cgroup "$i"; done
-own_shim() { # I: nodeecho's shim on node I speaks to node I's containerd
-  pgrep -f "containerd-shim-runc-v2 .*-address $(node_socket "$1")" >/dev/null
-}
-for i in $nodes; do check "node $i's shim is its containerd's" own_shim "$i"; done
-
-# --- routing between the nodes
-cross() { # FROM TO: from node FROM's namespace, a call to node TO's replica
-  local ip
-  ip=$(node_replica_ips "$2" nodeecho)
-  in_node "$1" curl -fsS -m 5 --data-binary "$1 to $2" "http://$ip:8080/"
-}
-no_cross() { [[ -n $(node_replica_ips 2 nodeecho) ]] && ! cross 1 2 2>/dev/null; }
-check "without routes node 1 does not reach node 2's replica" no_cross
-check "route_node_subnets adds the routes" route_node_subnets
-check "node 1 reaches node 2's replica" test "$(cross 1 2)" = "1 to 2"
-check "node 3 reaches node 1's replica" test "$(cross 3 1)" = "3 to 1"
-host_forwarded=$(iptables -L FORWARD -v -n -x | awk -v c="$cluster_comment" '$0 ~ c {print $1}')
-echo "  (the host's FORWARD chain saw $host_forwarded packets between the nodes)"
-
-# --- kill -9 of node 3
+check "node 3 accepts 20 asynchronous requests" test "${#async_ids[@]}" = 20
 check "kill -9 of node 3's faasd and containerd" kill_node 3
-for i in 1 2; do
-  check "node $i's nodeecho answers with node 3 down" \
-    test "$(node_invoke "$i" nodeecho "still $i")" = "still $i"
-done
-check "node 3's replica still answers node 1, its daemons dead" test "$(cross 1 3)" = "1 to 3"
+killed=$SECONDS
+three_on_survivors() {
+  [[ $(($(tasks_on 1 whereami) + $(tasks_on 2 whereami))) == 3 ]] && ready_is 1 whereami 3
+}
+check "within the bound the replicas are back to 3 on nodes 1 and 2" \
+  wait_for $((lease_ttl * 2 + 30)) three_on_survivors
+echo "  (back to 3 replicas $((SECONDS - killed)) s after the kill)"
+all_200() { # I CALLS: every call through node I answers 200
+  local n code
+  for n in $(seq 1 "$2"); do
+    code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -d '' "$(node_gw "$1")/function/whereami")
+    [[ $code == 200 ]] || { echo "  call $n through node $1: $code"; return 1; }
+  done
+}
+for i in 1 2; do check "node $i answers 200, 30 calls out of 30" all_200 "$i" 30; done
+not_from_3() { [[ $(answered_by 1 12) != *3* ]]; }
+check "node 3's replica left every rotation" not_from_3
+callbacks_done() {
+  python3 "$helper" count "$tmp/callbacks" "${async_ids[@]}" | grep -qx "20 20"
+}
+check "the 20 requests node 3 accepted all complete, one callback per call id" \
+  wait_for 60 callbacks_done
+python3 "$helper" count "$tmp/callbacks" "${async_ids[@]}" | sed 's/^/  (distinct, callbacks) /'
+
+# --- node 3 comes back
 check "node 3 starts again" start_node 3
-answers_again() { [[ $(node_invoke 3 nodeecho again 2>/dev/null) == again ]]; }
-check "node 3's nodeecho answers again" wait_for 30 answers_again
+check "node 3 rejoins: three nodes again" wait_for 20 sees_nodes 1 3
+no_stale() { [[ $(tasks_on 3 whereami) == 0 ]]; }
+check "node 3's old replica of whereami is gone (not placed there any more)" wait_for 30 no_stale
+check "node 3's gateway answers for whereami" test "$(answered_by 3 3)" != ""
+check "the replicas stay 3" ready_is 3 whereami 3
 
-# --- removing on one node leaves the others
-check "node 1 removes nodeecho" test "$(node_delete 1 nodeecho)" = 202
-for i in 2 3; do
-  check "node $i's nodeecho still answers" test "$(node_invoke "$i" nodeecho "left $i")" = "left $i"
-done
+# --- removal through node 2 leaves no replica anywhere
+del() {
+  curl -s -m 60 -o /dev/null -w '%{http_code}' -u "$(node_auth "$2")" -X DELETE \
+    -d "{\"functionName\":\"$1\"}" "$(node_gw "$2")/system/functions"
+}
+check "node 2 removes whereami" test "$(del whereami 2)" = 202
+none_left() { local i; for i in $nodes; do [[ $(tasks_on "$i" whereami) == 0 ]] || return 1; done; }
+check "no node runs whereami any more" wait_for 30 none_left
+check "node 1 removes withsecret" test "$(del withsecret 1)" = 202
 
-# --- the cleanup leaves nothing
+kill "$receiver" 2>/dev/null
 cluster_teardown
-check "the teardown leaves nothing behind" cluster_leftovers nodeecho
+check "the teardown leaves nothing behind" cluster_leftovers whereami withsecret
 echo "cluster test took $((SECONDS - started)) s"
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]
