@@ -18,7 +18,9 @@ struct ClusterFlags {
     bool json = false;
 };
 
-std::string mebibytes(uint64_t bytes) { return fmt::format("{} MiB", bytes >> 20); }
+std::string mebibytes(uint64_t bytes) {
+    return fmt::format("{} MiB", bytes >> 20);
+}
 
 Result<void> printStatus(const std::string& body) {
     using nlohmann::json;

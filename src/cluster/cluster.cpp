@@ -41,7 +41,9 @@ Result<std::unique_ptr<Cluster>> Cluster::join(ClusterConfig config, provider::P
     return c;
 }
 
-Cluster::~Cluster() { stop(); }
+Cluster::~Cluster() {
+    stop();
+}
 
 void Cluster::onLeadership(std::function<void(bool)> listener) {
     scheduler_->onLeadership(std::move(listener));
@@ -103,6 +105,20 @@ void Cluster::syncRoutes(const Snapshot& s) {
     routedFor_ = std::move(routedFor);
 }
 
+Result<SharedCredentials> Cluster::shareCredentials(const SharedCredentials& ours) {
+    const auto key = keys_.credentials();
+    TRY_ASSIGN(auto txn,
+               etcd_->txn({etcd::Compare::missing(key)}, {etcd::Operation::put(key, toJson(ours))},
+                          {etcd::Operation::get(key)}));
+    if (txn.succeeded) {
+        return ours;
+    }
+    if (txn.ranges.empty() || txn.ranges[0].kvs.empty()) {
+        return fail(Code::Unavailable, "cluster: the credentials went while being read");
+    }
+    return withContext(parseSharedCredentials(txn.ranges[0].kvs[0].value), "cluster");
+}
+
 Result<std::string> Cluster::statusJson() {
     using nlohmann::json;
     const auto s = state_->snapshot();
@@ -161,9 +177,8 @@ Result<std::string> Cluster::statusJson() {
 std::string Cluster::prometheusText() const {
     const auto s = state_->snapshot();
     const auto ready = readyPerNode(*s);
-    std::string out =
-        "# HELP faasd_cluster_nodes Nodes with a live lease.\n"
-        "# TYPE faasd_cluster_nodes gauge\n";
+    std::string out = "# HELP faasd_cluster_nodes Nodes with a live lease.\n"
+                      "# TYPE faasd_cluster_nodes gauge\n";
     out += fmt::format("faasd_cluster_nodes {}\n", s->nodes.size());
     out += "# HELP faasd_cluster_leader 1 when this node runs the cluster's scheduler.\n"
            "# TYPE faasd_cluster_leader gauge\n";

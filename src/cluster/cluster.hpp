@@ -52,6 +52,10 @@ public:
     void onLeadership(std::function<void(bool)> listener);
     const std::string& nodeName() const { return config_.node.name; }
 
+    // The cluster's credentials: ours when this node is the first to
+    // offer any, else those stored by the first (never logged).
+    Result<SharedCredentials> shareCredentials(const SharedCredentials& ours);
+
     Result<std::string> statusJson() override;
     std::string prometheusText() const;
 

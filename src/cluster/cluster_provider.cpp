@@ -62,8 +62,8 @@ uint64_t readyOf(const Snapshot& s, const api::FunctionRef& fn, const std::strin
 
 } // namespace
 
-ClusterProvider::ClusterProvider(etcd::Client& etcd, ClusterState& state,
-                                 provider::Provider& local, ClusterProviderConfig config)
+ClusterProvider::ClusterProvider(etcd::Client& etcd, ClusterState& state, provider::Provider& local,
+                                 ClusterProviderConfig config)
     : etcd_(etcd), state_(state), local_(local), config_(std::move(config)) {}
 
 std::string ClusterProvider::nsOr(const std::string& ns) const {
@@ -188,11 +188,10 @@ Result<void> ClusterProvider::remove(const std::string& name, const std::string&
     const api::FunctionRef fn{name, ns};
     const auto what = fmt::format("removing {}", name);
     const auto key = state_.keys().function(fn);
-    TRY_ASSIGN(auto txn,
-               withContext(etcd_.txn({Compare::exists(key)},
-                                     {Operation::remove(key),
-                                      Operation::remove(state_.keys().placement(fn))}),
-                           what));
+    TRY_ASSIGN(auto txn, withContext(etcd_.txn({Compare::exists(key)},
+                                               {Operation::remove(key),
+                                                Operation::remove(state_.keys().placement(fn))}),
+                                     what));
     if (!txn.succeeded) {
         return fail(Code::NotFound, "{}: function {} not found in namespace {}", what, name, ns);
     }
@@ -218,8 +217,7 @@ Result<std::vector<api::FunctionStatus>> ClusterProvider::list(const std::string
     return out;
 }
 
-Result<api::FunctionStatus> ClusterProvider::get(const std::string& name,
-                                                 const std::string& nsIn) {
+Result<api::FunctionStatus> ClusterProvider::get(const std::string& name, const std::string& nsIn) {
     const auto ns = nsOr(nsIn);
     const auto s = state_.snapshot();
     const api::FunctionRef fn{name, ns};
@@ -329,8 +327,7 @@ Result<void> ClusterProvider::createSecret(const api::Secret& secretIn) {
                                                {Operation::put(key, secret.bytes())}),
                                      what));
     if (!txn.succeeded) {
-        return fail(Code::AlreadyExists, "{}: it already exists in namespace {}", what,
-                    secret.ns);
+        return fail(Code::AlreadyExists, "{}: it already exists in namespace {}", what, secret.ns);
     }
     state_.waitRevision(txn.revision, deadline());
     return {};
@@ -341,9 +338,9 @@ Result<void> ClusterProvider::updateSecret(const api::Secret& secretIn) {
     secret.ns = nsOr(secret.ns);
     const auto what = fmt::format("updating secret {}", secret.name);
     const auto key = state_.keys().secret(secret.ns, secret.name);
-    TRY_ASSIGN(auto txn, withContext(etcd_.txn({Compare::exists(key)},
-                                               {Operation::put(key, secret.bytes())}),
-                                     what));
+    TRY_ASSIGN(auto txn,
+               withContext(etcd_.txn({Compare::exists(key)}, {Operation::put(key, secret.bytes())}),
+                           what));
     if (!txn.succeeded) {
         return fail(Code::NotFound, "{}: secret {} not found in namespace {}", what, secret.name,
                     secret.ns);
@@ -393,9 +390,9 @@ Result<void> ClusterProvider::createNamespace(const api::NamespaceRequest& ns) {
     const auto what = fmt::format("creating namespace {}", ns.name);
     TRY(withContext(api::validateName("namespace", ns.name), what));
     const auto key = state_.keys().ns(ns.name);
-    TRY_ASSIGN(auto txn,
-               withContext(etcd_.txn({Compare::missing(key)}, {Operation::put(key, api::toJson(ns))}),
-                           what));
+    TRY_ASSIGN(auto txn, withContext(etcd_.txn({Compare::missing(key)},
+                                               {Operation::put(key, api::toJson(ns))}),
+                                     what));
     if (!txn.succeeded || ns.name == config_.defaultNamespace) {
         return fail(Code::AlreadyExists, "{}: it already exists", what);
     }
@@ -432,11 +429,12 @@ Result<void> ClusterProvider::removeNamespace(const std::string& name) {
         }
     }
     const auto key = state_.keys().ns(name);
-    TRY_ASSIGN(auto txn,
-               withContext(etcd_.txn({Compare::exists(key)},
-                                     {Operation::remove(key),
-                                      Operation::removePrefix(state_.keys().secrets() + name + "/")}),
-                           what));
+    TRY_ASSIGN(
+        auto txn,
+        withContext(etcd_.txn({Compare::exists(key)},
+                              {Operation::remove(key),
+                               Operation::removePrefix(state_.keys().secrets() + name + "/")}),
+                    what));
     if (!txn.succeeded) {
         return fail(Code::NotFound, "{}: namespace {} not found", what, name);
     }

@@ -13,7 +13,9 @@ bool nameChar(char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
 }
 
-bool alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool alnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 } // namespace
 
@@ -124,8 +126,8 @@ Result<void> Membership::registerOnce() {
     lease_ = lease;
     generation_++;
     registered_ = true;
-    kLog.info("node {} joined the cluster (lease {:x}, subnet {}, address {})", config_.name,
-              lease, config_.subnet, config_.address);
+    kLog.info("node {} joined the cluster (lease {:x}, subnet {}, address {})", config_.name, lease,
+              config_.subnet, config_.address);
     return {};
 }
 

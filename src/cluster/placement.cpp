@@ -30,14 +30,14 @@ Placement place(const PlacementRequest& request, std::vector<NodeLoad>& nodes) {
     std::map<std::string, int64_t> delta;
 
     while (total > request.replicas) {
-        auto victim = std::max_element(nodes.begin(), nodes.end(), [&](const auto& a,
-                                                                       const auto& b) {
-            // "less" in the order of who keeps its replica.
-            return std::tuple(count[a.name], -static_cast<int64_t>(a.freeMemoryBytes), a.replicas,
-                              a.name) <
-                   std::tuple(count[b.name], -static_cast<int64_t>(b.freeMemoryBytes), b.replicas,
-                              b.name);
-        });
+        auto victim =
+            std::max_element(nodes.begin(), nodes.end(), [&](const auto& a, const auto& b) {
+                // "less" in the order of who keeps its replica.
+                return std::tuple(count[a.name], -static_cast<int64_t>(a.freeMemoryBytes),
+                                  a.replicas, a.name) <
+                       std::tuple(count[b.name], -static_cast<int64_t>(b.freeMemoryBytes),
+                                  b.replicas, b.name);
+            });
         count[victim->name]--;
         delta[victim->name]--;
         total--;
@@ -47,12 +47,10 @@ Placement place(const PlacementRequest& request, std::vector<NodeLoad>& nodes) {
             const auto addedA = static_cast<uint64_t>(std::max<int64_t>(delta[a.name], 0));
             const auto addedB = static_cast<uint64_t>(std::max<int64_t>(delta[b.name], 0));
             return std::tuple(count[a.name],
-                              -static_cast<int64_t>(
-                                  freeAfter(a, addedA, request.memoryPerReplica)),
+                              -static_cast<int64_t>(freeAfter(a, addedA, request.memoryPerReplica)),
                               a.replicas + addedA, a.name) <
                    std::tuple(count[b.name],
-                              -static_cast<int64_t>(
-                                  freeAfter(b, addedB, request.memoryPerReplica)),
+                              -static_cast<int64_t>(freeAfter(b, addedB, request.memoryPerReplica)),
                               b.replicas + addedB, b.name);
         });
         count[best->name]++;

@@ -27,7 +27,9 @@ Reconciler::Reconciler(etcd::Client& etcd, ClusterState& state, Membership& memb
                        provider::Provider& local, std::chrono::milliseconds tick)
     : etcd_(etcd), state_(state), membership_(membership), local_(local), tick_(tick) {}
 
-Reconciler::~Reconciler() { stop(); }
+Reconciler::~Reconciler() {
+    stop();
+}
 
 void Reconciler::start() {
     state_.subscribe([this](const Snapshot&) {
@@ -138,8 +140,8 @@ Result<void> Reconciler::ensureSecrets(const Snapshot& s, const api::FunctionDep
         const auto id = secretId(d.ns, name);
         auto rev = s.secretRevisions.find(id);
         if (rev == s.secretRevisions.end()) {
-            return fail(Code::FailedPrecondition, "deploying {}: secret {} not found in namespace {}",
-                        d.service, name, d.ns);
+            return fail(Code::FailedPrecondition,
+                        "deploying {}: secret {} not found in namespace {}", d.service, name, d.ns);
         }
         auto applied = appliedSecrets_.find(id);
         if (applied != appliedSecrets_.end() && applied->second == rev->second) {
@@ -147,8 +149,8 @@ Result<void> Reconciler::ensureSecrets(const Snapshot& s, const api::FunctionDep
         }
         TRY_ASSIGN(auto kv, etcd_.get(state_.keys().secret(d.ns, name)));
         if (!kv) {
-            return fail(Code::FailedPrecondition, "deploying {}: secret {} not found in namespace {}",
-                        d.service, name, d.ns);
+            return fail(Code::FailedPrecondition,
+                        "deploying {}: secret {} not found in namespace {}", d.service, name, d.ns);
         }
         api::Secret secret{.name = name, .ns = d.ns, .value = kv->value};
         auto made = local_.createSecret(secret);

@@ -75,8 +75,12 @@ Keys::Keys(std::string prefix) : prefix_(std::move(prefix)) {
     }
 }
 
-std::string Keys::nodes() const { return prefix_ + "nodes/"; }
-std::string Keys::node(std::string_view name) const { return nodes() + std::string(name); }
+std::string Keys::nodes() const {
+    return prefix_ + "nodes/";
+}
+std::string Keys::node(std::string_view name) const {
+    return nodes() + std::string(name);
+}
 std::string Keys::subnet(std::string_view cidr) const {
     std::string key = prefix_ + "subnets/";
     for (char c : cidr) {
@@ -84,28 +88,45 @@ std::string Keys::subnet(std::string_view cidr) const {
     }
     return key;
 }
-std::string Keys::functions() const { return prefix_ + "functions/"; }
+std::string Keys::functions() const {
+    return prefix_ + "functions/";
+}
 std::string Keys::function(const api::FunctionRef& fn) const {
     return fmt::format("{}{}/{}", functions(), fn.ns, fn.name);
 }
-std::string Keys::placements() const { return prefix_ + "placements/"; }
+std::string Keys::placements() const {
+    return prefix_ + "placements/";
+}
 std::string Keys::placement(const api::FunctionRef& fn) const {
     return fmt::format("{}{}/{}", placements(), fn.ns, fn.name);
 }
-std::string Keys::endpoints() const { return prefix_ + "endpoints/"; }
+std::string Keys::endpoints() const {
+    return prefix_ + "endpoints/";
+}
 std::string Keys::endpoints(const api::FunctionRef& fn) const {
     return fmt::format("{}{}/{}/", endpoints(), fn.ns, fn.name);
 }
 std::string Keys::endpoint(const api::FunctionRef& fn, std::string_view node) const {
     return endpoints(fn) + std::string(node);
 }
-std::string Keys::secrets() const { return prefix_ + "secrets/"; }
+std::string Keys::secrets() const {
+    return prefix_ + "secrets/";
+}
 std::string Keys::secret(std::string_view ns, std::string_view name) const {
     return fmt::format("{}{}/{}", secrets(), ns, name);
 }
-std::string Keys::namespaces() const { return prefix_ + "namespaces/"; }
-std::string Keys::ns(std::string_view name) const { return namespaces() + std::string(name); }
-std::string Keys::election() const { return prefix_ + "election/scheduler"; }
+std::string Keys::namespaces() const {
+    return prefix_ + "namespaces/";
+}
+std::string Keys::ns(std::string_view name) const {
+    return namespaces() + std::string(name);
+}
+std::string Keys::election() const {
+    return prefix_ + "election/scheduler";
+}
+std::string Keys::credentials() const {
+    return prefix_ + "credentials";
+}
 
 std::optional<std::string> Keys::nodeOf(std::string_view key) const {
     auto parts = partsAfter(key, nodes(), 1);
@@ -258,6 +279,24 @@ std::string generationOf(const api::FunctionDeployment& d, int64_t createRevisio
         hash = (hash ^ c) * 1099511628211ULL;
     }
     return fmt::format("{}-{:016x}", createRevision, hash);
+}
+
+std::string toJson(const SharedCredentials& c) {
+    return json{{"user", c.user}, {"password", c.password}, {"payloadSecret", c.payloadSecret}}
+        .dump();
+}
+
+Result<SharedCredentials> parseSharedCredentials(std::string_view text) {
+    TRY_ASSIGN(auto j, parseRecord(text, "credentials"));
+    SharedCredentials c;
+    TRY_ASSIGN(c.user, field<std::string>(j, "user", "credentials"));
+    TRY_ASSIGN(c.password, field<std::string>(j, "password", "credentials"));
+    TRY_ASSIGN(c.payloadSecret, field<std::string>(j, "payloadSecret", "credentials"));
+    if (c.user.empty() || c.password.empty()) {
+        return fail(Code::InvalidArgument,
+                    "cluster: the credentials record has no user or password");
+    }
+    return c;
 }
 
 uint64_t placed(const Placement& placement) {

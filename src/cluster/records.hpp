@@ -10,6 +10,8 @@
 //   secrets/<ns>/<name>          the secret's bytes
 //   namespaces/<ns>              NamespaceRequest JSON
 //   election/scheduler           etcd's election of the scheduling node
+//   credentials                  the gateways' basic auth and the builder's
+//                                payload secret, the same on every node
 //
 // Values are JSON. Keys are made and read only here.
 
@@ -29,10 +31,10 @@ namespace faasd::cluster {
 
 struct NodeRecord {
     std::string name;
-    std::string address;        // where the other nodes route this node's subnet
+    std::string address;         // where the other nodes route this node's subnet
     uint16_t gatewayPort = 8080; // its gateway, on address
-    std::string subnet;         // its functions' IPv4 subnet (CIDR)
-    uint64_t memoryBytes = 0;   // the host's
+    std::string subnet;          // its functions' IPv4 subnet (CIDR)
+    uint64_t memoryBytes = 0;    // the host's
     uint64_t freeMemoryBytes = 0;
     uint32_t cpus = 0;
     int64_t lease = 0; // filled from the key's lease when read
@@ -91,6 +93,7 @@ public:
     std::string namespaces() const;
     std::string ns(std::string_view name) const;
     std::string election() const;
+    std::string credentials() const;
 
     // The parts after a kind's prefix, or nullopt when key is not of it.
     std::optional<std::string> nodeOf(std::string_view key) const;
@@ -98,7 +101,8 @@ public:
     std::optional<api::FunctionRef> placementOf(std::string_view key) const;
     // function and node of an endpoints key.
     std::optional<std::pair<api::FunctionRef, std::string>> endpointOf(std::string_view key) const;
-    std::optional<std::pair<std::string, std::string>> secretOf(std::string_view key) const; // ns, name
+    std::optional<std::pair<std::string, std::string>>
+    secretOf(std::string_view key) const; // ns, name
     std::optional<std::string> namespaceOf(std::string_view key) const;
 
 private:
@@ -116,6 +120,16 @@ Result<NodeFunction> parseNodeFunction(std::string_view json);
 
 // FunctionRecord::generation for a record read at createRevision.
 std::string generationOf(const api::FunctionDeployment& d, int64_t createRevision);
+
+// What every node's gateway admits (the first node's, adopted by the rest).
+struct SharedCredentials {
+    std::string user;
+    std::string password;
+    std::string payloadSecret;
+    bool operator==(const SharedCredentials&) const = default;
+};
+std::string toJson(const SharedCredentials& c);
+Result<SharedCredentials> parseSharedCredentials(std::string_view json);
 
 // The total of a placement.
 uint64_t placed(const Placement& placement);

@@ -1,7 +1,7 @@
 #include "cluster/scheduler.hpp"
 
-#include "cluster/placement.hpp"
 #include "cluster/logger.hpp"
+#include "cluster/placement.hpp"
 
 namespace faasd::cluster {
 
@@ -16,7 +16,9 @@ Scheduler::Scheduler(etcd::Client& etcd, ClusterState& state, Membership& member
                      std::chrono::milliseconds tick)
     : etcd_(etcd), state_(state), membership_(membership), tick_(tick) {}
 
-Scheduler::~Scheduler() { stop(); }
+Scheduler::~Scheduler() {
+    stop();
+}
 
 void Scheduler::onLeadership(std::function<void(bool)> listener) {
     listener_ = std::move(listener);
@@ -88,8 +90,8 @@ void Scheduler::run() {
             wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_.load(); });
             continue;
         }
-        auto key = etcd_.campaign(election, membership_.leaseId(), membership_.config().name,
-                                  stopping_);
+        auto key =
+            etcd_.campaign(election, membership_.leaseId(), membership_.config().name, stopping_);
         if (!key) {
             if (key.error().code() != Code::Cancelled) {
                 kLog.warn("campaigning to schedule: {}", key.error().message());

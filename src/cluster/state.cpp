@@ -10,8 +10,7 @@ uint64_t Snapshot::readyReplicas(const api::FunctionRef& fn) const {
     return it == ready.end() ? 0 : it->second.size();
 }
 
-const NodeFunction* Snapshot::runningOn(const api::FunctionRef& fn,
-                                        const std::string& node) const {
+const NodeFunction* Snapshot::runningOn(const api::FunctionRef& fn, const std::string& node) const {
     auto it = running.find(fn);
     if (it == running.end()) {
         return nullptr;
@@ -39,9 +38,8 @@ Result<std::unique_ptr<ClusterState>> ClusterState::start(etcd::Client& etcd, Ke
                             auto next = std::make_shared<Snapshot>(*self->snapshot());
                             for (const auto& e : events) {
                                 self->apply(*next, e.kv.key,
-                                            e.type == etcd::Event::Type::Put
-                                                ? std::optional(e.kv)
-                                                : std::nullopt);
+                                            e.type == etcd::Event::Type::Put ? std::optional(e.kv)
+                                                                             : std::nullopt);
                             }
                             next->revision = std::max(next->revision, revision);
                             rebuildReady(*next);
@@ -192,8 +190,8 @@ void ClusterState::rebuildReady(Snapshot& s) {
                 continue; // its lease lapsed: out of every rotation
             }
             for (const auto& e : nf.ready) {
-                list.push_back({.instance = e.instance, .ip = e.ip, .port = e.port,
-                                .timeout = timeout});
+                list.push_back(
+                    {.instance = e.instance, .ip = e.ip, .port = e.port, .timeout = timeout});
             }
         }
     }

@@ -58,9 +58,8 @@ public:
     void subscribe(std::function<void(const Snapshot&)> listener);
 
     // Waits until done(snapshot) or the deadline; the last snapshot seen.
-    std::shared_ptr<const Snapshot>
-    waitUntil(const std::function<bool(const Snapshot&)>& done,
-              std::chrono::steady_clock::time_point deadline) const;
+    std::shared_ptr<const Snapshot> waitUntil(const std::function<bool(const Snapshot&)>& done,
+                                              std::chrono::steady_clock::time_point deadline) const;
     // Waits until the snapshot reflects revision (a write of ours).
     bool waitRevision(int64_t revision, std::chrono::steady_clock::time_point deadline) const;
 

@@ -7,11 +7,11 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <faasd_version.h>
+#include <filesystem>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <faasd_version.h>
-#include <filesystem>
 
 namespace faasd::daemon {
 
@@ -37,8 +37,9 @@ Result<std::string> addressToward(const std::string& url) {
     hints.ai_socktype = SOCK_DGRAM;
     addrinfo* found = nullptr;
     if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || found == nullptr) {
-        return fail(Code::Unavailable, "cluster: cannot resolve {} to find this node's address; "
-                                       "set FAASD_CLUSTER_ADDRESS",
+        return fail(Code::Unavailable,
+                    "cluster: cannot resolve {} to find this node's address; "
+                    "set FAASD_CLUSTER_ADDRESS",
                     host);
     }
     const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

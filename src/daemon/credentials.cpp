@@ -61,4 +61,10 @@ Result<DaemonCredentials> ensureCredentials(const config::DaemonConfig& config) 
     return c;
 }
 
+Result<void> storeCredentials(const config::DaemonConfig& config, const DaemonCredentials& c) {
+    TRY(writeFileAtomic(config.basicAuthUserFile(), c.user, 0600));
+    TRY(writeFileAtomic(config.basicAuthPasswordFile(), c.password, 0600));
+    return writeFileAtomic(config.payloadSecretFile(), c.payloadSecret, 0600);
+}
+
 } // namespace faasd::daemon

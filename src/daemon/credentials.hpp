@@ -25,4 +25,9 @@ struct DaemonCredentials {
 // hex; faas-cli's --payload-secret file on the client must hold the same).
 Result<DaemonCredentials> ensureCredentials(const config::DaemonConfig& config);
 
+// Replaces the files with credentials (a cluster's, which every node
+// shares), so that the host's `faasd login` reads the ones in force.
+Result<void> storeCredentials(const config::DaemonConfig& config,
+                              const DaemonCredentials& credentials);
+
 } // namespace faasd::daemon

@@ -117,12 +117,29 @@ Result<DaemonCredentials> loadCredentials(const config::DaemonConfig& c) {
 }
 
 // The provider, queue, builder, gateway and scaler, wired but not started.
-Result<void> buildComponents(const config::DaemonConfig& c, const DaemonCredentials& creds,
-                             Daemon& d) {
+// A cluster's nodes share one set of credentials: the first node's.
+Result<void> adoptClusterCredentials(const config::DaemonConfig& c, cluster::Cluster& cluster,
+                                     DaemonCredentials& creds) {
+    const cluster::SharedCredentials ours{creds.user, creds.password, creds.payloadSecret};
+    TRY_ASSIGN(auto shared, cluster.shareCredentials(ours));
+    if (shared == ours) {
+        return {};
+    }
+    creds.user = shared.user;
+    creds.password = shared.password;
+    creds.payloadSecret = shared.payloadSecret;
+    TRY(storeCredentials(c, creds));
+    kUpLog.info("using the cluster's credentials (now in {} and {})", c.basicAuthUserFile(),
+                c.basicAuthPasswordFile());
+    return {};
+}
+
+Result<void> buildComponents(const config::DaemonConfig& c, DaemonCredentials& creds, Daemon& d) {
     TRY_ASSIGN(d.provider, provider::ContainerdProvider::create(providerConfigFrom(c)));
     if (c.cluster.enabled()) {
         TRY_ASSIGN(auto clusterConfig, clusterConfigFrom(c));
         TRY_ASSIGN(d.cluster, cluster::Cluster::join(std::move(clusterConfig), *d.provider));
+        TRY(adoptClusterCredentials(c, *d.cluster, creds));
     }
     d.internalToken = randomHex(16);
     if (c.queue.enabled) {

@@ -63,6 +63,8 @@ cli_status() {
     [[ $(grep -cE '^node[123] ' "$tmp/status.out") == 3 ]]
 }
 check "faasd cluster status lists the three nodes" cli_status
+same_password() { [[ $(cat "$tmp"/node*/state/secrets/basic-auth-password | sort -u | wc -l) == 1 ]]; }
+check "the three nodes share the first one's credentials" same_password
 
 # --- a function with three replicas
 image_applets=(cat sh env ifconfig)
@@ -128,7 +130,12 @@ check "the secret is on the one node that runs its function, only" \
 never_logged() { ! grep -q s3cret "$tmp"/node*/faasd.log; }
 check "no node logs the secret's value" never_logged
 
-# --- kill -9 of node 3, with asynchronous requests it accepted
+# --- kill -9 of node 3, with asynchronous requests it accepted and had not
+# run: a function that takes 2 s a call, so that most are still queued or
+# running when node 3 dies.
+check "node 1 deploys slow (2 s a call) with 3 replicas" test "$(deploy 1 '{"service":"slow",
+  "image":"faasd.test/echo:1","envProcess":"sleep 2","labels":{"com.openfaas.scale.min":"3"}}')" = 202
+check "slow has 3 ready replicas" wait_for 60 ready_is 1 slow 3
 python3 "$helper" receiver 0 "$tmp/callbacks" 10.193.0.1 >"$tmp/receiver.log" 2>&1 &
 receiver=$!
 wait_for 10 test -s "$tmp/callbacks.port"
@@ -136,14 +143,18 @@ callback="http://10.193.0.1:$(cat "$tmp/callbacks.port")/cb"
 async_ids=()
 for n in $(seq 1 20); do
   id=$(curl -s -m 10 -D - -o /dev/null -H "X-Callback-Url: $callback" -d "async $n" \
-    "$(node_gw 3)/async-function/whereami" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-call-id" {print $2}')
+    "$(node_gw 3)/async-function/slow" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-call-id" {print $2}')
   [[ -n $id ]] && async_ids+=("$id")
 done
 check "node 3 accepts 20 asynchronous requests" test "${#async_ids[@]}" = 20
+done_before=$(python3 "$helper" count "$tmp/callbacks" "${async_ids[@]}")
 check "kill -9 of node 3's faasd and containerd" kill_node 3
 killed=$SECONDS
 three_on_survivors() {
-  [[ $(($(tasks_on 1 whereami) + $(tasks_on 2 whereami))) == 3 ]] && ready_is 1 whereami 3
+  local fn
+  for fn in whereami slow; do
+    [[ $(($(tasks_on 1 $fn) + $(tasks_on 2 $fn))) == 3 ]] && ready_is 1 $fn 3 || return 1
+  done
 }
 check "within the bound the replicas are back to 3 on nodes 1 and 2" \
   wait_for $((lease_ttl * 2 + 30)) three_on_survivors
@@ -163,7 +174,8 @@ callbacks_done() {
 }
 check "the 20 requests node 3 accepted all complete, one callback per call id" \
   wait_for 60 callbacks_done
-python3 "$helper" count "$tmp/callbacks" "${async_ids[@]}" | sed 's/^/  (distinct, callbacks) /'
+echo "  (call ids called back, callbacks: $done_before at the kill," \
+  "$(python3 "$helper" count "$tmp/callbacks" "${async_ids[@]}") now)"
 
 # --- node 3 comes back
 check "node 3 starts again" start_node 3
@@ -182,10 +194,11 @@ check "node 2 removes whereami" test "$(del whereami 2)" = 202
 none_left() { local i; for i in $nodes; do [[ $(tasks_on "$i" whereami) == 0 ]] || return 1; done; }
 check "no node runs whereami any more" wait_for 30 none_left
 check "node 1 removes withsecret" test "$(del withsecret 1)" = 202
+check "node 1 removes slow" test "$(del slow 1)" = 202
 
 kill "$receiver" 2>/dev/null
 cluster_teardown
-check "the teardown leaves nothing behind" cluster_leftovers whereami withsecret
+check "the teardown leaves nothing behind" cluster_leftovers whereami withsecret slow
 echo "cluster test took $((SECONDS - started)) s"
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

@@ -18,8 +18,8 @@ TEST_CASE("keys are made and read back by kind", "[cluster]") {
     REQUIRE(ep);
     CHECK(ep->first == fn);
     CHECK(ep->second == "vm-b");
-    CHECK(keys.secretOf(keys.secret("team", "token")) == std::pair<std::string, std::string>(
-                                                            "team", "token"));
+    CHECK(keys.secretOf(keys.secret("team", "token")) ==
+          std::pair<std::string, std::string>("team", "token"));
     CHECK(keys.namespaceOf(keys.ns("team")) == "team");
     CHECK(keys.subnet("10.62.1.0/24") == "/faasd/subnets/10.62.1.0_24");
 
