@@ -83,4 +83,38 @@ uint64_t memoryPerReplica(const api::FunctionDeployment& deployment) {
     return 0;
 }
 
+std::optional<std::set<std::string>> allowedNodes(const api::FunctionDeployment& deployment) {
+    auto trim = [](std::string_view v) {
+        while (!v.empty() && v.front() == ' ') {
+            v.remove_prefix(1);
+        }
+        while (!v.empty() && v.back() == ' ') {
+            v.remove_suffix(1);
+        }
+        return v;
+    };
+    std::optional<std::set<std::string>> allowed;
+    for (const auto& c : deployment.constraints) {
+        std::string_view text(c);
+        const auto eq = text.find('=');
+        if (eq == std::string_view::npos) {
+            continue;
+        }
+        const auto key = trim(text.substr(0, eq));
+        auto value = text.substr(eq + 1);
+        if (value.starts_with("=")) {
+            value.remove_prefix(1); // "=="
+        }
+        value = trim(value);
+        if ((key == "kubernetes.io/hostname" || key == "node.hostname" || key == "faasd.node") &&
+            !value.empty()) {
+            if (!allowed) {
+                allowed.emplace();
+            }
+            allowed->emplace(value);
+        }
+    }
+    return allowed;
+}
+
 } // namespace faasd::cluster

@@ -18,6 +18,8 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,5 +43,12 @@ Placement place(const PlacementRequest& request, std::vector<NodeLoad>& nodes);
 
 // A deployment's memory per replica: its limit, else its request, else 0.
 uint64_t memoryPerReplica(const api::FunctionDeployment& deployment);
+
+// The nodes a deployment's constraints allow, as OpenFaaS spells a node's
+// name in them: "kubernetes.io/hostname=NAME" (faas-netes' node selector),
+// "node.hostname == NAME" (Swarm's), or "faasd.node=NAME". Several name
+// constraints: any of the names. Other constraints do not restrict the
+// placement. nullopt: every node.
+std::optional<std::set<std::string>> allowedNodes(const api::FunctionDeployment& deployment);
 
 } // namespace faasd::cluster

@@ -3,6 +3,8 @@
 #include "cluster/logger.hpp"
 #include "cluster/placement.hpp"
 
+#include <algorithm>
+
 namespace faasd::cluster {
 
 namespace {
@@ -65,10 +67,22 @@ std::vector<etcd::Operation> Scheduler::plan(const Snapshot& s, const Keys& keys
         if (auto it = s.placements.find(fn); it != s.placements.end()) {
             req.current = it->second;
         }
-        if (nodes.empty()) {
+        auto allowed = allowedNodes(record.deployment);
+        std::vector<NodeLoad> eligible;
+        for (const auto& node : nodes) {
+            if (!allowed || allowed->contains(node.name)) {
+                eligible.push_back(node);
+            }
+        }
+        if (eligible.empty()) {
             continue; // nowhere to go: left as it is until a node joins
         }
-        auto next = place(req, nodes);
+        auto next = place(req, eligible);
+        for (const auto& e : eligible) { // their load, for the next function
+            auto it = std::find_if(nodes.begin(), nodes.end(),
+                                   [&](const NodeLoad& n) { return n.name == e.name; });
+            *it = e;
+        }
         auto current = s.placements.find(fn);
         if (current == s.placements.end() || current->second != next) {
             ops.push_back(etcd::Operation::put(keys.placement(fn), toJson(next)));

@@ -95,3 +95,14 @@ TEST_CASE("memory per replica comes from the limit, then the request", "[cluster
     d.limits = api::Resources{.memory = "128Mi"};
     CHECK(memoryPerReplica(d) == 128ull << 20);
 }
+
+TEST_CASE("constraints naming nodes restrict where replicas go", "[cluster]") {
+    api::FunctionDeployment d;
+    CHECK_FALSE(allowedNodes(d));
+    d.constraints = {"kubernetes.io/arch=amd64"}; // not a node's name: no restriction
+    CHECK_FALSE(allowedNodes(d));
+    d.constraints = {"kubernetes.io/hostname=vm-a"};
+    CHECK(allowedNodes(d) == std::set<std::string>{"vm-a"});
+    d.constraints = {"node.hostname == vm-b", "faasd.node=vm-c"};
+    CHECK(allowedNodes(d) == std::set<std::string>{"vm-b", "vm-c"});
+}
