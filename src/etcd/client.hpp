@@ -29,6 +29,8 @@
 
 namespace faasd::etcd {
 
+struct Connection; // the members' channels and stubs (connection.hpp)
+
 struct ClientConfig {
     // "http://host:port" or "https://host:port"; https needs caFile.
     std::vector<std::string> endpoints;
@@ -203,6 +205,11 @@ public:
 
 protected:
     Client() = default;
+
+private:
+    friend class LeaseKeeper;
+    explicit Client(std::shared_ptr<Connection> conn) : conn_(std::move(conn)) {}
+    std::shared_ptr<Connection> conn_;
 };
 
 // A lease renewed by a thread of its own at a third of its TTL, on
