@@ -18,6 +18,9 @@ packages=(
   busybox-static docker-registry golang-go curl
   # MQTT triggers' broker and its command-line clients (tests, bench)
   mosquitto mosquitto-clients
+  # etcd 3.4 and etcdctl: the cluster's store (src/etcd's tests start their
+  # own members from /usr/bin/etcd)
+  etcd-server etcd-client
   # builds: Dockerfile templates through buildah; python3-http's runtime
   # and its requirements (the node template uses node and npm, below)
   buildah python3-pip

@@ -114,7 +114,8 @@ struct WatchHandlers {
 };
 
 // A running watch; destroying it cancels it (no handler runs after the
-// destructor returns).
+// destructor returns). It joins the watch's thread: never destroy a watch
+// from one of its own handlers.
 class Watch {
 public:
     virtual ~Watch() = default;
@@ -215,7 +216,9 @@ private:
 // A lease renewed by a thread of its own at a third of its TTL, on
 // whichever member answers. onLost is called once, from that thread, when
 // the lease has expired (etcd unreachable for longer than the TTL, or the
-// lease revoked elsewhere); the keeper then stops.
+// lease revoked elsewhere); the keeper then stops. Its destructor joins
+// that thread: onLost must not destroy the keeper itself. The Client may
+// go first: the keeper holds the connection it needs.
 class LeaseKeeper {
 public:
     static Result<std::unique_ptr<LeaseKeeper>> start(Client& client, std::chrono::seconds ttl,

@@ -147,7 +147,9 @@ private:
                 ended = handle(resp, attempt);
             }
         }
-        ctx.TryCancel();
+        if (ended) {
+            ctx.TryCancel(); // we end it; otherwise Finish has etcd's status
+        }
         grpc::Status status = stream->Finish();
         {
             std::lock_guard lock(mu_);
@@ -157,7 +159,7 @@ private:
         if (ended) {
             attempt.error = *ended;
         } else {
-            attempt.error = toError(status, member.endpoint.url);
+            attempt.error = toError(status, "stream closed");
         }
         return attempt;
     }
