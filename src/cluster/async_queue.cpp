@@ -231,7 +231,9 @@ Result<std::string> ClusterQueue::enqueue(gateway::AsyncRequest request) {
     }
     const QueueItem item = itemOf(request, config_.node, queue::nowMs());
     std::string text = encodeItem(item);
-    const uint64_t size = text.size() + request.body.size() + kTxnOverhead;
+    // The call id is in each of the transaction's four keys.
+    const uint64_t size =
+        text.size() + request.body.size() + 4 * request.callId.size() + kTxnOverhead;
     if (size > config_.maxRequestBytes) {
         return fail(Code::InvalidArgument,
                     "the request takes {} bytes stored, more than etcd's {} bytes", size,

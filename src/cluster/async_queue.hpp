@@ -55,7 +55,8 @@ struct ClusterQueueStats {
 
 class ClusterQueue final : public gateway::AsyncQueue {
 public:
-    // The node's current lease id; 0 while it has none (nothing is claimed).
+    // The node's current lease id; 0 while it has none (nothing is
+    // claimed). Called often, with the queue's lock held: it must not block.
     using LeaseSource = std::function<int64_t()>;
 
     // Reads the queue and starts watching it: enqueue() and the admin API
