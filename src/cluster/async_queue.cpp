@@ -244,8 +244,14 @@ Result<std::string> ClusterQueue::enqueue(gateway::AsyncRequest request) {
         if (!accepting_) {
             return fail(Code::Unavailable, "the queue is shutting down");
         }
-        if (uint64_t items = mirror_.counts().items; items >= config_.maxItems) {
-            return fail(Code::ResourceExhausted, "the queue is full: {} requests stored", items);
+        const auto counts = mirror_.counts();
+        if (counts.items >= config_.maxItems) {
+            return fail(Code::ResourceExhausted, "the queue is full: {} requests stored",
+                        counts.items);
+        }
+        if (counts.bytes + request.body.size() > config_.maxBytes) {
+            return fail(Code::ResourceExhausted, "the queue is full: {} of {} bytes stored",
+                        counts.bytes, config_.maxBytes);
         }
     }
     const std::string& id = request.callId;

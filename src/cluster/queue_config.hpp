@@ -13,9 +13,13 @@ namespace faasd::cluster {
 
 struct ClusterQueueConfig {
     std::string prefix = "/faasd/queue/";
-    std::string node;                   // this node's name: the value of its claims
-    unsigned workers = 8;               // requests this node runs at once
-    uint64_t maxItems = 10'000;         // unfinished and failed requests, cluster-wide; more is 429
+    std::string node;           // this node's name: the value of its claims
+    unsigned workers = 8;       // requests this node runs at once
+    uint64_t maxItems = 10'000; // unfinished and failed requests, cluster-wide; more is 429
+    // Their bodies' bytes; more is 429. etcd refuses every write, the
+    // cluster's own too, once its database reaches its quota (2 GiB by
+    // default): the queue keeps well below.
+    uint64_t maxBytes = 256ull << 20;
     uint64_t maxBodyBytes = 1ull << 20; // larger bodies are 413
     // etcd's --max-request-bytes (1.5 MiB by default): a request whose item
     // and body would not fit in one transaction is refused.

@@ -169,6 +169,7 @@ QueueMirror::Counts QueueMirror::counts() const {
             continue;
         }
         c.items++;
+        c.bytes += e.item->bodyBytes;
         if (e.item->status == ItemStatus::Failed) {
             c.failed++;
             continue;

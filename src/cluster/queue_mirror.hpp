@@ -60,6 +60,7 @@ public:
 
     struct Counts {
         uint64_t items = 0;   // stored: unfinished and failed
+        uint64_t bytes = 0;   // their bodies
         uint64_t waiting = 0; // pending or retrying, unclaimed
         uint64_t claimed = 0; // running somewhere
         uint64_t failed = 0;

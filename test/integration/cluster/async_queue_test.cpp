@@ -552,7 +552,8 @@ TEST_CASE("a body over the limit is refused, and a full queue answers ResourceEx
     Fixture f;
     Recorder recorder;
     auto config = testConfig("a");
-    config.maxItems = 3;
+    config.maxItems = 4;
+    config.maxBytes = (1u << 20) + 100;
     Node& a = f.node("a", config);
     CHECK(a.queue->maxBodyBytes() == 1u << 20);
 
@@ -572,14 +573,19 @@ TEST_CASE("a body over the limit is refused, and a full queue answers ResourceEx
     REQUIRE(a.queue->enqueue(request("two")));
     REQUIRE(a.queue->enqueue(request("three")));
     REQUIRE(waitUntil([&] { return a.queue->stats().items == 3; }, 5s));
-    auto full = a.queue->enqueue(request("four"));
+    auto bulky = a.queue->enqueue(request("bulky", std::string(200, 'x'))); // past maxBytes
+    REQUIRE_FALSE(bulky);
+    CHECK(bulky.error().code() == Code::ResourceExhausted);
+    REQUIRE(a.queue->enqueue(request("four")));
+    REQUIRE(waitUntil([&] { return a.queue->stats().items == 4; }, 5s));
+    auto full = a.queue->enqueue(request("five")); // past maxItems
     REQUIRE_FALSE(full);
     CHECK(full.error().code() == Code::ResourceExhausted);
-    CHECK(a.queue->depthByFunction().at(api::FunctionRef{"echo", "openfaas-fn"}) == 3);
-    CHECK(a.queue->prometheusText().find("faasd_cluster_queue_pending 3\n") != std::string::npos);
+    CHECK(a.queue->depthByFunction().at(api::FunctionRef{"echo", "openfaas-fn"}) == 4);
+    CHECK(a.queue->prometheusText().find("faasd_cluster_queue_pending 4\n") != std::string::npos);
 
     a.start(recorder);
-    REQUIRE(recorder.waitCallbacks(3));
+    REQUIRE(recorder.waitCallbacks(4));
     auto runs = recorder.invocationsOf("max");
     REQUIRE(runs.size() == 1);
     CHECK(runs[0].job.body.size() == 1u << 20);

@@ -52,6 +52,7 @@ TEST_CASE("a worker takes the oldest due item, and only one worker takes it") {
     CHECK(second->callId == "new");
     CHECK_FALSE(m.take(1'000));
     CHECK(m.counts().items == 2);
+    CHECK(m.counts().bytes == 0);
     CHECK(m.counts().waiting == 2); // held here, not yet claimed
 }
 
