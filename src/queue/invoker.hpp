@@ -4,7 +4,7 @@
 // one speaks HTTP: invocations go to the gateway's own /function/ route on
 // loopback, so they take the sync path (proxy, wake from zero, metrics).
 
-#include "queue/store.hpp"
+#include "queue/job.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -6,32 +6,16 @@
 // back. The Dispatcher applies the verdict to its schedule.
 
 #include "provider/provider.hpp"
+#include "queue/attempt.hpp"
 #include "queue/config.hpp"
 #include "queue/invoker.hpp"
 #include "queue/store.hpp"
 #include "queue/writer.hpp"
 
-#include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
+#include <string>
 
 namespace faasd::queue {
-
-// Raised once, when stop() gives up waiting: running requests end where
-// they are and run again at the next start.
-class AbortSignal {
-public:
-    void raise();
-    bool raised() const;
-    // Waits up to delay; false when the signal is raised meanwhile.
-    bool sleepFor(std::chrono::milliseconds delay);
-
-private:
-    mutable std::mutex mutex_;
-    std::condition_variable cv_;
-    bool raised_ = false;
-};
 
 struct Verdict {
     enum class Kind {
@@ -56,18 +40,15 @@ public:
     // provider, when given, tells each job its function's own timeout.
     Runner(const QueueConfig& config, Store& store, Writer& writer, Invoker& invoker,
            AbortSignal& abort, provider::Provider* provider = nullptr)
-        : config_(config), store_(store), writer_(writer), invoker_(invoker), abort_(abort),
-          provider_(provider) {}
+        : config_(config), retry_(retryPolicyOf(config)), callback_(callbackPolicyOf(config)),
+          store_(store), writer_(writer), invoker_(invoker), abort_(abort), provider_(provider) {}
 
     Verdict run(int64_t id);
 
 private:
-    enum class Delivery { Delivered, Failed, Aborted };
-
-    Delivery deliver(const Job& job, const Outcome& outcome, int status, double seconds,
-                     std::string& error);
-
     const QueueConfig& config_;
+    const RetryPolicy retry_;
+    const CallbackPolicy callback_;
     Store& store_;
     Writer& writer_;
     Invoker& invoker_;

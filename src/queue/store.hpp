@@ -8,7 +8,7 @@
 #include "api/function_ref.hpp"
 #include "common/error.hpp"
 #include "ports/async_queue.hpp"
-#include "provider/provider.hpp"
+#include "queue/job.hpp"
 #include "queue/sqlite.hpp"
 
 #include <cstdint>
@@ -20,26 +20,6 @@
 #include <vector>
 
 namespace faasd::queue {
-
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
-
-// A stored request, as a worker runs it.
-struct Job {
-    int64_t id = 0;
-    std::string callId;
-    api::FunctionRef function;
-    std::string method;
-    std::string path;
-    std::string query;
-    HeaderList headers;
-    std::string body;
-    std::string callbackUrl;
-    int64_t enqueuedMs = 0; // Unix milliseconds
-    std::string status;
-    uint64_t attempts = 0;
-    // Not stored: the function's own, looked up when the job runs.
-    provider::UpstreamTimeout timeout;
-};
 
 // What the scheduler keeps in memory of an unfinished request.
 struct Entry {
