@@ -51,6 +51,10 @@ public:
     bool leading() const { return scheduler_ && scheduler_->leading(); }
     void onLeadership(std::function<void(bool)> listener);
     const std::string& nodeName() const { return config_.node.name; }
+    const std::string& prefix() const { return config_.prefix; }
+    etcd::Client& etcd() { return *etcd_; }
+    // This node's lease (0 while it has none): the cluster queue's claims.
+    int64_t leaseId() const { return membership_ ? membership_->leaseId() : 0; }
 
     // The cluster's credentials: ours when this node is the first to
     // offer any, else those stored by the first (never logged).

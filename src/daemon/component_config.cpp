@@ -139,6 +139,22 @@ queue::QueueConfig queueConfigFrom(const config::DaemonConfig& c) {
             .keepCompleted = q.keepCompleted};
 }
 
+cluster::ClusterQueueConfig clusterQueueConfigFrom(const config::DaemonConfig& c,
+                                                   const std::string& node) {
+    const auto q = queueConfigFrom(c);
+    cluster::ClusterQueueConfig out;
+    out.prefix = c.cluster.prefix + (c.cluster.prefix.ends_with('/') ? "" : "/") + "queue/";
+    out.node = node;
+    out.workers = q.workers;
+    out.maxItems = std::min<uint64_t>(q.maxItems, out.maxItems);
+    out.maxBodyBytes = std::min<uint64_t>(q.maxBodyBytes, out.maxBodyBytes);
+    out.retry = queue::retryPolicyOf(q);
+    out.callback = queue::callbackPolicyOf(q);
+    out.shutdownTimeout = q.shutdownTimeout;
+    out.keepCompleted = q.keepCompleted;
+    return out;
+}
+
 gateway::GatewayConfig gatewayConfigFrom(const config::DaemonConfig& c,
                                          const DaemonCredentials& credentials,
                                          std::string internalToken) {

@@ -5,6 +5,7 @@
 // them.
 
 #include "cluster/cluster.hpp"
+#include "cluster/queue_config.hpp"
 #include "config/daemon_config.hpp"
 #include "daemon/credentials.hpp"
 #include "gateway/gateway.hpp"
@@ -16,6 +17,11 @@ namespace faasd::daemon {
 provider::ProviderConfig providerConfigFrom(const config::DaemonConfig& config);
 
 queue::QueueConfig queueConfigFrom(const config::DaemonConfig& config);
+
+// The cluster's queue (in etcd under the cluster's prefix): the SQLite
+// queue's workers, bounds and retry rules, bodies at most 1 MiB.
+cluster::ClusterQueueConfig clusterQueueConfigFrom(const config::DaemonConfig& config,
+                                                   const std::string& node);
 
 // The gateway's settings; internalToken admits the queue's workers only.
 gateway::GatewayConfig gatewayConfigFrom(const config::DaemonConfig& config,

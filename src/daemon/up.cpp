@@ -1,6 +1,7 @@
 #include "daemon/up.hpp"
 
 #include "build/builder_api.hpp"
+#include "cluster/async_queue.hpp"
 #include "cluster/cluster.hpp"
 #include "common/log.hpp"
 #include "common/random.hpp"
@@ -35,6 +36,7 @@ struct Daemon {
     std::unique_ptr<provider::ContainerdProvider> provider;
     std::unique_ptr<cluster::Cluster> cluster; // cluster mode only
     std::unique_ptr<queue::Queue> queue;
+    std::unique_ptr<cluster::ClusterQueue> clusterQueue; // cluster mode: the queue in etcd
     std::unique_ptr<build::RemoteBuilder> builder;
     std::unique_ptr<GatewayBuilder> builderPort;
     std::unique_ptr<gateway::Gateway> gateway;
@@ -42,6 +44,10 @@ struct Daemon {
     std::unique_ptr<queue::HttpInvoker> syncInvoker; // the triggers' sync runs
     std::unique_ptr<triggers::Hub> triggers;
     std::string internalToken; // the queue's workers' pass to the gateway
+
+    gateway::AsyncQueue* asyncQueue() const {
+        return clusterQueue ? static_cast<gateway::AsyncQueue*>(clusterQueue.get()) : queue.get();
+    }
 
     // What the gateway, queue, scaler and triggers see: the cluster's
     // functions in cluster mode, this VM's otherwise.
@@ -142,7 +148,13 @@ Result<void> buildComponents(const config::DaemonConfig& c, DaemonCredentials& c
         TRY(adoptClusterCredentials(c, *d.cluster, creds));
     }
     d.internalToken = randomHex(16);
-    if (c.queue.enabled) {
+    if (c.queue.enabled && d.cluster) {
+        // A request any node accepted runs even when that node dies.
+        TRY_ASSIGN(d.clusterQueue,
+                   cluster::ClusterQueue::open(
+                       clusterQueueConfigFrom(c, d.cluster->nodeName()), d.cluster->etcd(),
+                       [k = d.cluster.get()] { return k->leaseId(); }, &d.served()));
+    } else if (c.queue.enabled) {
         TRY_ASSIGN(d.queue, queue::Queue::open(queueConfigFrom(c), d.served()));
     }
     if (c.builder.enabled) {
@@ -167,10 +179,10 @@ Result<void> buildComponents(const config::DaemonConfig& c, DaemonCredentials& c
     d.gateway->addMetricsSource([w = d.containerdWatch.get()] { return w->prometheusText(); });
     d.gateway->addMetricsSource(
         [p = d.provider.get()] { return p->startStages().prometheusText(); });
-    d.gateway->setAsyncQueue(d.queue.get());
+    d.gateway->setAsyncQueue(d.asyncQueue());
     d.gateway->setFunctionBuilder(d.builderPort.get());
-    if (d.queue) {
-        d.gateway->addMetricsSource([q = d.queue.get()] { return q->prometheusText(); });
+    if (auto* q = d.asyncQueue()) {
+        d.gateway->addMetricsSource([q] { return q->prometheusText(); });
     }
     if (c.triggers.enabled && d.cluster) {
         kUpLog.warn("cluster mode: function triggers are off on this node");
@@ -203,6 +215,9 @@ Result<void> serve(const config::DaemonConfig& c, Daemon& d) {
                                             .internalToken = d.internalToken};
     if (d.queue) {
         d.queue->start(std::make_unique<queue::HttpInvoker>(loopback));
+    }
+    if (d.clusterQueue) {
+        d.clusterQueue->start(std::make_unique<queue::HttpInvoker>(loopback));
     }
     if (d.triggers) {
         d.syncInvoker = std::make_unique<queue::HttpInvoker>(loopback);
@@ -258,6 +273,9 @@ void shutDown(const config::DaemonConfig& c, Daemon& d) {
     if (d.queue) {
         d.queue->stop();
     }
+    if (d.clusterQueue) {
+        d.clusterQueue->stop(); // what it could not finish goes to the other nodes
+    }
     d.gateway->stop();
     d.containerdWatch.reset(); // no "not answering" while containerd stops, last
     if (d.cluster) {
@@ -275,6 +293,7 @@ void shutDown(const config::DaemonConfig& c, Daemon& d) {
     d.builderPort.reset();
     d.builder.reset();
     d.queue.reset();
+    d.clusterQueue.reset();
     d.cluster.reset();
     d.provider.reset();
     d.containerd.reset();

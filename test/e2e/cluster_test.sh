@@ -67,7 +67,7 @@ same_password() { [[ $(cat "$tmp"/node*/state/secrets/basic-auth-password | sort
 check "the three nodes share the first one's credentials" same_password
 
 # --- a function with three replicas
-image_applets=(cat sh env ifconfig)
+image_applets=(cat sh env ifconfig sleep)
 build_image faasd.test/echo:1 "$tmp/img" "${image_applets[@]}"
 for i in $nodes; do check "node $i imports the test image" node_import "$i" "$img/image.tar"; done
 
