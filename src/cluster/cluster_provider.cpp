@@ -27,6 +27,22 @@ uint64_t initialReplicas(const api::FunctionDeployment& d, uint64_t max) {
     return std::min(n, max);
 }
 
+// An etcd call of a change: when etcd does not answer, the change is
+// refused with 503 and says why (serving goes on from memory).
+template <typename T> Result<T> etcdCall(Result<T> result, std::string_view what) {
+    if (result) {
+        return result;
+    }
+    const auto& e = result.error();
+    if (e.code() == Code::Unavailable || e.code() == Code::Timeout) {
+        return fail(Code::Unavailable,
+                    "{}: the cluster's etcd is unreachable, so changes are refused until it "
+                    "answers (functions keep serving): {}",
+                    what, e.message());
+    }
+    return fail(e.context(what));
+}
+
 // What a node said when it could not run a generation, when every node it
 // was placed on said so.
 std::optional<std::string> allFailed(const Snapshot& s, const api::FunctionRef& fn,
@@ -134,9 +150,9 @@ Result<void> ClusterProvider::deploy(const api::FunctionDeployment& deployment) 
                           .replicas = initialReplicas(d, config_.maxReplicas),
                           .createdAt = std::chrono::system_clock::now()};
     const auto key = state_.keys().function(fn);
-    TRY_ASSIGN(auto txn, withContext(etcd_.txn({Compare::missing(key)},
-                                               {Operation::put(key, toJson(record))}),
-                                     what));
+    TRY_ASSIGN(
+        auto txn,
+        etcdCall(etcd_.txn({Compare::missing(key)}, {Operation::put(key, toJson(record))}), what));
     if (!txn.succeeded) {
         return fail(Code::AlreadyExists, "{}: function {} already exists in namespace {}", what,
                     d.service, d.ns);
@@ -166,16 +182,16 @@ Result<void> ClusterProvider::update(const api::FunctionDeployment& deployment) 
     const api::FunctionRef fn{d.service, d.ns};
     const auto key = state_.keys().function(fn);
     for (int attempt = 0; attempt < 5; ++attempt) {
-        TRY_ASSIGN(auto kv, withContext(etcd_.get(key), what));
+        TRY_ASSIGN(auto kv, etcdCall(etcd_.get(key), what));
         if (!kv) {
             return fail(Code::NotFound, "{}: function {} not found in namespace {}", what,
                         d.service, d.ns);
         }
         TRY_ASSIGN(auto record, withContext(parseFunctionRecord(kv->value), what));
         record.deployment = d;
-        TRY_ASSIGN(auto txn, withContext(etcd_.txn({Compare::modRevisionIs(key, kv->modRevision)},
-                                                   {Operation::put(key, toJson(record))}),
-                                         what));
+        TRY_ASSIGN(auto txn, etcdCall(etcd_.txn({Compare::modRevisionIs(key, kv->modRevision)},
+                                                {Operation::put(key, toJson(record))}),
+                                      what));
         if (txn.succeeded) {
             return waitReady(fn, txn.revision, what);
         }
@@ -188,10 +204,10 @@ Result<void> ClusterProvider::remove(const std::string& name, const std::string&
     const api::FunctionRef fn{name, ns};
     const auto what = fmt::format("removing {}", name);
     const auto key = state_.keys().function(fn);
-    TRY_ASSIGN(auto txn, withContext(etcd_.txn({Compare::exists(key)},
-                                               {Operation::remove(key),
-                                                Operation::remove(state_.keys().placement(fn))}),
-                                     what));
+    TRY_ASSIGN(auto txn, etcdCall(etcd_.txn({Compare::exists(key)},
+                                            {Operation::remove(key),
+                                             Operation::remove(state_.keys().placement(fn))}),
+                                  what));
     if (!txn.succeeded) {
         return fail(Code::NotFound, "{}: function {} not found in namespace {}", what, name, ns);
     }
@@ -233,7 +249,7 @@ Result<void> ClusterProvider::setReplicas(const api::FunctionRef& fn, uint64_t r
                                           std::string_view what) {
     const auto key = state_.keys().function(fn);
     for (int attempt = 0; attempt < 5; ++attempt) {
-        TRY_ASSIGN(auto kv, withContext(etcd_.get(key), what));
+        TRY_ASSIGN(auto kv, etcdCall(etcd_.get(key), what));
         if (!kv) {
             return fail(Code::NotFound, "{}: function {} not found in namespace {}", what, fn.name,
                         fn.ns);
@@ -243,9 +259,9 @@ Result<void> ClusterProvider::setReplicas(const api::FunctionRef& fn, uint64_t r
             return {};
         }
         record.replicas = replicas;
-        TRY_ASSIGN(auto txn, withContext(etcd_.txn({Compare::modRevisionIs(key, kv->modRevision)},
-                                                   {Operation::put(key, toJson(record))}),
-                                         what));
+        TRY_ASSIGN(auto txn, etcdCall(etcd_.txn({Compare::modRevisionIs(key, kv->modRevision)},
+                                                {Operation::put(key, toJson(record))}),
+                                      what));
         if (txn.succeeded) {
             return {};
         }
@@ -323,9 +339,9 @@ Result<void> ClusterProvider::createSecret(const api::Secret& secretIn) {
     TRY(withContext(api::validateSecretName(secret.name), what));
     TRY(requireNamespace(*state_.snapshot(), secret.ns, what));
     const auto key = state_.keys().secret(secret.ns, secret.name);
-    TRY_ASSIGN(auto txn, withContext(etcd_.txn({Compare::missing(key)},
-                                               {Operation::put(key, secret.bytes())}),
-                                     what));
+    TRY_ASSIGN(
+        auto txn,
+        etcdCall(etcd_.txn({Compare::missing(key)}, {Operation::put(key, secret.bytes())}), what));
     if (!txn.succeeded) {
         return fail(Code::AlreadyExists, "{}: it already exists in namespace {}", what, secret.ns);
     }
@@ -338,9 +354,9 @@ Result<void> ClusterProvider::updateSecret(const api::Secret& secretIn) {
     secret.ns = nsOr(secret.ns);
     const auto what = fmt::format("updating secret {}", secret.name);
     const auto key = state_.keys().secret(secret.ns, secret.name);
-    TRY_ASSIGN(auto txn,
-               withContext(etcd_.txn({Compare::exists(key)}, {Operation::put(key, secret.bytes())}),
-                           what));
+    TRY_ASSIGN(
+        auto txn,
+        etcdCall(etcd_.txn({Compare::exists(key)}, {Operation::put(key, secret.bytes())}), what));
     if (!txn.succeeded) {
         return fail(Code::NotFound, "{}: secret {} not found in namespace {}", what, secret.name,
                     secret.ns);
@@ -354,7 +370,7 @@ Result<void> ClusterProvider::removeSecret(const std::string& name, const std::s
     const auto what = fmt::format("removing secret {}", name);
     const auto key = state_.keys().secret(ns, name);
     TRY_ASSIGN(auto txn,
-               withContext(etcd_.txn({Compare::exists(key)}, {Operation::remove(key)}), what));
+               etcdCall(etcd_.txn({Compare::exists(key)}, {Operation::remove(key)}), what));
     if (!txn.succeeded) {
         return fail(Code::NotFound, "{}: secret {} not found in namespace {}", what, name, ns);
     }
@@ -390,9 +406,9 @@ Result<void> ClusterProvider::createNamespace(const api::NamespaceRequest& ns) {
     const auto what = fmt::format("creating namespace {}", ns.name);
     TRY(withContext(api::validateName("namespace", ns.name), what));
     const auto key = state_.keys().ns(ns.name);
-    TRY_ASSIGN(auto txn, withContext(etcd_.txn({Compare::missing(key)},
-                                               {Operation::put(key, api::toJson(ns))}),
-                                     what));
+    TRY_ASSIGN(
+        auto txn,
+        etcdCall(etcd_.txn({Compare::missing(key)}, {Operation::put(key, api::toJson(ns))}), what));
     if (!txn.succeeded || ns.name == config_.defaultNamespace) {
         return fail(Code::AlreadyExists, "{}: it already exists", what);
     }
@@ -408,7 +424,7 @@ Result<void> ClusterProvider::updateNamespace(const api::NamespaceRequest& ns) {
         compares.push_back(Compare::exists(key));
     }
     TRY_ASSIGN(auto txn,
-               withContext(etcd_.txn(compares, {Operation::put(key, api::toJson(ns))}), what));
+               etcdCall(etcd_.txn(compares, {Operation::put(key, api::toJson(ns))}), what));
     if (!txn.succeeded) {
         return fail(Code::NotFound, "{}: namespace {} not found", what, ns.name);
     }
@@ -429,12 +445,11 @@ Result<void> ClusterProvider::removeNamespace(const std::string& name) {
         }
     }
     const auto key = state_.keys().ns(name);
-    TRY_ASSIGN(
-        auto txn,
-        withContext(etcd_.txn({Compare::exists(key)},
-                              {Operation::remove(key),
-                               Operation::removePrefix(state_.keys().secrets() + name + "/")}),
-                    what));
+    TRY_ASSIGN(auto txn,
+               etcdCall(etcd_.txn({Compare::exists(key)},
+                                  {Operation::remove(key),
+                                   Operation::removePrefix(state_.keys().secrets() + name + "/")}),
+                        what));
     if (!txn.succeeded) {
         return fail(Code::NotFound, "{}: namespace {} not found", what, name);
     }

@@ -13,7 +13,11 @@
 #     and asynchronous requests node 3 accepted before the kill complete,
 #     each counted by its call id;
 #   - node 3 started again rejoins with nothing stale left (its old replica
-#     removed), and a removal through node 2 leaves no replica anywhere;
+#     removed);
+#   - with every etcd member killed, every node still serves its functions
+#     and a deploy is refused with 503 naming etcd; with etcd back, deploys
+#     work again;
+#   - a removal through node 2 leaves no replica anywhere;
 #   - the teardown leaves nothing.
 #
 # Usage: cluster_test.sh FAASD FWATCHDOG ASYNC_HELPER  (exits 77 when not root)
@@ -185,11 +189,31 @@ check "node 3's old replica of whereami is gone (not placed there any more)" wai
 check "node 3's gateway answers for whereami" test "$(answered_by 3 3)" != ""
 check "the replicas stay 3" ready_is 3 whereami 3
 
-# --- removal through node 2 leaves no replica anywhere
 del() {
   curl -s -m 60 -o /dev/null -w '%{http_code}' -u "$(node_auth "$2")" -X DELETE \
     -d "{\"functionName\":\"$1\"}" "$(node_gw "$2")/system/functions"
 }
+
+# --- etcd unreachable: every node serves what it runs, and refuses changes
+for i in $nodes; do kill -KILL "${node_etcd_pid[$i]}"; done
+for i in $nodes; do wait_for 10 gone "${node_etcd_pid[$i]}"; done
+for i in $nodes; do
+  check "node $i answers for whereami with etcd down" all_200 "$i" 10
+done
+refused() { # a deploy is 503, naming etcd, within the client's deadline
+  local t0=$SECONDS
+  [[ $(deploy 2 '{"service":"late","image":"faasd.test/echo:1"}') == 503 ]] &&
+    grep -q "etcd is unreachable" "$tmp/deploy.out" && ((SECONDS - t0 < 30))
+}
+check "a deploy with etcd down is refused with 503, naming etcd" refused
+check "the etcd members start again on their data" start_etcd_cluster
+check "node 1 sees three nodes again" wait_for 30 sees_nodes 1 3
+check "node 2 deploys again once etcd answers" test "$(deploy 2 '{"service":"late",
+  "image":"faasd.test/echo:1"}')" = 202
+check "whereami is still at 3 ready replicas" wait_for 30 ready_is 1 whereami 3
+check "node 2 removes late" test "$(del late 2)" = 202
+
+# --- removal through node 2 leaves no replica anywhere
 check "node 2 removes whereami" test "$(del whereami 2)" = 202
 none_left() { local i; for i in $nodes; do [[ $(tasks_on "$i" whereami) == 0 ]] || return 1; done; }
 check "no node runs whereami any more" wait_for 30 none_left
