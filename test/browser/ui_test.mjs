@@ -129,6 +129,14 @@ try {
     assert(await page.locator('#banner').isHidden(), 'an error banner is shown');
   });
 
+  await step('one VM: no Cluster link, and #/cluster says it is not a cluster', async () => {
+    assert(await page.locator('#nav-cluster').isHidden(), 'the Cluster link shows on one VM');
+    await page.goto(`${gw}/ui/#/cluster`);
+    await page.locator('text=This faasd is one VM, not part of a cluster.').waitFor();
+    await page.goto(`${gw}/ui/#/functions`);
+    await page.getByRole('heading', {name: /Functions/}).waitFor();
+  });
+
   await step('keyboard: Tab reaches the Deploy link and Enter opens the form', async () => {
     await page.locator('body').focus();
     for (let i = 0; i < 12; i++) {

@@ -127,6 +127,10 @@ export const triggersApi = {
   list: (ns, signal) => api('GET', '/system/triggers', {query: {namespace: ns}, signal}),
 };
 
+export const clusterApi = {
+  status: (signal) => api('GET', '/system/cluster', {signal}),
+};
+
 export function namespaces() {
   return api('GET', '/system/namespaces');
 }

@@ -1,5 +1,5 @@
 // The page: hash routes (#/functions, #/dashboard, #/deploy,
-// #/function/NS/NAME, #/secrets, #/async), the namespace selector, the error banner and the
+// #/function/NS/NAME, #/secrets, #/async, #/cluster), the namespace selector, the error banner and the
 // confirmation dialog. Each view renders into <main> and returns a cleanup
 // that stops its polling and streams.
 
@@ -11,6 +11,7 @@ import * as deployView from './deploy.js';
 import * as detailView from './detail.js';
 import * as secretsView from './secrets.js';
 import * as asyncView from './async.js';
+import * as clusterView from './cluster.js';
 
 const main = document.getElementById('main');
 const nsSelect = document.getElementById('namespace');
@@ -97,6 +98,7 @@ function route() {
   case 'function': result = detailView.render(main, ctx, parts[1] || ctx.ns, parts[2] || ''); break;
   case 'secrets': result = secretsView.render(main, ctx); break;
   case 'async': result = asyncView.render(main, ctx); break;
+  case 'cluster': result = clusterView.render(main, ctx); break;
   default: result = functionsView.render(main, ctx); break;
   }
   cleanup = typeof result === 'function' ? result : null;
@@ -111,4 +113,5 @@ window.addEventListener('hashchange', () => {
 });
 
 await loadNamespaces();
+clusterView.showLinkIfCluster(document.getElementById('nav-cluster'));
 route();
