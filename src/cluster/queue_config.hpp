@@ -12,9 +12,9 @@
 namespace faasd::cluster {
 
 struct ClusterQueueConfig {
-    std::string prefix = "/faasd/queue/";
-    std::string node;           // this node's name: the value of its claims
-    unsigned workers = 8;       // requests this node runs at once
+    std::string prefix = "/faasd-queue/"; // beside the cluster state's /faasd/
+    std::string node;                     // this node's name: the value of its claims
+    unsigned workers = 8;                 // requests this node runs at once
     uint64_t maxItems = 10'000; // unfinished and failed requests, cluster-wide; more is 429
     // Their bodies' bytes; more is 429. etcd refuses every write, the
     // cluster's own too, once its database reaches its quota (2 GiB by

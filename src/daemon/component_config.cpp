@@ -143,7 +143,13 @@ cluster::ClusterQueueConfig clusterQueueConfigFrom(const config::DaemonConfig& c
                                                    const std::string& node) {
     const auto q = queueConfigFrom(c);
     cluster::ClusterQueueConfig out;
-    out.prefix = c.cluster.prefix + (c.cluster.prefix.ends_with('/') ? "" : "/") + "queue/";
+    // Beside the cluster's prefix, not under it: the nodes' watch of the
+    // cluster's state never sees the queue's traffic.
+    auto base = c.cluster.prefix;
+    while (base.size() > 1 && base.ends_with('/')) {
+        base.pop_back();
+    }
+    out.prefix = base + "-queue/";
     out.node = node;
     out.workers = q.workers;
     out.maxItems = std::min<uint64_t>(q.maxItems, out.maxItems);

@@ -18,7 +18,8 @@ provider::ProviderConfig providerConfigFrom(const config::DaemonConfig& config);
 
 queue::QueueConfig queueConfigFrom(const config::DaemonConfig& config);
 
-// The cluster's queue (in etcd under the cluster's prefix): the SQLite
+// The cluster's queue (in etcd beside the cluster's prefix: /faasd-queue/
+// for /faasd/): the SQLite
 // queue's workers, bounds and retry rules, bodies at most 1 MiB.
 cluster::ClusterQueueConfig clusterQueueConfigFrom(const config::DaemonConfig& config,
                                                    const std::string& node);
