@@ -1,8 +1,9 @@
 #pragma once
 
 // Per-function invocation metrics: what /metrics exposes in Prometheus text
-// and what the scaler reads, per function (api::FunctionRef; the
-// "name.namespace" string is only the Prometheus label). Thread-safe.
+// and what the scaler reads (as InvocationCounters), per function
+// (api::FunctionRef; the "name.namespace" string is only the Prometheus
+// label). Thread-safe.
 //
 // Writers (the invoke path, on the I/O threads) each update a shard of
 // their own, so they never wait on one another, nor on a thread that was
@@ -12,6 +13,7 @@
 
 #include "api/function_ref.hpp"
 #include "gateway/latency_buckets.hpp"
+#include "ports/invocation_counters.hpp"
 
 #include <array>
 #include <atomic>
@@ -25,19 +27,14 @@
 
 namespace faasd::gateway {
 
-class FunctionMetrics {
+class FunctionMetrics final : public InvocationCounters {
 public:
     // Upper bounds of the gateway_functions_seconds buckets (Prometheus defaults).
     static constexpr std::array<double, 11> kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                         0.5,   1,    2.5,   5,    10};
 
-    struct Snapshot {
-        uint64_t started = 0;   // gateway_function_invocation_started
-        uint64_t completed = 0; // sum of gateway_function_invocation_total over codes
-        uint64_t inFlight = 0;
-        uint64_t replicas = 0; // gateway_service_count
-        std::map<unsigned, uint64_t> byCode;
-    };
+    // The counters of one function (ports/invocation_counters.hpp).
+    using Snapshot = InvocationSnapshot;
     // A snapshot with the function's latency buckets, cumulative (all zero
     // unless latency detail is kept).
     struct Detail {
@@ -59,8 +56,8 @@ public:
     // Forgets a removed function.
     void remove(api::FunctionRefView function);
 
-    std::optional<Snapshot> get(api::FunctionRefView function) const;
-    std::map<api::FunctionRef, Snapshot> all() const;
+    std::optional<Snapshot> get(api::FunctionRefView function) const override;
+    std::map<api::FunctionRef, Snapshot> all() const override;
     std::map<api::FunctionRef, Detail> details() const;
 
     // The Prometheus text exposition of every series.

@@ -16,7 +16,7 @@ double millis(std::chrono::steady_clock::duration d) {
     return std::chrono::duration<double, std::milli>(d).count();
 }
 
-uint64_t succeeded(const gateway::FunctionMetrics::Snapshot& s) {
+uint64_t succeeded(const gateway::InvocationSnapshot& s) {
     uint64_t n = 0;
     for (const auto& [code, count] : s.byCode) {
         n += code >= 200 && code < 300 ? count : 0;
@@ -59,7 +59,7 @@ std::optional<double> freeMemoryFraction(const std::string& meminfo) {
 }
 
 Scaler::Scaler(ScalerConfig config, provider::Provider& provider,
-               const gateway::FunctionMetrics& metrics, Now now)
+               const gateway::InvocationCounters& metrics, Now now)
     : config_(std::move(config)), provider_(provider), metrics_(metrics), now_(std::move(now)) {}
 
 Scaler::~Scaler() {

@@ -4,15 +4,16 @@
 // shared by concurrent callers), parks idle functions labelled
 // com.openfaas.scale.zero and evicts them later or under memory pressure,
 // and moves replicas between com.openfaas.scale.min and max from the
-// gateway's own counters (policy.hpp). It also takes Alertmanager's
-// webhook. Every change goes through the Provider.
+// invocation counters (policy.hpp): the gateway's own on one VM, every
+// node's gateway's in a cluster (cluster/cluster_counters.hpp). It also
+// takes Alertmanager's webhook. Every change goes through the Provider.
 //
 //   Scaler scaler(config, provider, gateway.metrics());
 //   gateway.setReplicaWaker(&scaler);
 //   gateway.setAlertHandler(&scaler);
 //   scaler.start();  ...  scaler.stop();
 //
-// A tick observes (the provider's functions and the gateway's counters,
+// A tick observes (the provider's functions and the invocation counters,
 // read into a TickSnapshot), decides (planTick in plan.hpp, pure) and acts
 // (launches each change, logs and counts).
 //
@@ -21,8 +22,8 @@
 // not hold up other functions; wakes run on the caller's thread.
 
 #include "config/daemon_config.hpp"
-#include "gateway/function_metrics.hpp"
 #include "ports/alerts.hpp"
+#include "ports/invocation_counters.hpp"
 #include "ports/replica_waker.hpp"
 #include "ports/scale_events.hpp"
 #include "provider/provider.hpp"
@@ -51,8 +52,8 @@ public:
     using Now = std::function<TimePoint()>;
 
     Scaler(
-        ScalerConfig config, provider::Provider& provider, const gateway::FunctionMetrics& metrics,
-        Now now = [] { return Clock::now(); });
+        ScalerConfig config, provider::Provider& provider,
+        const gateway::InvocationCounters& metrics, Now now = [] { return Clock::now(); });
     ~Scaler() override;
     Scaler(const Scaler&) = delete;
     Scaler& operator=(const Scaler&) = delete;
@@ -113,7 +114,7 @@ private:
 
     ScalerConfig config_;
     provider::Provider& provider_;
-    const gateway::FunctionMetrics& metrics_;
+    const gateway::InvocationCounters& metrics_;
     Now now_;
     gateway::ScaleEventSink* events_ = nullptr;
 

@@ -5,6 +5,7 @@
 #include "catch_result.hpp"
 #include "common/files.hpp"
 #include "fake_provider.hpp"
+#include "gateway/function_metrics.hpp"
 #include "scaler/scaler.hpp"
 #include "wait.hpp"
 
