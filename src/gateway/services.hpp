@@ -44,11 +44,12 @@ void addAlertRoutes(Router& router, const Services& services);     // alerts.cpp
 void addUiRoutes(Router& router, const Services& services);     // ui.cpp: /, /ui/, healthz, metrics
 void addInvokeRoutes(Router& router, const Services& services); // invoke.cpp
 void addLogRoutes(Router& router);                              // logs.cpp
-void addAsyncRequestRoutes(Router& router, const Services& services); // async_requests.cpp
-void addBuildRoutes(Router& router, const Services& services);        // build.cpp
-void addTriggerRoutes(Router& router, const Services& services);      // triggers.cpp
-void addHistoryRoutes(Router& router, const Services& services);      // history_route.cpp
-void addClusterRoutes(Router& router, const Services& services);      // cluster.cpp
+void addAsyncRequestRoutes(Router& router, const Services& services);    // async_requests.cpp
+void addBuildRoutes(Router& router, const Services& services);           // build.cpp
+void addTriggerRoutes(Router& router, const Services& services);         // triggers.cpp
+void addHistoryRoutes(Router& router, const Services& services);         // history_route.cpp
+void addClusterRoutes(Router& router, const Services& services);         // cluster.cpp
+void addFunctionCounterRoutes(Router& router, const Services& services); // function_counters.cpp
 
 // The full table.
 Router buildRouter(const Services& services);

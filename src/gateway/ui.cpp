@@ -127,6 +127,7 @@ Router buildRouter(const Services& services) {
     addTriggerRoutes(router, services);
     addHistoryRoutes(router, services);
     addClusterRoutes(router, services);
+    addFunctionCounterRoutes(router, services);
     addUiRoutes(router, services);
     return router;
 }

@@ -1,10 +1,12 @@
-// /metrics after invocations, FunctionMetrics, /system/logs, /async-function.
+// /metrics and /system/function-counters after invocations, FunctionMetrics,
+// /system/logs, /async-function.
 
 #include "api/json.hpp"
 #include "catch_result.hpp"
 #include "harness.hpp"
 #include "wait.hpp"
 
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -271,4 +273,37 @@ TEST_CASE("FunctionMetrics merges what several threads counted") {
         std::string::npos);
     m.remove(f);
     CHECK_FALSE(m.get(f));
+}
+
+TEST_CASE("/system/function-counters answers this gateway's counters per function, with auth") {
+    auto config = Harness::defaultConfig();
+    config.authEnabled = true;
+    config.credentials = {"admin", "secret"};
+    TestUpstream up("echo-0");
+    Harness h(config);
+    h.provider.setEndpoints("echo", "openfaas-fn", {up.endpoint()});
+    REQUIRE(h.gateway->start());
+    auto c = h.client();
+    REQUIRE(c.Get("/system/function-counters")->status == 401);
+    c.set_basic_auth("admin", "secret");
+
+    auto res = c.Get("/system/function-counters");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->body == "{}");
+
+    REQUIRE(c.Get("/function/echo")->status == 200);
+    REQUIRE(c.Get("/function/echo")->status == 200);
+    REQUIRE(c.Get("/function/echo/status/500")->status == 500);
+    res = c.Get("/system/function-counters");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->get_header_value("Content-Type").rfind("application/json", 0) == 0);
+    auto j = nlohmann::json::parse(res->body);
+    REQUIRE(j.size() == 1);
+    const auto& echo = j.at("echo.openfaas-fn");
+    CHECK(echo.at("started") == 3);
+    CHECK(echo.at("completed") == 3);
+    CHECK(echo.at("inFlight") == 0);
+    CHECK(echo.at("byCode") == nlohmann::json{{"200", 2}, {"500", 1}});
 }
