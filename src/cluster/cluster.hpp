@@ -53,6 +53,8 @@ public:
     const std::string& nodeName() const { return config_.node.name; }
     const std::string& prefix() const { return config_.prefix; }
     etcd::Client& etcd() { return *etcd_; }
+    // The watched state (until stop()).
+    const ClusterState& state() const { return *state_; }
     // This node's lease (0 while it has none): the cluster queue's claims.
     int64_t leaseId() const { return membership_ ? membership_->leaseId() : 0; }
 
