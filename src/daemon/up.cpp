@@ -3,6 +3,7 @@
 #include "build/builder_api.hpp"
 #include "cluster/async_queue.hpp"
 #include "cluster/cluster.hpp"
+#include "cluster/cluster_counters.hpp"
 #include "common/log.hpp"
 #include "common/random.hpp"
 #include "common/subprocess.hpp"
@@ -40,6 +41,8 @@ struct Daemon {
     std::unique_ptr<build::RemoteBuilder> builder;
     std::unique_ptr<GatewayBuilder> builderPort;
     std::unique_ptr<gateway::Gateway> gateway;
+    std::unique_ptr<cluster::ClusterCounters>
+        counters; // cluster mode: every gateway's, for the scaler
     std::unique_ptr<scaler::Scaler> scaler;
     std::unique_ptr<queue::HttpInvoker> syncInvoker; // the triggers' sync runs
     std::unique_ptr<triggers::Hub> triggers;
@@ -192,8 +195,16 @@ Result<void> buildComponents(const config::DaemonConfig& c, DaemonCredentials& c
         d.gateway->addMetricsSource([t = d.triggers.get()] { return t->prometheusText(); });
     }
     if (c.scalerEnabled) {
-        d.scaler = std::make_unique<scaler::Scaler>(scaler::configFrom(c), d.served(),
-                                                    d.gateway->metrics());
+        if (d.cluster) {
+            // The scaler on the elected node decides from every node's calls.
+            d.counters = std::make_unique<cluster::ClusterCounters>(
+                d.gateway->metrics(), cluster::peersOf(*d.cluster),
+                cluster::ClusterCountersConfig{.user = creds.user, .password = creds.password});
+        }
+        d.scaler = std::make_unique<scaler::Scaler>(
+            scaler::configFrom(c), d.served(),
+            d.counters ? static_cast<const gateway::InvocationCounters&>(*d.counters)
+                       : d.gateway->metrics());
         d.gateway->setReplicaWaker(d.scaler.get());
         d.gateway->setAlertHandler(d.scaler.get());
         d.scaler->setEventSink(d.gateway->history());
@@ -284,6 +295,7 @@ void shutDown(const config::DaemonConfig& c, Daemon& d) {
         d.cluster->stop();
     }
     d.scaler.reset();
+    d.counters.reset();
     if (c.stopFunctionsOnExit) {
         removeAllFunctions(*d.provider);
     }
