@@ -300,11 +300,12 @@ Result<void> ClusterProvider::scale(const std::string& name, const std::string& 
 Result<std::vector<provider::Endpoint>> ClusterProvider::resolve(const std::string& name,
                                                                  const std::string& ns) {
     const auto s = state_.snapshot();
-    const api::FunctionRefView ref{name, nsOr(ns)};
+    const std::string resolvedNs = nsOr(ns);
+    const api::FunctionRefView ref{name, resolvedNs};
     auto it = s->ready.find(ref);
     if (it == s->ready.end()) {
         if (!s->functions.contains(api::FunctionRef::from(ref))) {
-            return fail(Code::NotFound, "function {} not found in namespace {}", name, ref.ns);
+            return fail(Code::NotFound, "function {} not found in namespace {}", name, resolvedNs);
         }
         return std::vector<provider::Endpoint>{};
     }
@@ -314,7 +315,8 @@ Result<std::vector<provider::Endpoint>> ClusterProvider::resolve(const std::stri
 provider::UpstreamTimeout ClusterProvider::upstreamTimeout(const std::string& name,
                                                            const std::string& ns) {
     const auto s = state_.snapshot();
-    auto it = s->ready.find(api::FunctionRefView{name, nsOr(ns)});
+    const std::string resolvedNs = nsOr(ns);
+    auto it = s->ready.find(api::FunctionRefView{name, resolvedNs});
     return it == s->ready.end() || it->second.empty() ? provider::UpstreamTimeout{}
                                                       : it->second.front().timeout;
 }

@@ -248,6 +248,13 @@ void Scaler::apply(const Change& change) {
         log.warn("{}: {} failed: {}", k, actionName(d.action), r.error().message());
         return;
     }
+    {
+        // The count this change made is the one seen: any other change
+        // after it (a wake through another gateway of a cluster, before
+        // the next tick saw this one) counts as activity.
+        std::lock_guard lock(mu_);
+        tracked_[k].replicasSeen = d.action == Action::Scale ? d.replicas : 0;
+    }
     switch (d.action) {
     case Action::Scale:
         tell(k, from, d.replicas, d.reason);

@@ -8,6 +8,9 @@
 #     each in the node's own containerd and cgroups, and every node's gateway
 #     answers for it, from replicas on every node (the routes faasd made);
 #   - a secret reaches only the nodes that run a function using it;
+#   - a function labelled scale.zero and called only through a node that
+#     does not schedule stays up while called, goes to zero when not, and a
+#     call through that node wakes it;
 #   - kill -9 of node 3's faasd and containerd: within the lease's bound the
 #     survivors answer 200, the replicas are back to 3 on the two of them,
 #     and asynchronous requests node 3 accepted before the kill complete,
@@ -38,7 +41,7 @@ done
 
 cluster_mode=1
 # Callbacks go to a receiver on the host's end of the nodes' bridge.
-node_extra_env="FAASD_CALLBACK_ALLOW=10.193.0.1 FAASD_SCALER=false"
+node_extra_env="FAASD_CALLBACK_ALLOW=10.193.0.1 FAASD_SCALER_PARK=false"
 # shellcheck source-path=SCRIPTDIR source=cluster_lib.sh
 source "$(dirname "$0")/cluster_lib.sh"
 started=$SECONDS
@@ -81,7 +84,7 @@ deploy() { # I JSON: the status of POST /system/functions on node I
 }
 check "node 1 deploys whereami with 3 replicas" test "$(deploy 1 '{"service":"whereami",
   "image":"faasd.test/echo:1","envProcess":"ifconfig eth0",
-  "labels":{"com.openfaas.scale.min":"3"}}')" = 202
+  "labels":{"com.openfaas.scale.min":"3","com.openfaas.scale.max":"3"}}')" = 202
 tasks_on() { # I NAME: how many tasks of NAME node I's containerd runs
   node_ctr "$1" tasks ls -q 2>/dev/null | grep -c "^$2-"
 }
@@ -134,11 +137,33 @@ check "the secret is on the one node that runs its function, only" \
 never_logged() { ! grep -q s3cret "$tmp"/node*/faasd.log; }
 check "no node logs the secret's value" never_logged
 
+# --- scale to zero across nodes: the scaler runs on the elected node only,
+# and counts the calls every node's gateway serves
+leader=$(status_field 1 "[n['name'] for n in s['nodes'] if n['leader']][0]")
+other=$((${leader#node} % 3 + 1)) # a node that is not the leader
+check "node 1 deploys idle (scale.zero after 4 s idle)" test "$(deploy 1 '{"service":"idle",
+  "image":"faasd.test/echo:1","labels":{"com.openfaas.scale.zero":"true",
+  "com.openfaas.scale.zero-duration":"4s"}}')" = 202
+busy_for() { # SECONDS: idle is called through node $other twice a second, and never parked
+  local end=$((SECONDS + $1))
+  while ((SECONDS < end)); do
+    [[ $(curl -s -m 10 -o /dev/null -w '%{http_code}' -d '' "$(node_gw "$other")/function/idle") == 200 ]] ||
+      return 1
+    [[ $(ready_replicas 1 idle) == 1 ]] || return 1
+    sleep 0.5
+  done
+}
+check "idle, called only through node $other (not the leader, $leader), stays up for 10 s" busy_for 10
+check "idle goes to zero once nobody calls it" wait_for 30 ready_is 1 idle 0
+check "a call through node $other wakes it" test "$(curl -s -m 60 -o /dev/null -w '%{http_code}' \
+  -d '' "$(node_gw "$other")/function/idle")" = 200
+
 # --- kill -9 of node 3, with asynchronous requests it accepted and had not
 # run: a function that takes 2 s a call, so that most are still queued or
 # running when node 3 dies.
 check "node 1 deploys slow (2 s a call) with 3 replicas" test "$(deploy 1 '{"service":"slow",
-  "image":"faasd.test/echo:1","envProcess":"sleep 2","labels":{"com.openfaas.scale.min":"3"}}')" = 202
+  "image":"faasd.test/echo:1","envProcess":"sleep 2","labels":{"com.openfaas.scale.min":"3",
+  "com.openfaas.scale.max":"3"}}')" = 202
 check "slow has 3 ready replicas" wait_for 60 ready_is 1 slow 3
 python3 "$helper" receiver 0 "$tmp/callbacks" 10.193.0.1 >"$tmp/receiver.log" 2>&1 &
 receiver=$!
@@ -219,10 +244,11 @@ none_left() { local i; for i in $nodes; do [[ $(tasks_on "$i" whereami) == 0 ]] 
 check "no node runs whereami any more" wait_for 30 none_left
 check "node 1 removes withsecret" test "$(del withsecret 1)" = 202
 check "node 1 removes slow" test "$(del slow 1)" = 202
+check "node 1 removes idle" test "$(del idle 1)" = 202
 
 kill "$receiver" 2>/dev/null
 cluster_teardown
-check "the teardown leaves nothing behind" cluster_leftovers whereami withsecret slow
+check "the teardown leaves nothing behind" cluster_leftovers whereami withsecret slow idle
 echo "cluster test took $((SECONDS - started)) s"
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]
