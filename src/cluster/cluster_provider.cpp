@@ -298,9 +298,10 @@ Result<void> ClusterProvider::scale(const std::string& name, const std::string& 
 }
 
 Result<std::vector<provider::Endpoint>> ClusterProvider::resolve(const std::string& name,
-                                                                 const std::string& ns) {
+                                                                 const std::string& nsIn) {
     const auto s = state_.snapshot();
-    const api::FunctionRefView ref{name, nsOr(ns)};
+    const auto ns = nsOr(nsIn); // outlives the view
+    const api::FunctionRefView ref{name, ns};
     auto it = s->ready.find(ref);
     if (it == s->ready.end()) {
         if (!s->functions.contains(api::FunctionRef::from(ref))) {
