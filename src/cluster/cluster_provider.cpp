@@ -114,7 +114,9 @@ Result<void> ClusterProvider::waitReady(const api::FunctionRef& fn, int64_t revi
                 return true;
             }
             generation = it->second.generation;
-            if (readyOf(s, fn, generation) > 0) {
+            // Scaled to zero, it has nothing to start: updated once written,
+            // as on one VM.
+            if (it->second.replicas == 0 || readyOf(s, fn, generation) > 0) {
                 ready = true;
                 return true;
             }
