@@ -114,7 +114,9 @@ Result<void> ClusterProvider::waitReady(const api::FunctionRef& fn, int64_t revi
                 return true;
             }
             generation = it->second.generation;
-            if (readyOf(s, fn, generation) > 0) {
+            // Scaled to zero, it has nothing to start: updated once written,
+            // as on one VM.
+            if (it->second.replicas == 0 || readyOf(s, fn, generation) > 0) {
                 ready = true;
                 return true;
             }
@@ -298,14 +300,14 @@ Result<void> ClusterProvider::scale(const std::string& name, const std::string& 
 }
 
 Result<std::vector<provider::Endpoint>> ClusterProvider::resolve(const std::string& name,
-                                                                 const std::string& ns) {
+                                                                 const std::string& nsIn) {
     const auto s = state_.snapshot();
-    const std::string resolvedNs = nsOr(ns);
-    const api::FunctionRefView ref{name, resolvedNs};
+    const auto ns = nsOr(nsIn); // outlives the view
+    const api::FunctionRefView ref{name, ns};
     auto it = s->ready.find(ref);
     if (it == s->ready.end()) {
         if (!s->functions.contains(api::FunctionRef::from(ref))) {
-            return fail(Code::NotFound, "function {} not found in namespace {}", name, resolvedNs);
+            return fail(Code::NotFound, "function {} not found in namespace {}", name, ns);
         }
         return std::vector<provider::Endpoint>{};
     }

@@ -8,7 +8,8 @@
 //
 // deploy and update return when a replica of the new generation is ready
 // on some node (or, deploy, the first node's error: the record is removed
-// again, leaving nothing); scale when the ready count is reached; remove
+// again, leaving nothing; update of a function scaled to zero, once
+// written); scale when the ready count is reached; remove
 // when no node runs the function any more. Each waits at most the
 // readiness timeout. When etcd does not answer, changes fail with
 // Unavailable (503) while reads and invocations go on from memory.
@@ -65,8 +66,8 @@ private:
     std::string nsOr(const std::string& ns) const;
     Result<void> requireNamespace(const Snapshot& s, const std::string& ns,
                                   std::string_view what) const;
-    // Waits until the generation written is ready somewhere; the first
-    // node's error for it otherwise.
+    // Waits until the generation written is ready somewhere (at once for
+    // a function scaled to zero); the first node's error for it otherwise.
     Result<void> waitReady(const api::FunctionRef& fn, int64_t revision, std::string_view what);
     // Writes replicas into the record (read, compare, write; retried).
     Result<void> setReplicas(const api::FunctionRef& fn, uint64_t replicas, std::string_view what);

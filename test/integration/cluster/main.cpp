@@ -1,6 +1,7 @@
-// The cluster queue's integration tests start their own etcd on loopback
-// (/usr/bin/etcd, from Debian's etcd-server); without it they exit 77,
-// which meson reports as skipped. They need neither root nor containerd.
+// The cluster's integration tests (its queue, its nodes) start their own
+// etcd on loopback (/usr/bin/etcd, from Debian's etcd-server); without it
+// they exit 77, which meson reports as skipped. They need neither root
+// nor containerd.
 #define CATCH_CONFIG_RUNNER
 #include "etcd_cluster.hpp"
 

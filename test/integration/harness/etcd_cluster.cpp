@@ -81,6 +81,23 @@ bool healthy(int port) {
     return response.find("\"health\":\"true\"") != std::string::npos;
 }
 
+// Whether every thread under /proc/<pid>/task is stopped (state T).
+bool allStopped(const std::filesystem::path& tasks) {
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+        auto stat = readFile(task.path() / "stat");
+        if (!stat) {
+            continue; // a thread that exited
+        }
+        // "pid (comm) S ...": the state follows the last ')'.
+        const auto close = stat->rfind(')');
+        if (close == std::string::npos || close + 2 >= stat->size() || (*stat)[close + 2] != 'T') {
+            return false;
+        }
+    }
+    return !ec;
+}
+
 } // namespace
 
 std::string etcdSkipReason() {
@@ -203,6 +220,28 @@ void EtcdCluster::kill(size_t i) {
         m.process->kill(SIGKILL);
         (void)m.process->wait(std::chrono::seconds(10));
         m.process.reset();
+    }
+}
+
+Result<void> EtcdCluster::pause(size_t i) {
+    Member& m = members_.at(i);
+    if (!m.process) {
+        return fail(Code::FailedPrecondition, "etcd {} is not running", m.name);
+    }
+    m.process->kill(SIGSTOP);
+    // The signal stops each thread in its own time: one may still answer
+    // a request it has read.
+    const auto tasks = std::filesystem::path("/proc") / std::to_string(m.process->pid()) / "task";
+    if (!waitUntil([&] { return allStopped(tasks); }, std::chrono::seconds(5),
+                   std::chrono::milliseconds(1))) {
+        return fail(Code::Timeout, "etcd {} not stopped 5 s after SIGSTOP", m.name);
+    }
+    return {};
+}
+
+void EtcdCluster::resume(size_t i) {
+    if (auto& process = members_.at(i).process) {
+        process->kill(SIGCONT);
     }
 }
 

@@ -46,6 +46,11 @@ public:
     // /health (it has rejoined its cluster's leader).
     Result<void> restart(size_t i);
     bool running(size_t i) const;
+    // SIGSTOP: member i stops answering but its sockets stay open, as on a
+    // hung host (calls wait for their deadline). Returns once every thread
+    // of it has stopped. resume() sends SIGCONT.
+    Result<void> pause(size_t i);
+    void resume(size_t i);
     // Waits until member i answers /health with "true".
     Result<void> waitHealthy(size_t i, std::chrono::milliseconds timeout);
 
