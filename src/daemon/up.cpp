@@ -31,7 +31,7 @@ const Logger kUpLog("up");
 // What runs, declared in start order: the members are destroyed in reverse,
 // so a start that fails half way stops what it made, last first.
 struct Daemon {
-    std::unique_ptr<ContainerdSupervisor> containerd; // null: someone else's answered
+    std::unique_ptr<SupervisedProcess> containerd; // null: someone else's answered
     std::unique_ptr<ContainerdWatch> containerdWatch;
     std::unique_ptr<provider::ContainerdProvider> provider;
     std::unique_ptr<cluster::Cluster> cluster; // cluster mode only
@@ -94,7 +94,7 @@ Result<void> prepareStateDirs(const config::DaemonConfig& c) {
 Result<void> startOrAdoptContainerd(const config::DaemonConfig& c, Daemon& d) {
     if (containerdAnswers(c.containerdSocket, std::chrono::milliseconds(2000))) {
         if (c.startContainerd) {
-            TRY_ASSIGN(d.containerd, ContainerdSupervisor::adopt(c));
+            TRY_ASSIGN(d.containerd, adoptContainerd(c));
         }
         if (!d.containerd) {
             kUpLog.info("using the containerd on {}; it is left to its owner", c.containerdSocket);
@@ -106,7 +106,7 @@ Result<void> startOrAdoptContainerd(const config::DaemonConfig& c, Daemon& d) {
                     "containerd is not answering on {} and no {} binary to start",
                     c.containerdSocket, c.containerdBinary);
     }
-    TRY_ASSIGN(d.containerd, ContainerdSupervisor::start(c));
+    TRY_ASSIGN(d.containerd, startContainerd(c));
     return {};
 }
 
