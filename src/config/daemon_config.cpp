@@ -292,11 +292,13 @@ void clusterEtcdFromMembers(DaemonConfig& c, const Env&) {
     }
 }
 
-// A member's name: what etcd and the cluster's keys take without quoting.
+// A member's name is its node's: the cluster's rule for node names (1 to
+// 63 of a-z, 0-9, '-' and '.', a letter or digit at each end).
 bool validMemberName(std::string_view name) {
-    return !name.empty() && name.size() <= 63 &&
-           name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                  "0123456789._-") == std::string_view::npos;
+    auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+    return !name.empty() && name.size() <= 63 && alnum(name.front()) && alnum(name.back()) &&
+           std::all_of(name.begin(), name.end(),
+                       [&](char c) { return alnum(c) || c == '-' || c == '.'; });
 }
 
 // An IPv4 address or a host name (letters, digits, '-' and '.').
@@ -546,7 +548,9 @@ Result<std::vector<ClusterMember>> parseClusterMembers(std::string_view text) {
         const auto where = split(entry.substr(eq + 1), ':');
         if (!validMemberName(m.name)) {
             return fail(Code::InvalidArgument,
-                        "\"{}\": a name is letters, digits, '.', '_' and '-' (at most 63)", entry);
+                        "\"{}\": a name is 1 to 63 of a-z, 0-9, '-' and '.', a letter or "
+                        "digit at each end (the node's name)",
+                        entry);
         }
         if (where.empty() || !validHost(where[0]) ||
             std::count(entry.begin(), entry.end(), ':') != (where.size() == 3 ? 2 : 0) ||

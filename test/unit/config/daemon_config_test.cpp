@@ -285,7 +285,8 @@ TEST_CASE("FAASD_CLUSTER_MEMBERS lists the etcd members the nodes run", "[config
     for (const auto& bad :
          {"10.0.0.1", "=10.0.0.1", "a=", "a=10.0.0.1:2379", "a=10.0.0.1:1:2:3", "a=10.0.0.1:0:2380",
           "a=10.0.0.1:2379:2379", "a=10.0.0.1:x:2380", "a b=10.0.0.1", "a=10.0.0.1,a=10.0.0.2",
-          "a=10.0.0.1,b=10.0.0.1", "a=10.0.0.1:5:6,b=10.0.0.1:6:7", "a=-host", "a=ho_st", ","}) {
+          "a=10.0.0.1,b=10.0.0.1", "a=10.0.0.1:5:6,b=10.0.0.1:6:7", "a=-host", "a=ho_st",
+          "A=10.0.0.1", "a_b=10.0.0.1", "-a=10.0.0.1", ","}) {
         INFO(bad);
         auto r = fromEnv({{"FAASD_CLUSTER_MEMBERS", bad}});
         REQUIRE_FALSE(r);
