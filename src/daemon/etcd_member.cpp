@@ -1,5 +1,6 @@
 #include "daemon/etcd_member.hpp"
 
+#include "common/files.hpp"
 #include "common/log.hpp"
 #include "common/subprocess.hpp"
 #include "common/unique_fd.hpp"
