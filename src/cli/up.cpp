@@ -30,6 +30,9 @@ void addUp(Command& app) {
              "remove every function when stopping");
     cmd.option("--cluster", options->cluster,
                "join a cluster: its etcd members, http://host:2379,... (env FAASD_CLUSTER_ETCD)");
+    cmd.option("--members", options->members,
+               "run this node's etcd member of a cluster: name=host,... one per node "
+               "(env FAASD_CLUSTER_MEMBERS)");
     cmd.option("--node", options->node,
                "this node's name in the cluster (env FAASD_CLUSTER_NODE, default the host name)");
     cmd.callback([options] {

@@ -206,6 +206,14 @@ Subprocess::~Subprocess() {
     reapNow();
 }
 
+pid_t Subprocess::release() {
+    pidfd_.reset();
+    in_.reset();
+    out_.reset();
+    err_.reset();
+    return std::exchange(pid_, -1);
+}
+
 void Subprocess::reapNow() {
     if (pid_ > 0 && !status_) {
         kill(SIGKILL);

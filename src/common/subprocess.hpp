@@ -53,6 +53,9 @@ public:
     Result<int> wait(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
     // Non-blocking: the exit status if the child has exited.
     std::optional<int> poll();
+    // Lets go of the child without killing or reaping it: it runs on as if
+    // its owner had died (for a supervisor a test drops). Its pid.
+    pid_t release();
 
 private:
     Subprocess() = default;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
+#include <set>
 
 extern char** environ;
 
@@ -274,6 +276,50 @@ Result<void> clusterEtcd(DaemonConfig& c, std::string_view name, const std::stri
     return {};
 }
 
+Result<void> clusterMembers(DaemonConfig& c, std::string_view name, const std::string& v) {
+    auto members = parseClusterMembers(v);
+    if (!members) {
+        return fail(members.error().context(name));
+    }
+    c.cluster.members = std::move(*members);
+    return {};
+}
+
+// Without FAASD_CLUSTER_ETCD, the members faasd runs are the cluster's etcd.
+void clusterEtcdFromMembers(DaemonConfig& c, const Env&) {
+    for (const auto& m : c.cluster.members) {
+        c.cluster.etcd.push_back(m.clientUrl());
+    }
+}
+
+// A member's name is its node's: the cluster's rule for node names (1 to
+// 63 of a-z, 0-9, '-' and '.', a letter or digit at each end).
+bool validMemberName(std::string_view name) {
+    auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+    return !name.empty() && name.size() <= 63 && alnum(name.front()) && alnum(name.back()) &&
+           std::all_of(name.begin(), name.end(),
+                       [&](char c) { return alnum(c) || c == '-' || c == '.'; });
+}
+
+// An IPv4 address or a host name (letters, digits, '-' and '.').
+bool validHost(std::string_view host) {
+    return !host.empty() && host.size() <= 253 && host.front() != '-' && host.front() != '.' &&
+           host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789.-") == std::string_view::npos;
+}
+
+std::optional<uint16_t> parsePort(std::string_view text) {
+    if (text.empty() || text.size() > 5 ||
+        text.find_first_not_of("0123456789") != std::string_view::npos) {
+        return std::nullopt;
+    }
+    auto n = std::stoul(std::string(text));
+    if (n < 1 || n > 65535) {
+        return std::nullopt;
+    }
+    return static_cast<uint16_t>(n);
+}
+
 void dockerConfigInHome(DaemonConfig& c, const Env& env) {
     if (auto home = env.find("HOME"); home != env.end() && !home->second.empty()) {
         c.dockerConfig = home->second + "/.docker/config.json";
@@ -441,8 +487,15 @@ std::vector<EnvVar> makeEnvVars() {
         {"FAASD_BUILDAH_ROOT", "", text<&C::builder, &B::buildahRoot>(),
          "buildah's storage root; none: buildah's default"},
         // cluster mode
-        {"FAASD_CLUSTER_ETCD", "", clusterEtcd,
-         "comma-separated http(s)://host:port of the etcd members; none: one VM"},
+        {"FAASD_CLUSTER_MEMBERS", "", clusterMembers,
+         "name=host,... (host[:CLIENTPORT:PEERPORT], ports 2379 and 2380 by default): the etcd "
+         "members of the cluster, one per node, each run by its node's faasd; none: the members "
+         "are run by someone else (FAASD_CLUSTER_ETCD)"},
+        {"FAASD_ETCD_BIN", "etcd", text<&C::cluster, &K::etcdBinary>(),
+         "the etcd binary faasd runs as this node's member (FAASD_CLUSTER_MEMBERS)"},
+        {"FAASD_CLUSTER_ETCD", "FAASD_CLUSTER_MEMBERS' client URLs", clusterEtcd,
+         "comma-separated http(s)://host:port of the etcd members; none: one VM",
+         clusterEtcdFromMembers},
         {"FAASD_CLUSTER_NODE", "", text<&C::cluster, &K::node>(),
          "this node's name in the cluster; none: the host name"},
         {"FAASD_CLUSTER_ADDRESS", "", text<&C::cluster, &K::address>(),
@@ -471,6 +524,67 @@ Env processEnv() {
         }
     }
     return env;
+}
+
+std::string ClusterMember::clientUrl() const {
+    return "http://" + host + ":" + std::to_string(clientPort);
+}
+
+std::string ClusterMember::peerUrl() const {
+    return "http://" + host + ":" + std::to_string(peerPort);
+}
+
+Result<std::vector<ClusterMember>> parseClusterMembers(std::string_view text) {
+    std::vector<ClusterMember> members;
+    std::set<std::string> names;
+    std::set<std::string> endpoints; // host:port, client and peer alike
+    for (const auto& entry : split(text, ',')) {
+        const auto eq = entry.find('=');
+        if (eq == std::string::npos) {
+            return fail(Code::InvalidArgument, "\"{}\" is not name=host", entry);
+        }
+        ClusterMember m;
+        m.name = entry.substr(0, eq);
+        const auto where = split(entry.substr(eq + 1), ':');
+        if (!validMemberName(m.name)) {
+            return fail(Code::InvalidArgument,
+                        "\"{}\": a name is 1 to 63 of a-z, 0-9, '-' and '.', a letter or "
+                        "digit at each end (the node's name)",
+                        entry);
+        }
+        if (where.empty() || !validHost(where[0]) ||
+            std::count(entry.begin(), entry.end(), ':') != (where.size() == 3 ? 2 : 0) ||
+            (where.size() != 1 && where.size() != 3)) {
+            return fail(Code::InvalidArgument,
+                        "\"{}\": want name=host or name=host:CLIENTPORT:PEERPORT (host an IPv4 "
+                        "address or a host name)",
+                        entry);
+        }
+        m.host = where[0];
+        if (where.size() == 3) {
+            auto client = parsePort(where[1]);
+            auto peer = parsePort(where[2]);
+            if (!client || !peer || *client == *peer) {
+                return fail(Code::InvalidArgument,
+                            "\"{}\": want two different ports from 1 to 65535", entry);
+            }
+            m.clientPort = *client;
+            m.peerPort = *peer;
+        }
+        if (!names.insert(m.name).second) {
+            return fail(Code::InvalidArgument, "member {} is named twice", m.name);
+        }
+        for (auto port : {m.clientPort, m.peerPort}) {
+            if (!endpoints.insert(m.host + ":" + std::to_string(port)).second) {
+                return fail(Code::InvalidArgument, "{}:{} is taken by two members", m.host, port);
+            }
+        }
+        members.push_back(std::move(m));
+    }
+    if (members.empty()) {
+        return fail(Code::InvalidArgument, "no members");
+    }
+    return members;
 }
 
 Result<std::chrono::milliseconds> parseDuration(std::string_view text) {

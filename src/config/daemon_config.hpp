@@ -70,11 +70,28 @@ struct TriggerSettings {
     bool operator==(const TriggerSettings&) const = default;
 };
 
+// One etcd member of FAASD_CLUSTER_MEMBERS, that faasd runs on the node of
+// the same name: "name=host" or "name=host:CLIENTPORT:PEERPORT".
+struct ClusterMember {
+    std::string name;
+    std::string host; // an IPv4 address or a host name
+    uint16_t clientPort = 2379;
+    uint16_t peerPort = 2380;
+
+    std::string clientUrl() const; // http://host:clientPort
+    std::string peerUrl() const;   // http://host:peerPort
+    bool operator==(const ClusterMember&) const = default;
+};
+
 // Cluster mode: empty etcd means one VM, and nothing below is used.
 struct ClusterSettings {
-    std::vector<std::string> etcd; // http(s)://host:port of the etcd members
-    std::string node;              // this node's name; empty: the host name
-    std::string address;           // where the others reach it; empty: found at start
+    // The etcd members each node's faasd runs (FAASD_CLUSTER_MEMBERS); empty:
+    // the members are run by someone else, at etcd.
+    std::vector<ClusterMember> members;
+    std::string etcdBinary = "etcd"; // started as this node's member
+    std::vector<std::string> etcd;   // http(s)://host:port of the etcd members
+    std::string node;                // this node's name; empty: the host name
+    std::string address;             // where the others reach it; empty: found at start
     std::chrono::milliseconds leaseTtl{5'000};
     std::string etcdCa; // https endpoints: the CA, and the client's pair
     std::string etcdCert;
@@ -202,6 +219,9 @@ const std::vector<EnvVar>& envVars();
 // variable counts as unset; a bad value is InvalidArgument naming the
 // variable.
 Result<DaemonConfig> fromEnv(const Env& env);
+
+// FAASD_CLUSTER_MEMBERS' value: "name=host[:CLIENTPORT:PEERPORT],...".
+Result<std::vector<ClusterMember>> parseClusterMembers(std::string_view text);
 
 // "10s", "500ms", "2m", "1h" or plain seconds ("30").
 Result<std::chrono::milliseconds> parseDuration(std::string_view text);

@@ -1,6 +1,7 @@
 #include "daemon/component_config.hpp"
 
 #include "common/files.hpp"
+#include "daemon/etcd_member.hpp"
 #include "image/pull.hpp"
 #include "network/blocked_routes.hpp"
 #include "provider/userns.hpp"
@@ -72,10 +73,23 @@ Result<cluster::ClusterConfig> clusterConfigFrom(const config::DaemonConfig& c) 
     out.etcd.keyFile = k.etcdKey;
     out.prefix = k.prefix;
     out.node.name = k.node.empty() ? hostName() : k.node;
-    if (k.address.empty()) {
-        TRY_ASSIGN(out.node.address, addressToward(k.etcd.front()));
-    } else {
+    if (!k.members.empty()) {
+        // This node runs a member: the etcd client tries it first, and the
+        // others reach the node at the member's address.
+        TRY_ASSIGN(auto self, localMember(k, hostName()));
+        auto local =
+            std::find(out.etcd.endpoints.begin(), out.etcd.endpoints.end(), self.clientUrl());
+        if (local != out.etcd.endpoints.end()) {
+            std::rotate(out.etcd.endpoints.begin(), local, local + 1);
+        }
+        if (k.address.empty()) {
+            TRY_ASSIGN(out.node.address, ipv4Of(self.host));
+        }
+    }
+    if (!k.address.empty()) {
         out.node.address = k.address;
+    } else if (out.node.address.empty()) {
+        TRY_ASSIGN(out.node.address, addressToward(k.etcd.front()));
     }
     out.node.gatewayPort = c.gatewayPort;
     out.node.subnet = c.cniSubnet;

@@ -30,8 +30,9 @@ gateway::GatewayConfig gatewayConfigFrom(const config::DaemonConfig& config,
                                          std::string internalToken);
 
 // The cluster node's settings (FAASD_CLUSTER_*). An empty node name is the
-// host name; an empty address is the one this host reaches the first etcd
-// member from (Unavailable when that cannot be found).
+// host name; an empty address is this node's member's (FAASD_CLUSTER_MEMBERS),
+// else the one this host reaches the first etcd member from (Unavailable
+// when that cannot be found). This node's member's client URL goes first.
 Result<cluster::ClusterConfig> clusterConfigFrom(const config::DaemonConfig& config);
 
 } // namespace faasd::daemon

@@ -11,6 +11,7 @@
 #include "daemon/component_config.hpp"
 #include "daemon/containerd_supervisor.hpp"
 #include "daemon/credentials.hpp"
+#include "daemon/etcd_member.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "daemon/triggers_adapter.hpp"
 #include "gateway/gateway.hpp"
@@ -18,11 +19,13 @@
 #include "queue/queue.hpp"
 #include "scaler/scaler.hpp"
 
+#include <cerrno>
 #include <faasd_version.h>
 #include <filesystem>
 #include <fmt/ranges.h>
 #include <memory>
 #include <signal.h>
+#include <time.h>
 
 namespace faasd::daemon {
 namespace {
@@ -32,7 +35,8 @@ const Logger kUpLog("up");
 // What runs, declared in start order: the members are destroyed in reverse,
 // so a start that fails half way stops what it made, last first.
 struct Daemon {
-    std::unique_ptr<ContainerdSupervisor> containerd; // null: someone else's answered
+    std::unique_ptr<SupervisedProcess> etcd;       // FAASD_CLUSTER_MEMBERS only
+    std::unique_ptr<SupervisedProcess> containerd; // null: someone else's answered
     std::unique_ptr<ContainerdWatch> containerdWatch;
     std::unique_ptr<provider::ContainerdProvider> provider;
     std::unique_ptr<cluster::Cluster> cluster; // cluster mode only
@@ -72,6 +76,28 @@ sigset_t blockStopSignals() {
     return signals;
 }
 
+// Whether SIGTERM or SIGINT arrives within timeout (a SIGHUP is ignored).
+bool stopSignalWithin(const sigset_t& signals, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            return false;
+        }
+        const timespec wait{.tv_sec = static_cast<time_t>(left.count() / 1'000'000'000),
+                            .tv_nsec = static_cast<long>(left.count() % 1'000'000'000)};
+        const int sig = sigtimedwait(&signals, nullptr, &wait);
+        if (sig == SIGTERM || sig == SIGINT) {
+            kUpLog.info("received signal {} while starting; stopping", sig);
+            return true;
+        }
+        if (sig < 0 && errno == EAGAIN) {
+            return false;
+        }
+    }
+}
+
 Result<void> prepareStateDirs(const config::DaemonConfig& c) {
     std::error_code ec;
     for (const auto& dir : {c.stateDir, c.providerStateDir}) {
@@ -97,7 +123,7 @@ Result<void> prepareStateDirs(const config::DaemonConfig& c) {
 Result<void> startOrAdoptContainerd(const config::DaemonConfig& c, Daemon& d) {
     if (containerdAnswers(c.containerdSocket, std::chrono::milliseconds(2000))) {
         if (c.startContainerd) {
-            TRY_ASSIGN(d.containerd, ContainerdSupervisor::adopt(c));
+            TRY_ASSIGN(d.containerd, adoptContainerd(c));
         }
         if (!d.containerd) {
             kUpLog.info("using the containerd on {}; it is left to its owner", c.containerdSocket);
@@ -109,7 +135,7 @@ Result<void> startOrAdoptContainerd(const config::DaemonConfig& c, Daemon& d) {
                     "containerd is not answering on {} and no {} binary to start",
                     c.containerdSocket, c.containerdBinary);
     }
-    TRY_ASSIGN(d.containerd, ContainerdSupervisor::start(c));
+    TRY_ASSIGN(d.containerd, startContainerd(c));
     return {};
 }
 
@@ -309,6 +335,7 @@ void shutDown(const config::DaemonConfig& c, Daemon& d) {
     d.cluster.reset();
     d.provider.reset();
     d.containerd.reset();
+    d.etcd.reset(); // after the node left the cluster through it
 }
 
 } // namespace
@@ -330,11 +357,14 @@ Result<config::DaemonConfig> upConfig(const config::Env& env, const UpOptions& o
     if (options.stopFunctionsOnExit) {
         c.stopFunctionsOnExit = true;
     }
-    if (!options.cluster.empty() || !options.node.empty()) {
+    if (!options.cluster.empty() || !options.node.empty() || !options.members.empty()) {
         // The flags go through the variables' own parsing and checks.
         auto env2 = env;
         if (!options.cluster.empty()) {
             env2["FAASD_CLUSTER_ETCD"] = options.cluster;
+        }
+        if (!options.members.empty()) {
+            env2["FAASD_CLUSTER_MEMBERS"] = options.members;
         }
         if (!options.node.empty()) {
             env2["FAASD_CLUSTER_NODE"] = options.node;
@@ -343,7 +373,8 @@ Result<config::DaemonConfig> upConfig(const config::Env& env, const UpOptions& o
         c.cluster = withFlags.cluster;
     }
     if (!c.cluster.enabled() && !c.cluster.node.empty() && !options.node.empty()) {
-        return fail(Code::InvalidArgument, "--node needs --cluster (or FAASD_CLUSTER_ETCD)");
+        return fail(Code::InvalidArgument, "--node needs --members or --cluster (or "
+                                           "FAASD_CLUSTER_MEMBERS or FAASD_CLUSTER_ETCD)");
     }
     return c;
 }
@@ -355,7 +386,21 @@ Result<void> up(const config::DaemonConfig& c) {
     sigset_t signals = blockStopSignals();
     TRY(prepareStateDirs(c));
     Daemon d;
+    if (!c.cluster.members.empty()) {
+        // First: the other members may be waiting for this one.
+        TRY_ASSIGN(d.etcd, startEtcdMember(c));
+    }
     TRY(startOrAdoptContainerd(c, d));
+    if (d.etcd) {
+        const PauseOrStop pause = [&signals](std::chrono::milliseconds timeout) {
+            return stopSignalWithin(signals, timeout);
+        };
+        TRY_ASSIGN(const bool formed, waitForEtcdCluster(c, pause));
+        if (!formed) {
+            sdNotify("STOPPING=1");
+            return {}; // d stops what it started, last first
+        }
+    }
     TRY_ASSIGN(auto creds, loadCredentials(c));
     TRY(buildComponents(c, creds, d));
     TRY(serve(c, d));

@@ -21,6 +21,7 @@ struct UpOptions {
     bool stopFunctionsOnExit = false;
     std::string cluster; // etcd members, as FAASD_CLUSTER_ETCD; empty: the environment's
     std::string node;    // as FAASD_CLUSTER_NODE
+    std::string members; // the etcd members faasd runs, as FAASD_CLUSTER_MEMBERS
 };
 
 // The daemon's configuration: the environment's, then the options.

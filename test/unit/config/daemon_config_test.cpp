@@ -250,3 +250,51 @@ TEST_CASE("cluster mode is off without etcd members, and read from FAASD_CLUSTER
     }
     REQUIRE_FALSE(fromEnv({{"FAASD_CLUSTER_LEASE_TTL", "1s"}}));
 }
+
+TEST_CASE("FAASD_CLUSTER_MEMBERS lists the etcd members the nodes run", "[config]") {
+    auto c = fromEnv({{"FAASD_CLUSTER_MEMBERS", "vm1=10.0.0.1, vm2=10.0.0.2,vm3=vm3.lan"}});
+    REQUIRE(c);
+    REQUIRE(c->cluster.members.size() == 3);
+    CHECK(c->cluster.members[0] ==
+          ClusterMember{.name = "vm1", .host = "10.0.0.1", .clientPort = 2379, .peerPort = 2380});
+    CHECK(c->cluster.members[2].host == "vm3.lan");
+    CHECK(c->cluster.members[2].peerUrl() == "http://vm3.lan:2380");
+    // The members are the cluster's etcd, in their order (the daemon puts
+    // its own first): cluster mode is on.
+    CHECK(c->cluster.enabled());
+    CHECK(c->cluster.etcd == std::vector<std::string>{"http://10.0.0.1:2379",
+                                                      "http://10.0.0.2:2379",
+                                                      "http://vm3.lan:2379"});
+    CHECK(c->cluster.etcdBinary == "etcd");
+
+    auto ports =
+        fromEnv({{"FAASD_CLUSTER_MEMBERS", "a=127.0.0.1:12379:12380,b=127.0.0.1:22379:22380"},
+                 {"FAASD_ETCD_BIN", "/opt/etcd/etcd"}});
+    REQUIRE(ports);
+    CHECK(ports->cluster.members[1].clientPort == 22379);
+    CHECK(ports->cluster.members[1].peerPort == 22380);
+    CHECK(ports->cluster.members[1].clientUrl() == "http://127.0.0.1:22379");
+    CHECK(ports->cluster.etcdBinary == "/opt/etcd/etcd");
+
+    // Members run by faasd, and etcd reached elsewhere too: FAASD_CLUSTER_ETCD wins.
+    auto both = fromEnv(
+        {{"FAASD_CLUSTER_MEMBERS", "a=10.0.0.1"}, {"FAASD_CLUSTER_ETCD", "http://10.9.9.9:2379"}});
+    REQUIRE(both);
+    CHECK(both->cluster.etcd == std::vector<std::string>{"http://10.9.9.9:2379"});
+
+    for (const auto& bad :
+         {"10.0.0.1", "=10.0.0.1", "a=", "a=10.0.0.1:2379", "a=10.0.0.1:1:2:3", "a=10.0.0.1:0:2380",
+          "a=10.0.0.1:2379:2379", "a=10.0.0.1:x:2380", "a b=10.0.0.1", "a=10.0.0.1,a=10.0.0.2",
+          "a=10.0.0.1,b=10.0.0.1", "a=10.0.0.1:5:6,b=10.0.0.1:6:7", "a=-host", "a=ho_st",
+          "A=10.0.0.1", "a_b=10.0.0.1", "-a=10.0.0.1", ","}) {
+        INFO(bad);
+        auto r = fromEnv({{"FAASD_CLUSTER_MEMBERS", bad}});
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code() == Code::InvalidArgument);
+        CHECK(r.error().message().starts_with("FAASD_CLUSTER_MEMBERS: "));
+    }
+    CHECK(fromEnv({{"FAASD_CLUSTER_MEMBERS", "a=10.0.0.1,a=10.0.0.2"}}).error().message() ==
+          "FAASD_CLUSTER_MEMBERS: member a is named twice");
+    CHECK(fromEnv({{"FAASD_CLUSTER_MEMBERS", "a=10.0.0.1,b=10.0.0.1"}}).error().message() ==
+          "FAASD_CLUSTER_MEMBERS: 10.0.0.1:2379 is taken by two members");
+}
