@@ -151,26 +151,15 @@ std::vector<std::string> etcdMemberArgv(const EtcdMemberPlan& plan) {
     for (const auto& m : plan.members) {
         initial.push_back(m.name + "=" + m.peerUrl());
     }
-    return {plan.binary,
-            "--name",
-            plan.self.name,
-            "--data-dir",
-            plan.dataDir,
-            "--listen-client-urls",
-            fmt::format("{}", fmt::join(clientUrls, ",")),
-            "--advertise-client-urls",
-            plan.self.clientUrl(),
-            "--listen-peer-urls",
+    return {plan.binary, "--name", plan.self.name, "--data-dir", plan.dataDir,
+            "--listen-client-urls", fmt::format("{}", fmt::join(clientUrls, ",")),
+            "--advertise-client-urls", plan.self.clientUrl(), "--listen-peer-urls",
             fmt::format("http://{}:{}", plan.listenAddress, plan.self.peerPort),
-            "--initial-advertise-peer-urls",
-            plan.self.peerUrl(),
-            "--initial-cluster",
-            fmt::format("{}", fmt::join(initial, ",")),
-            "--initial-cluster-state",
-            "new",
-            "--initial-cluster-token",
-            "faasd",
-            "--logger",
+            "--initial-advertise-peer-urls", plan.self.peerUrl(), "--initial-cluster",
+            fmt::format("{}", fmt::join(initial, ",")), "--initial-cluster-state", "new",
+            "--initial-cluster-token", "faasd",
+            // The queue's writes make history; an hour of it is kept.
+            "--auto-compaction-mode", "periodic", "--auto-compaction-retention", "1h", "--logger",
             "zap"};
 }
 

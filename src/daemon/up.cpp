@@ -4,6 +4,7 @@
 #include "cluster/async_queue.hpp"
 #include "cluster/cluster.hpp"
 #include "cluster/cluster_counters.hpp"
+#include "common/files.hpp"
 #include "common/log.hpp"
 #include "common/random.hpp"
 #include "common/subprocess.hpp"
@@ -375,6 +376,17 @@ Result<config::DaemonConfig> upConfig(const config::Env& env, const UpOptions& o
     if (!c.cluster.enabled() && !c.cluster.node.empty() && !options.node.empty()) {
         return fail(Code::InvalidArgument, "--node needs --members or --cluster (or "
                                            "FAASD_CLUSTER_MEMBERS or FAASD_CLUSTER_ETCD)");
+    }
+    // With the members listed, each node's function subnet follows its place
+    // in the list unless set: the same command on every VM.
+    const auto subnet = env.find("FAASD_CNI_SUBNET");
+    if (!c.cluster.members.empty() && (subnet == env.end() || subnet->second.empty())) {
+        const auto self = c.cluster.node.empty() ? hostName() : c.cluster.node;
+        for (size_t i = 0; i < c.cluster.members.size() && i < 255; ++i) {
+            if (c.cluster.members[i].name == self) {
+                c.cniSubnet = fmt::format("10.62.{}.0/24", i + 1);
+            }
+        }
     }
     return c;
 }

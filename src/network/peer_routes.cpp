@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <sys/socket.h>
 
 namespace faasd::network {
 

@@ -63,6 +63,10 @@ TEST_CASE("etcd runs as this node's member of the listed cluster", "[daemon]") {
               "new",
               "--initial-cluster-token",
               "faasd",
+              "--auto-compaction-mode",
+              "periodic",
+              "--auto-compaction-retention",
+              "1h",
               "--logger",
               "zap",
           });
@@ -107,4 +111,18 @@ TEST_CASE("--members is FAASD_CLUSTER_MEMBERS", "[daemon]") {
     auto bad = upConfig({}, {.members = "a=10.0.0.1:1"});
     REQUIRE_FALSE(bad);
     CHECK(bad.error().message().find("FAASD_CLUSTER_MEMBERS") != std::string::npos);
+}
+
+TEST_CASE("with the members listed, a node's function subnet follows its place unless set",
+          "[daemon]") {
+    auto b = upConfig({}, {.node = "b", .members = "a=10.0.0.1,b=10.0.0.2,c=10.0.0.3"});
+    REQUIRE(b);
+    CHECK(b->cniSubnet == "10.62.2.0/24");
+    auto set = upConfig({{"FAASD_CNI_SUBNET", "10.70.0.0/24"}},
+                        {.node = "c", .members = "a=10.0.0.1,b=10.0.0.2,c=10.0.0.3"});
+    REQUIRE(set);
+    CHECK(set->cniSubnet == "10.70.0.0/24");
+    auto one = upConfig({}, {});
+    REQUIRE(one);
+    CHECK(one->cniSubnet == "10.62.0.0/16");
 }
