@@ -6,6 +6,7 @@
 #include "times.hpp"
 #include "triggers/cron_source.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <filesystem>
@@ -219,6 +220,10 @@ TEST_CASE("missed runs are caught up after a restart, per the policy") {
     std::map<std::string, std::vector<std::string>> runs;
     for (size_t i = 0; i < d.fires.size(); ++i) {
         runs[d.fires[i].function.name].push_back(d.header(i, "X-Scheduled-Time"));
+    }
+    // Runs due together are delivered by several threads: in any order.
+    for (auto& [name, times] : runs) {
+        std::sort(times.begin(), times.end());
     }
     CHECK(runs["one"] == std::vector<std::string>{"2026-06-01T10:11:00Z"});
     CHECK(runs["none"].empty());
