@@ -134,10 +134,8 @@ Result<void> ClusterProvider::waitReady(const api::FunctionRef& fn, int64_t revi
                 config_.readinessTimeout.count());
 }
 
-Result<void> ClusterProvider::deploy(const api::FunctionDeployment& deployment) {
-    auto d = deployment;
-    d.ns = nsOr(d.ns);
-    const auto what = fmt::format("deploying {}", d.service);
+Result<void> ClusterProvider::checkDeployment(const api::FunctionDeployment& d,
+                                              std::string_view what) const {
     TRY(withContext(provider::validateDeployment(d), what));
     const auto s = state_.snapshot();
     TRY(requireNamespace(*s, d.ns, what));
@@ -147,6 +145,14 @@ Result<void> ClusterProvider::deploy(const api::FunctionDeployment& deployment) 
                         secret, d.ns);
         }
     }
+    return {};
+}
+
+Result<void> ClusterProvider::deploy(const api::FunctionDeployment& deployment) {
+    auto d = deployment;
+    d.ns = nsOr(d.ns);
+    const auto what = fmt::format("deploying {}", d.service);
+    TRY(checkDeployment(d, what));
     const api::FunctionRef fn{d.service, d.ns};
     FunctionRecord record{.deployment = d,
                           .replicas = initialReplicas(d, config_.maxReplicas),
@@ -172,15 +178,7 @@ Result<void> ClusterProvider::update(const api::FunctionDeployment& deployment) 
     auto d = deployment;
     d.ns = nsOr(d.ns);
     const auto what = fmt::format("updating {}", d.service);
-    TRY(withContext(provider::validateDeployment(d), what));
-    const auto s = state_.snapshot();
-    TRY(requireNamespace(*s, d.ns, what));
-    for (const auto& secret : d.secrets) {
-        if (!s->secrets.contains({d.ns, secret})) {
-            return fail(Code::FailedPrecondition, "{}: secret {} not found in namespace {}", what,
-                        secret, d.ns);
-        }
-    }
+    TRY(checkDeployment(d, what));
     const api::FunctionRef fn{d.service, d.ns};
     const auto key = state_.keys().function(fn);
     for (int attempt = 0; attempt < 5; ++attempt) {

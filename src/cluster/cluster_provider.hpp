@@ -66,6 +66,9 @@ private:
     std::string nsOr(const std::string& ns) const;
     Result<void> requireNamespace(const Snapshot& s, const std::string& ns,
                                   std::string_view what) const;
+    // What a deploy and an update check first: the deployment itself, its
+    // namespace and its secrets.
+    Result<void> checkDeployment(const api::FunctionDeployment& d, std::string_view what) const;
     // Waits until the generation written is ready somewhere (at once for
     // a function scaled to zero); the first node's error for it otherwise.
     Result<void> waitReady(const api::FunctionRef& fn, int64_t revision, std::string_view what);
