@@ -1,5 +1,6 @@
 #include "cluster/state.hpp"
 
+#include "api/json.hpp"
 #include "cluster/logger.hpp"
 #include "provider/timeout.hpp"
 
