@@ -326,7 +326,8 @@ Result<std::vector<api::Secret>> ClusterProvider::listSecrets(const std::string&
     const auto s = state_.snapshot();
     TRY(requireNamespace(*s, ns, "listing secrets"));
     std::vector<api::Secret> out;
-    for (const auto& [secretNs, name] : s->secrets) {
+    for (const auto& [key, revision] : s->secrets) {
+        const auto& [secretNs, name] = key;
         if (secretNs == ns) {
             out.push_back({.name = name, .ns = ns});
         }

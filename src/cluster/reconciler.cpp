@@ -8,10 +8,6 @@ namespace faasd::cluster {
 
 namespace {
 
-std::string secretId(std::string_view ns, std::string_view name) {
-    return fmt::format("{}/{}", ns, name);
-}
-
 uint64_t placedOn(const Snapshot& s, const api::FunctionRef& fn, const std::string& node) {
     auto p = s.placements.find(fn);
     if (p == s.placements.end() || !s.functions.contains(fn)) {
@@ -137,9 +133,9 @@ void Reconciler::converge(const Snapshot& s, const api::FunctionRef& fn,
 
 Result<void> Reconciler::ensureSecrets(const Snapshot& s, const api::FunctionDeployment& d) {
     for (const auto& name : d.secrets) {
-        const auto id = secretId(d.ns, name);
-        auto rev = s.secretRevisions.find(id);
-        if (rev == s.secretRevisions.end()) {
+        const SecretKey id{d.ns, name};
+        auto rev = s.secrets.find(id);
+        if (rev == s.secrets.end()) {
             return fail(Code::FailedPrecondition,
                         "deploying {}: secret {} not found in namespace {}", d.service, name, d.ns);
         }
@@ -169,11 +165,11 @@ void Reconciler::removeUnused(const Snapshot& s) {
     if (!namespaces) {
         return;
     }
-    std::set<std::string> used; // secrets of functions placed here
+    std::set<SecretKey> used; // secrets of functions placed here
     for (const auto& [fn, record] : s.functions) {
         if (placedOn(s, fn, me) > 0) {
             for (const auto& name : record.deployment.secrets) {
-                used.insert(secretId(fn.ns, name));
+                used.insert({fn.ns, name});
             }
         }
     }
@@ -193,7 +189,7 @@ void Reconciler::removeUnused(const Snapshot& s) {
         }
         if (auto secrets = local_.listSecrets(ns)) {
             for (const auto& secret : *secrets) {
-                const auto id = secretId(ns, secret.name);
+                const SecretKey id{ns, secret.name};
                 if (!used.contains(id)) {
                     (void)local_.removeSecret(secret.name, ns);
                     appliedSecrets_.erase(id);

@@ -57,7 +57,7 @@ private:
 
     std::mutex passMutex_; // one pass at a time
     std::map<api::FunctionRef, std::string> errors_;
-    std::map<std::string, int64_t> appliedSecrets_;     // "ns/name" -> revision
+    std::map<SecretKey, int64_t> appliedSecrets_;       // the revision written here
     std::map<api::FunctionRef, std::string> published_; // last value written
     uint64_t publishedGeneration_ = 0;                  // membership's
 

@@ -154,13 +154,10 @@ void ClusterState::apply(Snapshot& s, const std::string& key,
             warn(nf.error());
         }
     } else if (auto secret = keys_.secretOf(key)) {
-        const auto id = secret->first + "/" + secret->second;
         if (!kv) {
             s.secrets.erase(*secret);
-            s.secretRevisions.erase(id);
         } else {
-            s.secrets.insert(*secret);
-            s.secretRevisions[id] = kv->modRevision;
+            s.secrets[*secret] = kv->modRevision;
         }
     } else if (auto ns = keys_.namespaceOf(key)) {
         if (!kv) {

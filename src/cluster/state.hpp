@@ -25,14 +25,17 @@
 
 namespace faasd::cluster {
 
+using SecretKey = std::pair<std::string, std::string>; // namespace, name
+
 struct Snapshot {
     int64_t revision = 0; // etcd's revision this snapshot reflects
     std::map<std::string, NodeRecord> nodes;
     std::map<api::FunctionRef, FunctionRecord> functions;
     std::map<api::FunctionRef, Placement> placements;
     std::map<api::FunctionRef, std::map<std::string, NodeFunction>> running; // per node
-    std::set<std::pair<std::string, std::string>> secrets;                   // ns, name
-    std::map<std::string, int64_t> secretRevisions; // "ns/name" -> mod revision
+    // The secrets' names (their values are read by the nodes that need
+    // them) and each one's mod revision.
+    std::map<SecretKey, int64_t> secrets;
     std::map<std::string, api::NamespaceRequest> namespaces;
     // The invoke path's table: ready replicas on every node, with the
     // function's own upstream timeout.

@@ -1,6 +1,7 @@
-// The daemon's supervised etcd member runs the real etcd (/usr/bin/etcd,
-// Debian's etcd-server) on loopback; without it these tests exit 77, which
-// meson reports as skipped. They need neither root nor containerd.
+// The main of every integration test on etcd (the client, the cluster, the
+// daemon's member): they start their own etcd members on loopback
+// (/usr/bin/etcd, from Debian's etcd-server); without it they exit 77,
+// which meson reports as skipped. They need neither root nor containerd.
 #define CATCH_CONFIG_RUNNER
 #include "etcd_cluster.hpp"
 
